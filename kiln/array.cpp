@@ -1,0 +1,242 @@
+#include "kiln/array.h"
+
+#include <cstring>
+#include <sstream>
+
+#include "kiln/allocator.h"
+#include "kiln/ops/utils.h"
+#include "kiln/primitive.h"
+#include "kiln/transforms.h"
+
+namespace kiln {
+
+// ---- Data ----
+
+Data::Data(size_t nbytes) : host_(allocator::host().allocate(nbytes)), nbytes_(nbytes) {}
+
+Data::Data(void* ptr, size_t nbytes, std::function<void()> release)
+    : host_(ptr), nbytes_(nbytes), release_(std::move(release)) {}
+
+Data::~Data() {
+  if (release_) {
+    release_();
+  } else {
+    allocator::host().release(host_, nbytes_);
+  }
+}
+
+// ---- shapes ----
+
+int64_t shape_size(const Shape& shape) {
+  int64_t n = 1;
+  for (auto d : shape) {
+    if (d < 0) {
+      throw std::invalid_argument("negative dimension in shape " + shape_to_string(shape));
+    }
+    n *= d;
+  }
+  return n;
+}
+
+Strides row_strides(const Shape& shape) {
+  Strides s(shape.size());
+  int64_t acc = 1;
+  for (int i = int(shape.size()) - 1; i >= 0; --i) {
+    s[i] = acc;
+    acc *= std::max<int64_t>(shape[i], 1);
+  }
+  return s;
+}
+
+std::string shape_to_string(const Shape& shape) {
+  std::ostringstream os;
+  os << "(";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    os << shape[i] << (shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
+  }
+  os << ")";
+  return os.str();
+}
+
+// ---- ArrayDesc ----
+
+ArrayDesc::ArrayDesc(Shape s, Dtype d)
+    : shape(std::move(s)), strides(row_strides(shape)), size(shape_size(shape)), dtype(d) {}
+
+ArrayDesc::ArrayDesc(Shape s, Dtype d, std::shared_ptr<Primitive> p, std::vector<array> in)
+    : shape(std::move(s)),
+      strides(row_strides(shape)),
+      size(shape_size(shape)),
+      dtype(d),
+      primitive(std::move(p)),
+      inputs(std::move(in)) {
+  for (auto& x : inputs) {
+    if (x.is_tracer()) {
+      is_tracer = true;
+      break;
+    }
+  }
+}
+
+// Graphs can be deep (a long chain of ops): freeing one node must not recurse through all
+// its inputs, so inputs that would die with this node are released iteratively here.
+ArrayDesc::~ArrayDesc() {
+  std::vector<array> pending = std::move(inputs);
+  while (!pending.empty()) {
+    array a = std::move(pending.back());
+    pending.pop_back();
+    if (a.use_count() == 1) {  // `a` is the last handle: move its inputs out before it dies
+      for (auto& in : a.inputs()) pending.push_back(std::move(in));
+      a.inputs().clear();
+    }
+  }
+}
+
+// ---- array ----
+
+array::array(const void* bytes, Shape shape, Dtype dtype)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
+  init_from_bytes(bytes);
+}
+
+array::array(std::shared_ptr<Data> data, Shape shape, Dtype dtype, Strides strides,
+             int64_t offset_bytes)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
+  ArrayFlags f = layout_flags(desc_->shape, strides);
+  size_t data_size = f.contiguous ? size_t(size()) : data_span(desc_->shape, strides);
+  set_data(std::move(data), data_size, std::move(strides), f, offset_bytes);
+  set_status(Status::available);
+}
+
+array::array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> primitive,
+             std::vector<array> inputs)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype, std::move(primitive),
+                                        std::move(inputs))) {}
+
+std::vector<array> array::make_arrays(std::vector<Shape> shapes, const std::vector<Dtype>& dtypes,
+                                      const std::shared_ptr<Primitive>& primitive,
+                                      const std::vector<array>& inputs) {
+  std::vector<array> outs;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    outs.emplace_back(std::move(shapes[i]), dtypes[i], primitive, inputs);
+  }
+  for (size_t i = 0; i < outs.size(); ++i) {
+    auto& sib = outs[i].desc_->siblings;
+    for (size_t j = 0; j < outs.size(); ++j) {
+      if (j != i) sib.push_back(outs[j]);
+    }
+    outs[i].desc_->position = int(i);
+  }
+  return outs;
+}
+
+// Siblings hold each other, which is a reference cycle: when the last handle from outside
+// the group goes away, break it.
+array::~array() {
+  if (!desc_ || desc_->siblings.empty()) return;
+  long group = long(desc_->siblings.size());  // references each member gets from the others
+  if (desc_.use_count() - group != 1) return;
+  for (auto& s : desc_->siblings) {
+    if (s.desc_.use_count() - group != 0) return;
+  }
+  auto siblings = std::move(desc_->siblings);
+  desc_->siblings.clear();
+  for (auto& s : siblings) s.desc_->siblings.clear();
+}
+
+int64_t array::shape(int dim) const {
+  int d = dim < 0 ? dim + ndim() : dim;
+  if (d < 0 || d >= ndim()) {
+    throw std::out_of_range("axis " + std::to_string(dim) + " is out of bounds for an array of " +
+                            std::to_string(ndim()) + " dimensions");
+  }
+  return desc_->shape[d];
+}
+
+int64_t array::strides(int dim) const {
+  int d = dim < 0 ? dim + ndim() : dim;
+  if (d < 0 || d >= ndim()) {
+    throw std::out_of_range("axis " + std::to_string(dim) + " is out of bounds for an array of " +
+                            std::to_string(ndim()) + " dimensions");
+  }
+  return desc_->strides[d];
+}
+
+void array::init_from_bytes(const void* bytes) {
+  allocate();
+  if (nbytes() > 0) std::memcpy(raw_data(), bytes, nbytes());
+  set_status(Status::available);
+}
+
+void array::eval() {
+  if (status() == Status::unscheduled) {
+    kiln::eval({*this});
+  } else {
+    wait();
+  }
+}
+
+void array::wait() {
+  if (status() != Status::available) {
+    if (desc_->event.valid()) desc_->event.wait();
+    // The event is reached when the work completed; status follows immediately after.
+    while (status() != Status::available) {
+    }
+  }
+  if (desc_->error) std::rethrow_exception(desc_->error);
+}
+
+std::vector<array> array::outputs() const {
+  std::vector<array> outs;
+  outs.reserve(desc_->siblings.size() + 1);
+  int pos = desc_->position;
+  for (int i = 0, j = 0; i <= int(desc_->siblings.size()); ++i) {
+    outs.push_back(i == pos ? *this : desc_->siblings[j++]);
+  }
+  return outs;
+}
+
+void array::detach() {
+  for (auto& s : desc_->siblings) {
+    s.desc_->primitive = nullptr;
+    s.desc_->inputs.clear();
+  }
+  desc_->siblings.clear();
+  desc_->primitive = nullptr;
+  desc_->inputs.clear();
+}
+
+void array::set_data(std::shared_ptr<Data> data) {
+  desc_->data = std::move(data);
+  desc_->offset = 0;
+  desc_->data_size = size_t(size());
+  desc_->strides = row_strides(desc_->shape);
+  desc_->flags = layout_flags(desc_->shape, desc_->strides);
+}
+
+void array::set_data(std::shared_ptr<Data> data, size_t data_size, Strides strides,
+                     ArrayFlags flags, int64_t offset_bytes) {
+  desc_->data = std::move(data);
+  desc_->data_size = data_size;
+  desc_->strides = std::move(strides);
+  desc_->flags = flags;
+  desc_->offset = offset_bytes;
+}
+
+void array::allocate() { set_data(std::make_shared<Data>(nbytes())); }
+
+void array::copy_shared_buffer(const array& other, Strides strides, ArrayFlags flags,
+                               size_t data_size, int64_t offset_bytes) {
+  set_data(other.desc_->data, data_size, std::move(strides), flags, offset_bytes);
+}
+
+void array::copy_shared_buffer(const array& other) {
+  set_data(other.desc_->data, other.data_size(), other.strides(), other.flags(), other.offset());
+}
+
+bool array::is_donatable() const {
+  return desc_.use_count() == 1 && desc_->data && desc_->data.use_count() == 1 &&
+         desc_->data_size == size_t(size());
+}
+
+}  // namespace kiln

@@ -1,0 +1,232 @@
+// array: a cheap handle to a node of the lazy graph. A node knows its shape and dtype from
+// the moment it is built; its data exists once it has been evaluated.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <vector>
+
+#include "kiln/dtype.h"
+#include "kiln/scheduler.h"
+#include "kiln/types/cast.h"
+
+namespace kiln {
+
+using Shape = std::vector<int64_t>;
+using Strides = std::vector<int64_t>;  // in elements
+
+class Primitive;
+class array;
+
+// Types an array can be built from directly: those with a Dtype.
+template <typename T>
+concept ElementType = requires { dtype_of<T>::value; };
+
+// Memory shared by all arrays that view it. Owned memory comes from the host allocator;
+// external memory (NumPy, DLPack) is released by a callback.
+class Data {
+ public:
+  explicit Data(size_t nbytes);
+  Data(void* ptr, size_t nbytes, std::function<void()> release);
+  Data(const Data&) = delete;
+  Data& operator=(const Data&) = delete;
+  ~Data();
+  void* host() { return host_; }
+  size_t nbytes() const { return nbytes_; }
+
+ private:
+  void* host_;
+  size_t nbytes_;
+  std::function<void()> release_;  // empty: the memory belongs to the host allocator
+};
+
+struct ArrayFlags {
+  bool contiguous = true;      // the elements fill data_size slots with no gaps or overlap
+  bool row_contiguous = true;  // C order
+  bool col_contiguous = true;  // Fortran order
+};
+
+enum class Status : uint8_t { unscheduled, scheduled, available };
+
+struct ArrayDesc {
+  Shape shape;
+  Strides strides;
+  int64_t size;
+  Dtype dtype;
+  std::shared_ptr<Primitive> primitive;
+  std::vector<array> inputs;
+  std::vector<array> siblings;  // the other outputs of a multi-output primitive
+  int position = 0;             // index among the primitive's outputs
+  std::shared_ptr<Data> data;
+  int64_t offset = 0;  // bytes from data->host() to element 0
+  size_t data_size = 0;  // elements spanned in memory (less than size when broadcast)
+  ArrayFlags flags;
+  std::atomic<Status> status{Status::unscheduled};
+  Event event;                  // reached when the data is ready
+  std::exception_ptr error;     // set when the primitive (or an input's) failed
+  bool is_tracer = false;       // inside a transform: keep the graph after eval
+
+  ArrayDesc(Shape shape, Dtype dtype);
+  ArrayDesc(Shape shape, Dtype dtype, std::shared_ptr<Primitive> p, std::vector<array> inputs);
+  ~ArrayDesc();
+};
+
+class array {
+ public:
+  // A 0-d array holding one value.
+  template <ElementType T>
+  explicit array(T value, Dtype dtype = dtype_v<T>);
+  // A 1-d array from a list of values.
+  template <ElementType T>
+  array(std::initializer_list<T> values, Dtype dtype = dtype_v<T>);
+  // An array from typed values in row-major order.
+  template <ElementType T>
+  array(const std::vector<T>& values, Shape shape, Dtype dtype = dtype_v<T>);
+  // An array from raw bytes of `dtype` in row-major order (copied).
+  array(const void* bytes, Shape shape, Dtype dtype);
+  // An array over memory already in `data` (no copy).
+  array(std::shared_ptr<Data> data, Shape shape, Dtype dtype, Strides strides,
+        int64_t offset_bytes);
+  // A lazy node: the output of `primitive` applied to `inputs`.
+  array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> primitive,
+        std::vector<array> inputs);
+  // The outputs of a multi-output primitive, linked as siblings.
+  static std::vector<array> make_arrays(std::vector<Shape> shapes, const std::vector<Dtype>& dtypes,
+                                        const std::shared_ptr<Primitive>& primitive,
+                                        const std::vector<array>& inputs);
+
+  array(const array&) = default;
+  array(array&&) noexcept = default;
+  array& operator=(const array&) = default;
+  array& operator=(array&&) noexcept = default;
+  ~array();
+
+  // ---- metadata ----
+  const Shape& shape() const { return desc_->shape; }
+  int64_t shape(int dim) const;  // negative dims count from the end
+  const Strides& strides() const { return desc_->strides; }
+  int64_t strides(int dim) const;
+  int ndim() const { return int(desc_->shape.size()); }
+  int64_t size() const { return desc_->size; }
+  Dtype dtype() const { return desc_->dtype; }
+  size_t itemsize() const { return desc_->dtype.size; }
+  size_t nbytes() const { return size_t(size()) * itemsize(); }
+
+  // ---- evaluation and data ----
+  void eval();
+  // Blocks until the data is ready; rethrows the error of a failed evaluation.
+  void wait();
+  template <typename T>
+  T item();
+  template <typename T>
+  T* data() {
+    return reinterpret_cast<T*>(static_cast<char*>(desc_->data->host()) + desc_->offset);
+  }
+  template <typename T>
+  const T* data() const {
+    return reinterpret_cast<const T*>(static_cast<char*>(desc_->data->host()) + desc_->offset);
+  }
+  void* raw_data() { return data<char>(); }
+  const std::shared_ptr<Data>& data_shared_ptr() const { return desc_->data; }
+  int64_t offset() const { return desc_->offset; }  // bytes
+  size_t data_size() const { return desc_->data_size; }
+  const ArrayFlags& flags() const { return desc_->flags; }
+
+  // ---- graph ----
+  bool has_primitive() const { return desc_->primitive != nullptr; }
+  Primitive& primitive() const { return *desc_->primitive; }
+  const std::shared_ptr<Primitive>& primitive_ptr() const { return desc_->primitive; }
+  const std::vector<array>& inputs() const { return desc_->inputs; }
+  std::vector<array>& inputs() { return desc_->inputs; }
+  const std::vector<array>& siblings() const { return desc_->siblings; }
+  int position() const { return desc_->position; }
+  // All outputs of this array's primitive, in order (this array included).
+  std::vector<array> outputs() const;
+  Status status() const { return desc_->status.load(std::memory_order_acquire); }
+  void set_status(Status s) { desc_->status.store(s, std::memory_order_release); }
+  bool is_available() const { return status() == Status::available; }
+  const Event& event() const { return desc_->event; }
+  void set_event(Event e) { desc_->event = std::move(e); }
+  std::exception_ptr error() const { return desc_->error; }
+  void set_error(std::exception_ptr e) { desc_->error = std::move(e); }
+  bool is_tracer() const { return desc_->is_tracer; }
+  void set_tracer(bool t) { desc_->is_tracer = t; }
+  // Drops the primitive and inputs of this node and its siblings (after evaluation).
+  void detach();
+
+  // ---- buffers, for primitives ----
+  // Gives the array freshly allocated row-contiguous storage.
+  void set_data(std::shared_ptr<Data> data);
+  void set_data(std::shared_ptr<Data> data, size_t data_size, Strides strides, ArrayFlags flags,
+                int64_t offset_bytes = 0);
+  // Allocates row-contiguous storage for this array from the allocator.
+  void allocate();
+  // Shares other's memory with a new layout (a view).
+  void copy_shared_buffer(const array& other, Strides strides, ArrayFlags flags,
+                          size_t data_size, int64_t offset_bytes);
+  void copy_shared_buffer(const array& other);
+  // True when nothing but the graph refers to this array or its memory, so an output may
+  // take its memory over.
+  bool is_donatable() const;
+
+  // ---- identity ----
+  uintptr_t id() const { return reinterpret_cast<uintptr_t>(desc_.get()); }
+  bool is_same(const array& o) const { return desc_ == o.desc_; }
+  long use_count() const { return desc_.use_count(); }
+  // Replaces this handle's node with another (Python's in-place operators, __setitem__).
+  void overwrite_descriptor(const array& other) { desc_ = other.desc_; }
+
+ private:
+  explicit array(std::shared_ptr<ArrayDesc> desc) : desc_(std::move(desc)) {}
+  void init_from_bytes(const void* bytes);
+  std::shared_ptr<ArrayDesc> desc_;
+};
+
+// Row-major strides of a shape, in elements.
+Strides row_strides(const Shape& shape);
+int64_t shape_size(const Shape& shape);  // throws std::invalid_argument on negative dims
+std::string shape_to_string(const Shape& shape);
+
+template <ElementType T>
+array::array(T value, Dtype dtype) : array(std::make_shared<ArrayDesc>(Shape{}, dtype)) {
+  dispatch_dtype(dtype, [&]<typename U>(type_tag<U>) {
+    U v = cast_to<U>(value);
+    init_from_bytes(&v);
+  });
+}
+
+template <ElementType T>
+array::array(std::initializer_list<T> values, Dtype dtype)
+    : array(std::vector<T>(values), Shape{int64_t(values.size())}, dtype) {}
+
+template <ElementType T>
+array::array(const std::vector<T>& values, Shape shape, Dtype dtype)
+    : array(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
+  if (int64_t(values.size()) != size()) {
+    throw std::invalid_argument("array: " + std::to_string(values.size()) +
+                                " values do not fill shape " + shape_to_string(this->shape()));
+  }
+  dispatch_dtype(dtype, [&]<typename U>(type_tag<U>) {
+    auto converted = std::make_unique<U[]>(values.size());  // not vector<bool>: no data()
+    for (size_t i = 0; i < values.size(); ++i) converted[i] = cast_to<U>(values[i]);
+    init_from_bytes(converted.get());
+  });
+}
+
+template <typename T>
+T array::item() {
+  if (size() != 1) {
+    throw std::invalid_argument("item: the array has " + std::to_string(size()) +
+                                " elements; only size-1 arrays convert to a scalar");
+  }
+  eval();
+  return dispatch_dtype(dtype(), [&]<typename U>(type_tag<U>) -> T {
+    return cast_to<T>(*data<U>());
+  });
+}
+
+}  // namespace kiln

@@ -1,0 +1,40 @@
+// What the rest of Kiln needs from a GPU backend. The CUDA backend implements it; builds
+// without CUDA link backend/no_gpu.cpp, which reports that no GPU exists.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "kiln/allocator.h"
+
+#include "kiln/stream.h"
+
+namespace kiln {
+class array;
+}
+
+namespace kiln::gpu {
+
+bool is_available();
+int device_count();
+// Name, memory size, architecture and the like for `mx.device_info`.
+std::map<std::string, std::variant<std::string, size_t>> device_info(int device);
+// The device-memory allocators, one per GPU in use (empty without a GPU).
+std::vector<allocator::CachingAllocator*> allocators();
+
+void new_stream(const Stream& s);
+// Runs arr's primitive with eval_gpu on its stream (work is encoded on the calling thread).
+void eval(array& arr);
+// Waits on the host until the stream's work so far is done.
+void synchronize(const Stream& s);
+
+std::shared_ptr<void> event_create(const Stream& s);
+void event_record(void* event, const Stream& s);
+void event_wait_host(void* event);
+void event_wait_stream(void* event, const Stream& s);
+bool event_query(void* event);
+
+}  // namespace kiln::gpu

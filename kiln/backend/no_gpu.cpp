@@ -1,0 +1,27 @@
+// The GPU interface for builds without CUDA: there is no GPU, and asking for one is an error.
+#include <stdexcept>
+
+#include "kiln/backend/gpu.h"
+
+namespace kiln::gpu {
+
+namespace {
+[[noreturn]] void no_gpu() {
+  throw std::runtime_error("Kiln was built without the CUDA backend: no GPU is available");
+}
+}  // namespace
+
+bool is_available() { return false; }
+int device_count() { return 0; }
+std::vector<allocator::CachingAllocator*> allocators() { return {}; }
+std::map<std::string, std::variant<std::string, size_t>> device_info(int) { no_gpu(); }
+void new_stream(const Stream&) { no_gpu(); }
+void eval(array&) { no_gpu(); }
+void synchronize(const Stream&) { no_gpu(); }
+std::shared_ptr<void> event_create(const Stream&) { no_gpu(); }
+void event_record(void*, const Stream&) { no_gpu(); }
+void event_wait_host(void*) { no_gpu(); }
+void event_wait_stream(void*, const Stream&) { no_gpu(); }
+bool event_query(void*) { no_gpu(); }
+
+}  // namespace kiln::gpu

@@ -1,0 +1,7 @@
+// Every op family.
+#pragma once
+
+#include "kiln/ops/binary.h"
+#include "kiln/ops/creation.h"
+#include "kiln/ops/shape.h"
+#include "kiln/ops/unary.h"

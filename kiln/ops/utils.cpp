@@ -1,0 +1,107 @@
+#include "kiln/ops/utils.h"
+
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+
+namespace kiln {
+
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
+  size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    if (da != db && da != 1 && db != 1) {
+      throw std::invalid_argument(std::string("[") + op + "] shapes " + shape_to_string(a) +
+                                  " and " + shape_to_string(b) + " cannot be broadcast");
+    }
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+Shape broadcast_shapes(const std::vector<Shape>& shapes, const char* op) {
+  if (shapes.empty()) return {};
+  Shape out = shapes[0];
+  for (size_t i = 1; i < shapes.size(); ++i) out = broadcast_shapes(out, shapes[i], op);
+  return out;
+}
+
+int normalize_axis(int axis, int ndim, const char* op) {
+  int a = axis < 0 ? axis + ndim : axis;
+  if (a < 0 || a >= ndim) {
+    throw std::out_of_range(std::string("[") + op + "] axis " + std::to_string(axis) +
+                            " is out of bounds for an array of " + std::to_string(ndim) +
+                            " dimensions");
+  }
+  return a;
+}
+
+std::vector<int> normalize_axes(const std::vector<int>& axes, int ndim, const char* op) {
+  std::vector<int> out;
+  out.reserve(axes.size());
+  for (int a : axes) out.push_back(normalize_axis(a, ndim, op));
+  std::sort(out.begin(), out.end());
+  if (std::adjacent_find(out.begin(), out.end()) != out.end()) {
+    throw std::invalid_argument(std::string("[") + op + "] repeated axis in " +
+                                axes_to_string(axes));
+  }
+  return out;
+}
+
+ArrayFlags layout_flags(const Shape& shape, const Strides& strides) {
+  ArrayFlags f;
+  int64_t size = 1, row = 1, col = 1;
+  for (auto d : shape) size *= d;
+  f.row_contiguous = f.col_contiguous = true;
+  for (int i = int(shape.size()) - 1; i >= 0; --i) {
+    if (shape[i] != 1 && strides[i] != row) f.row_contiguous = false;
+    row *= shape[i];
+  }
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] != 1 && strides[i] != col) f.col_contiguous = false;
+    col *= shape[i];
+  }
+  if (size <= 1) {
+    f.row_contiguous = f.col_contiguous = f.contiguous = true;
+    return f;
+  }
+  // Dense in some order (a permutation of a row-major layout): sorted by stride, the
+  // strides are the row-major strides of the sorted shape.
+  std::vector<std::pair<int64_t, int64_t>> dims;  // (stride, extent), real dims only
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] != 1) dims.emplace_back(strides[i], shape[i]);
+  }
+  std::sort(dims.begin(), dims.end());
+  int64_t expect = 1;
+  f.contiguous = true;
+  for (auto [st, ext] : dims) {
+    if (st != expect) {
+      f.contiguous = false;
+      break;
+    }
+    expect *= ext;
+  }
+  return f;
+}
+
+size_t data_span(const Shape& shape, const Strides& strides) {
+  int64_t lo = 0, hi = 0;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 0) return 0;
+    int64_t ext = strides[i] * (shape[i] - 1);
+    (ext > 0 ? hi : lo) += ext;
+  }
+  return size_t(hi - lo + 1);
+}
+
+std::string axes_to_string(const std::vector<int>& axes) {
+  std::ostringstream os;
+  os << "[";
+  for (size_t i = 0; i < axes.size(); ++i) os << (i ? ", " : "") << axes[i];
+  os << "]";
+  return os.str();
+}
+
+}  // namespace kiln

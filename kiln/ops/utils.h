@@ -1,0 +1,29 @@
+// Argument checking shared by the op builders. Messages name the op and the bad values.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kiln/array.h"
+#include "kiln/stream.h"
+
+namespace kiln {
+
+// NumPy broadcasting of two shapes; throws std::invalid_argument naming `op`.
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op = "broadcast_shapes");
+Shape broadcast_shapes(const std::vector<Shape>& shapes, const char* op = "broadcast_shapes");
+
+// Maps a possibly negative axis into [0, ndim); throws std::out_of_range naming `op`.
+int normalize_axis(int axis, int ndim, const char* op);
+// Normalizes, sorts and checks a list of axes for duplicates.
+std::vector<int> normalize_axes(const std::vector<int>& axes, int ndim, const char* op);
+
+// Layout flags of a view with these strides. `contiguous` means dense in some order with
+// non-negative strides: the elements fill [data, data + size) exactly once.
+ArrayFlags layout_flags(const Shape& shape, const Strides& strides);
+// Number of elements between the lowest and highest address the view touches, inclusive.
+size_t data_span(const Shape& shape, const Strides& strides);
+
+std::string axes_to_string(const std::vector<int>& axes);
+
+}  // namespace kiln

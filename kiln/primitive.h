@@ -1,0 +1,75 @@
+// The contract every operation implements. A primitive is the "how" of a graph node: it
+// computes its outputs from its inputs on a device, and states its derivative and batching
+// rules in terms of ops.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kiln/array.h"
+#include "kiln/stream.h"
+
+namespace kiln {
+
+class Primitive {
+ public:
+  explicit Primitive(Stream stream) : stream_(stream) {}
+  virtual ~Primitive() = default;
+  Primitive(const Primitive&) = delete;
+  Primitive& operator=(const Primitive&) = delete;
+
+  const Stream& stream() const { return stream_; }
+  Device device() const { return stream_.device; }
+
+  // Compute the outputs. Each output arrives with its shape and dtype set and no memory:
+  // the primitive allocates it, or makes it a view of an input, or takes over a donatable
+  // input's memory.
+  virtual void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) = 0;
+  virtual void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs);
+
+  // Reverse mode: cotangents of the inputs listed in argnums, given the cotangents of the
+  // outputs and the outputs themselves (so exp or sigmoid can reuse them).
+  virtual std::vector<array> vjp(const std::vector<array>& primals,
+                                 const std::vector<array>& cotangents,
+                                 const std::vector<int>& argnums,
+                                 const std::vector<array>& outputs);
+  // Forward mode: tangents of the outputs given tangents of the inputs in argnums.
+  virtual std::vector<array> jvp(const std::vector<array>& primals,
+                                 const std::vector<array>& tangents,
+                                 const std::vector<int>& argnums);
+  // Batching: given inputs with a batch axis each (-1: unbatched), the outputs and the
+  // batch axis of each.
+  virtual std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>& inputs,
+                                                               const std::vector<int>& axes);
+
+  // True when `other` computes the same function of the same inputs (for CSE in compile).
+  virtual bool is_equivalent(const Primitive& other) const { return false; }
+  // Output shapes recomputed from input shapes (shapeless compile); throws when the
+  // primitive cannot do so.
+  virtual std::vector<Shape> output_shapes(const std::vector<array>& inputs);
+
+  virtual const char* name() const = 0;
+  // The name with the parameters that distinguish instances (for printing and export).
+  virtual void print(std::ostream& os) const { os << name(); }
+
+ private:
+  Stream stream_;
+};
+
+// A primitive with exactly one output.
+class UnaryPrimitive : public Primitive {
+ public:
+  using Primitive::Primitive;
+  virtual void eval_cpu(const std::vector<array>& inputs, array& out) = 0;
+  virtual void eval_gpu(const std::vector<array>& inputs, array& out);
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) final {
+    eval_cpu(inputs, outputs[0]);
+  }
+  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) final {
+    eval_gpu(inputs, outputs[0]);
+  }
+};
+
+}  // namespace kiln

@@ -1,0 +1,45 @@
+// Binary elementwise primitives (one class, parameterized by the op) and Select.
+#pragma once
+
+#include "kiln/primitive.h"
+#include "kiln/primitives/elementwise_list.h"
+
+namespace kiln {
+
+enum class BinaryOp : uint8_t {
+#define KILN_ENUM(name) name,
+  KILN_BINARY_OPS(KILN_ENUM)
+#undef KILN_ENUM
+};
+
+const char* binary_op_name(BinaryOp op);
+// Whether the backend formula accepts two inputs of this dtype, and what it produces.
+bool binary_supports(BinaryOp op, Dtype in);
+Dtype binary_output_dtype(BinaryOp op, Dtype in);
+
+// Inputs have equal dtypes; their shapes broadcast to the output's inside the kernel (no
+// broadcast nodes, so `x + 1` is one node).
+class Binary : public UnaryPrimitive {
+ public:
+  Binary(Stream s, BinaryOp op) : UnaryPrimitive(s), op_(op) {}
+  BinaryOp op() const { return op_; }
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  bool is_equivalent(const Primitive& other) const override;
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
+  const char* name() const override { return binary_op_name(op_); }
+
+ private:
+  BinaryOp op_;
+};
+
+// where(condition, x, y): condition is bool, x and y share a dtype; shapes broadcast.
+class Select : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  bool is_equivalent(const Primitive& other) const override { return true; }
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
+  const char* name() const override { return "Select"; }
+};
+
+}  // namespace kiln

@@ -1,0 +1,31 @@
+// Primitives that make new arrays: Full (fill with a value) and Arange.
+#pragma once
+
+#include "kiln/primitive.h"
+
+namespace kiln {
+
+// Fills the output with its one input, a 0-d array of the output's dtype.
+class Full : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  bool is_equivalent(const Primitive& other) const override { return true; }
+  const char* name() const override { return "Full"; }
+};
+
+class Arange : public UnaryPrimitive {
+ public:
+  Arange(Stream s, double start, double stop, double step)
+      : UnaryPrimitive(s), start_(start), stop_(stop), step_(step) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  bool is_equivalent(const Primitive& other) const override;
+  const char* name() const override { return "Arange"; }
+  double start() const { return start_; }
+  double step() const { return step_; }
+
+ private:
+  double start_, stop_, step_;
+};
+
+}  // namespace kiln

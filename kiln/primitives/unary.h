@@ -1,0 +1,33 @@
+// Unary elementwise primitives: one class, parameterized by the op.
+#pragma once
+
+#include "kiln/primitive.h"
+#include "kiln/primitives/elementwise_list.h"
+
+namespace kiln {
+
+enum class UnaryOp : uint8_t {
+#define KILN_ENUM(name) name,
+  KILN_UNARY_OPS(KILN_ENUM)
+#undef KILN_ENUM
+};
+
+const char* unary_op_name(UnaryOp op);
+// Whether the backend formula accepts this input dtype, and the dtype it produces.
+bool unary_supports(UnaryOp op, Dtype in);
+Dtype unary_output_dtype(UnaryOp op, Dtype in);
+
+class Unary : public UnaryPrimitive {
+ public:
+  Unary(Stream s, UnaryOp op) : UnaryPrimitive(s), op_(op) {}
+  UnaryOp op() const { return op_; }
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  bool is_equivalent(const Primitive& other) const override;
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
+  const char* name() const override { return unary_op_name(op_); }
+
+ private:
+  UnaryOp op_;
+};
+
+}  // namespace kiln

@@ -1,0 +1,44 @@
+// Macros that let one header compile as host C++, as nvcc device code and under NVRTC.
+#pragma once
+
+#if defined(__CUDACC__) || defined(__CUDACC_RTC__)
+#define KILN_HD __host__ __device__ __forceinline__
+#define KILN_DEVICE_CODE 1
+#else
+#define KILN_HD inline
+#define KILN_DEVICE_CODE 0
+#endif
+
+#if defined(__CUDACC_RTC__)
+// NVRTC has no standard library: the fixed-width integer types come from the compiler.
+typedef signed char int8_t;
+typedef unsigned char uint8_t;
+typedef short int16_t;
+typedef unsigned short uint16_t;
+typedef int int32_t;
+typedef unsigned int uint32_t;
+typedef long long int64_t;
+typedef unsigned long long uint64_t;
+#else
+#include <cstdint>
+#include <cstring>
+#endif
+
+namespace kiln {
+
+// Reinterpret the bits of one trivially copyable type as another of the same size.
+template <typename To, typename From>
+KILN_HD To bit_cast(From from) {
+  static_assert(sizeof(To) == sizeof(From), "bit_cast needs equal sizes");
+#if KILN_DEVICE_CODE
+  To to;
+  __builtin_memcpy(&to, &from, sizeof(To));
+  return to;
+#else
+  To to;
+  std::memcpy(&to, &from, sizeof(To));
+  return to;
+#endif
+}
+
+}  // namespace kiln

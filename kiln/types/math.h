@@ -1,0 +1,128 @@
+// Scalar math for float and double with one spelling on host and device: kiln::math::exp(x)
+// calls std::exp on the host and CUDA's exp/expf on the device.
+#pragma once
+
+#include "kiln/types/host_device.h"
+
+#if !KILN_DEVICE_CODE
+#include <cmath>
+#endif
+
+namespace kiln::math {
+
+#if KILN_DEVICE_CODE
+#define KILN_MATH_1(name)                                   \
+  KILN_HD float name(float x) { return ::name##f(x); }     \
+  KILN_HD double name(double x) { return ::name(x); }
+#define KILN_MATH_2(name)                                              \
+  KILN_HD float name(float x, float y) { return ::name##f(x, y); }    \
+  KILN_HD double name(double x, double y) { return ::name(x, y); }
+#else
+#define KILN_MATH_1(name)                                    \
+  KILN_HD float name(float x) { return std::name(x); }      \
+  KILN_HD double name(double x) { return std::name(x); }
+#define KILN_MATH_2(name)                                               \
+  KILN_HD float name(float x, float y) { return std::name(x, y); }     \
+  KILN_HD double name(double x, double y) { return std::name(x, y); }
+#endif
+
+KILN_MATH_1(exp)
+KILN_MATH_1(exp2)
+KILN_MATH_1(expm1)
+KILN_MATH_1(log)
+KILN_MATH_1(log2)
+KILN_MATH_1(log10)
+KILN_MATH_1(log1p)
+KILN_MATH_1(sqrt)
+KILN_MATH_1(cbrt)
+KILN_MATH_1(sin)
+KILN_MATH_1(cos)
+KILN_MATH_1(tan)
+KILN_MATH_1(asin)
+KILN_MATH_1(acos)
+KILN_MATH_1(atan)
+KILN_MATH_1(sinh)
+KILN_MATH_1(cosh)
+KILN_MATH_1(tanh)
+KILN_MATH_1(asinh)
+KILN_MATH_1(acosh)
+KILN_MATH_1(atanh)
+KILN_MATH_1(erf)
+KILN_MATH_1(floor)
+KILN_MATH_1(ceil)
+KILN_MATH_1(trunc)
+KILN_MATH_1(rint)
+KILN_MATH_2(pow)
+KILN_MATH_2(atan2)
+KILN_MATH_2(hypot)
+KILN_MATH_2(fmod)
+KILN_MATH_2(copysign)
+
+#undef KILN_MATH_1
+#undef KILN_MATH_2
+
+#if KILN_DEVICE_CODE
+KILN_HD float abs(float x) { return ::fabsf(x); }
+KILN_HD double abs(double x) { return ::fabs(x); }
+KILN_HD bool isnan(float x) { return ::isnan(x); }
+KILN_HD bool isnan(double x) { return ::isnan(x); }
+KILN_HD bool isinf(float x) { return ::isinf(x); }
+KILN_HD bool isinf(double x) { return ::isinf(x); }
+KILN_HD float rsqrt(float x) { return ::rsqrtf(x); }
+KILN_HD double rsqrt(double x) { return ::rsqrt(x); }
+KILN_HD float erfinv(float x) { return ::erfinvf(x); }
+KILN_HD double erfinv(double x) { return ::erfinv(x); }
+#else
+KILN_HD float abs(float x) { return std::fabs(x); }
+KILN_HD double abs(double x) { return std::fabs(x); }
+KILN_HD bool isnan(float x) { return std::isnan(x); }
+KILN_HD bool isnan(double x) { return std::isnan(x); }
+KILN_HD bool isinf(float x) { return std::isinf(x); }
+KILN_HD bool isinf(double x) { return std::isinf(x); }
+KILN_HD float rsqrt(float x) { return 1.0f / std::sqrt(x); }
+KILN_HD double rsqrt(double x) { return 1.0 / std::sqrt(x); }
+
+// Inverse error function: Giles' single-precision approximation, refined by two Newton
+// steps on erf so float64 is accurate too.
+template <typename T>
+T erfinv_impl(T x) {
+  if (x <= T(-1)) return x == T(-1) ? -HUGE_VAL : NAN;
+  if (x >= T(1)) return x == T(1) ? HUGE_VAL : NAN;
+  double w = -std::log((1.0 - double(x)) * (1.0 + double(x)));
+  double p;
+  if (w < 5.0) {
+    w -= 2.5;
+    p = 2.81022636e-08;
+    p = 3.43273939e-07 + p * w;
+    p = -3.5233877e-06 + p * w;
+    p = -4.39150654e-06 + p * w;
+    p = 0.00021858087 + p * w;
+    p = -0.00125372503 + p * w;
+    p = -0.00417768164 + p * w;
+    p = 0.246640727 + p * w;
+    p = 1.50140941 + p * w;
+  } else {
+    w = std::sqrt(w) - 3.0;
+    p = -0.000200214257;
+    p = 0.000100950558 + p * w;
+    p = 0.00134934322 + p * w;
+    p = -0.00367342844 + p * w;
+    p = 0.00573950773 + p * w;
+    p = -0.0076224613 + p * w;
+    p = 0.00943887047 + p * w;
+    p = 1.00167406 + p * w;
+    p = 2.83297682 + p * w;
+  }
+  double y = p * double(x);
+  // Newton: y -= (erf(y) - x) / (2/sqrt(pi) exp(-y^2))
+  for (int i = 0; i < 2; ++i) {
+    double err = std::erf(y) - double(x);
+    y -= err / (1.1283791670955126 * std::exp(-y * y));
+  }
+  return T(y);
+}
+inline float erfinv(float x) { return erfinv_impl(x); }
+inline double erfinv(double x) { return erfinv_impl(x); }
+#endif
+
+}  // namespace kiln::math

@@ -1,0 +1,105 @@
+// Devices, streams and the memory counters.
+#include "convert.h"
+#include "kiln/allocator.h"
+#include "kiln/backend/cpu/thread_pool.h"
+#include "kiln/backend/gpu.h"
+
+using namespace kiln;
+
+namespace {
+
+Device to_device(py::handle obj) {
+  if (py::isinstance<Device>(obj)) return py::cast<Device>(obj);
+  return Device(py::cast<Device::DeviceType>(obj));
+}
+
+// `with mx.stream(s):` — sets the default device and stream inside the block.
+class PyStreamContext {
+ public:
+  explicit PyStreamContext(StreamOrDevice s) : s_(s) {}
+  void enter() { ctx_ = std::make_unique<StreamContext>(s_); }
+  void exit() { ctx_.reset(); }
+
+ private:
+  StreamOrDevice s_;
+  std::unique_ptr<StreamContext> ctx_;
+};
+
+py::dict device_info_dict(const Device& d) {
+  py::dict info;
+  if (d.type == Device::cpu) {
+    info["device_name"] = "cpu";
+    info["architecture"] = "x86_64";
+    info["memory_size"] = allocator::physical_memory();
+    info["num_threads"] = cpu::num_threads();
+  } else {
+    if (!gpu::is_available()) throw py::value_error("device_info: no GPU is available");
+    for (auto& [k, v] : gpu::device_info(d.index)) info[py::str(k)] = v;
+  }
+  return info;
+}
+
+}  // namespace
+
+void init_device(py::module_& m) {
+  py::enum_<Device::DeviceType>(m, "DeviceType")
+      .value("cpu", Device::cpu)
+      .value("gpu", Device::gpu)
+      .export_values();
+
+  py::class_<Device>(m, "Device")
+      .def(py::init<Device::DeviceType, int>(), py::arg("type"), py::arg("index") = 0)
+      .def_readonly("type", &Device::type)
+      .def("__repr__", [](const Device& d) { return to_string(d); })
+      .def("__eq__", [](const Device& a, py::object b) {
+        if (py::isinstance<Device::DeviceType>(b)) return a.type == py::cast<Device::DeviceType>(b);
+        return py::isinstance<Device>(b) && a == py::cast<Device>(b);
+      });
+  py::implicitly_convertible<Device::DeviceType, Device>();
+
+  py::class_<Stream>(m, "Stream")
+      .def_readonly("device", &Stream::device)
+      .def("__repr__", [](const Stream& s) { return to_string(s); })
+      .def("__eq__", [](const Stream& a, py::object b) {
+        return py::isinstance<Stream>(b) && a == py::cast<Stream>(b);
+      });
+
+  m.def("default_device", &default_device);
+  m.def("set_default_device", [](py::object d) { set_default_device(to_device(d)); },
+        py::arg("device"));
+  m.def("is_available", [](py::object d) { return is_available(to_device(d)); },
+        py::arg("device"));
+  m.def("device_count", [](Device::DeviceType t) { return device_count(t); },
+        py::arg("device_type"));
+  m.def("device_info", [](py::object d) {
+    return device_info_dict(d.is_none() ? default_device() : to_device(d));
+  }, py::arg("d") = py::none());
+  m.def("default_stream", [](py::object d) { return default_stream(to_device(d)); },
+        py::arg("device"));
+  m.def("set_default_stream", &set_default_stream, py::arg("stream"));
+  m.def("new_stream", [](py::object d) { return new_stream(to_device(d)); }, py::arg("device"));
+  m.def("synchronize", [](std::optional<Stream> s) {
+    py::gil_scoped_release release;
+    s ? synchronize(*s) : synchronize();
+  }, py::arg("stream") = py::none());
+
+  py::class_<PyStreamContext>(m, "StreamContext")
+      .def(py::init<StreamOrDevice>(), py::arg("s"))
+      .def("__enter__", [](PyStreamContext& c) { c.enter(); })
+      .def("__exit__", [](PyStreamContext& c, py::args) { c.exit(); });
+  m.def("stream", [](StreamOrDevice s) { return PyStreamContext(s); }, py::arg("s"));
+
+  m.def("get_active_memory", &get_active_memory);
+  m.def("get_peak_memory", &get_peak_memory);
+  m.def("reset_peak_memory", &reset_peak_memory);
+  m.def("get_cache_memory", &get_cache_memory);
+  m.def("set_memory_limit", &set_memory_limit, py::arg("limit"));
+  m.def("set_cache_limit", &set_cache_limit, py::arg("limit"));
+  m.def("set_wired_limit", &set_wired_limit, py::arg("limit"));
+  m.def("clear_cache", &clear_cache);
+
+  auto cuda = m.def_submodule("cuda", "CUDA backend queries");
+  cuda.def("is_available", &gpu::is_available);
+  auto metal = m.def_submodule("metal", "Metal is Apple's; it is never available here");
+  metal.def("is_available", [] { return false; });
+}

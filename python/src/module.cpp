@@ -1,0 +1,29 @@
+// The extension module kiln.core. Each op family registers its own bindings.
+#include "convert.h"
+
+namespace py = pybind11;
+
+void init_dtype(py::module_&);
+void init_device(py::module_&);
+void init_array(py::module_&);
+void init_dlpack(py::module_&);
+void init_transforms(py::module_&);
+void init_creation(py::module_&);
+void init_unary(py::module_&);
+void init_binary(py::module_&);
+void init_shape(py::module_&);
+
+PYBIND11_MODULE(core, m) {
+  m.doc() = "Kiln arrays: lazy, composable, on CPUs and NVIDIA GPUs (mirrors mlx.core).";
+  m.attr("__version__") = "0.1.0";
+  py::register_exception<kiln::out_of_memory>(m, "OutOfMemoryError", PyExc_MemoryError);
+  init_dtype(m);
+  init_device(m);
+  init_array(m);
+  init_dlpack(m);
+  init_transforms(m);
+  init_creation(m);
+  init_unary(m);
+  init_binary(m);
+  init_shape(m);
+}
