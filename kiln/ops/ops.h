@@ -4,4 +4,5 @@
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/shape.h"
+#include "kiln/ops/slicing.h"
 #include "kiln/ops/unary.h"

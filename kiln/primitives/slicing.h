@@ -1,0 +1,48 @@
+// Static strided slices: Slice is a view; SliceUpdate writes an update into a copy of (or,
+// when donated, into) its source.
+#pragma once
+
+#include "kiln/primitive.h"
+
+namespace kiln {
+
+// Per-axis start and step of a slice whose sizes are the output's shape. Starts are in
+// range and steps are non-zero (negative steps walk backwards).
+struct SliceSpec {
+  Shape start;
+  Shape step;
+  bool operator==(const SliceSpec&) const = default;
+};
+
+class Slice : public UnaryPrimitive {
+ public:
+  Slice(Stream s, SliceSpec spec) : UnaryPrimitive(s), spec_(std::move(spec)) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  bool is_equivalent(const Primitive& other) const override;
+  const char* name() const override { return "Slice"; }
+  const SliceSpec& spec() const { return spec_; }
+  // Gives `out` the view of `in` that the spec describes.
+  static void make_view(const array& in, const SliceSpec& spec, array& out);
+
+ private:
+  SliceSpec spec_;
+};
+
+// Inputs: the source and the update (already broadcast to the slice's shape and cast to the
+// source dtype).
+class SliceUpdate : public UnaryPrimitive {
+ public:
+  SliceUpdate(Stream s, SliceSpec spec) : UnaryPrimitive(s), spec_(std::move(spec)) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  bool is_equivalent(const Primitive& other) const override;
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
+    return {inputs[0].shape()};
+  }
+  const char* name() const override { return "SliceUpdate"; }
+  const SliceSpec& spec() const { return spec_; }
+
+ private:
+  SliceSpec spec_;
+};
+
+}  // namespace kiln
