@@ -25,7 +25,11 @@ def kdtype(name):
 
 def np_dtype(name):
     """The NumPy dtype holding a kiln dtype's values exactly (bfloat16 -> float32)."""
-    return {"bfloat16": np.float32, "bool_": np.bool_}.get(name, np.dtype(name).type if name != "bool_" else np.bool_)
+    if name == "bfloat16":
+        return np.float32
+    if name == "bool_":
+        return np.bool_
+    return np.dtype(name).type
 
 
 def random_np(rng, shape, dtype, low=-4.0, high=4.0):
@@ -80,10 +84,10 @@ def layouts(rng, shape, dtype):
     out = [(to_kiln(base, dtype), base)]
     t = random_np(rng, shape[::-1], dtype)
     out.append((to_kiln(t, dtype).T, t.T))
-    big = random_np(rng, tuple(2 * d for d in shape), dtype)
-    sl = tuple(slice(None, None, 2) for _ in shape)
-    kbig = to_kiln(big, dtype)
-    out.append((kbig[sl] if hasattr(kbig, "__getitem__") else kbig, big[sl]))
+    if hasattr(mx.array, "__getitem__"):
+        big = random_np(rng, tuple(2 * d for d in shape), dtype)
+        sl = tuple(slice(None, None, 2) for _ in shape)
+        out.append((to_kiln(big, dtype)[sl], big[sl]))
     row = random_np(rng, (1,) + tuple(shape[1:]), dtype)
     out.append((mx.broadcast_to(to_kiln(row, dtype), shape), np.broadcast_to(row, shape)))
     return out
