@@ -16,14 +16,14 @@ template <> struct is_half_type<bfloat16_t> { static constexpr bool value = true
 // go through float.
 template <typename Out, typename In>
 KILN_HD Out cast_to(In x) {
-  if constexpr (sizeof(Out) == sizeof(In) && __is_same(Out, In)) {
+  if constexpr (is_same_type<Out, In>::value) {
     return x;
   } else if constexpr (is_complex_type<In>::value) {
-    if constexpr (__is_same(Out, bool)) return x.real != 0.0f || x.imag != 0.0f;
+    if constexpr (is_same_type<Out, bool>::value) return x.real != 0.0f || x.imag != 0.0f;
     else return cast_to<Out>(x.real);
   } else if constexpr (is_half_type<In>::value) {
     return cast_to<Out>(float(x));
-  } else if constexpr (__is_same(Out, bool)) {
+  } else if constexpr (is_same_type<Out, bool>::value) {
     return x != In(0);
   } else if constexpr (is_half_type<Out>::value || is_complex_type<Out>::value) {
     return Out(x);

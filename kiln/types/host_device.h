@@ -26,14 +26,21 @@ typedef unsigned long long uint64_t;
 
 namespace kiln {
 
+// std::is_same, available where the standard library is not (NVRTC).
+template <typename A, typename B> struct is_same_type { static constexpr bool value = false; };
+template <typename A> struct is_same_type<A, A> { static constexpr bool value = true; };
+
 // Reinterpret the bits of one trivially copyable type as another of the same size.
 template <typename To, typename From>
 KILN_HD To bit_cast(From from) {
   static_assert(sizeof(To) == sizeof(From), "bit_cast needs equal sizes");
 #if KILN_DEVICE_CODE
-  To to;
-  __builtin_memcpy(&to, &from, sizeof(To));
-  return to;
+  union {
+    From f;
+    To t;
+  } u;
+  u.f = from;
+  return u.t;
 #else
   To to;
   std::memcpy(&to, &from, sizeof(To));
