@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "kiln/allocator.h"
+#include "kiln/backend/gpu.h"
 #include "kiln/ops/utils.h"
 #include "kiln/primitive.h"
 #include "kiln/transforms.h"
@@ -17,12 +18,31 @@ Data::Data(size_t nbytes) : host_(allocator::host().allocate(nbytes)), nbytes_(n
 Data::Data(void* ptr, size_t nbytes, std::function<void()> release)
     : host_(ptr), nbytes_(nbytes), release_(std::move(release)) {}
 
+std::shared_ptr<Data> Data::on_device(size_t nbytes, int device) {
+  std::shared_ptr<Data> d(new Data());
+  d->nbytes_ = nbytes;
+  d->device_.ptr = gpu::allocate(nbytes, device);
+  d->device_.device = device;
+  d->device_valid_ = true;
+  d->host_valid_.store(nbytes == 0, std::memory_order_relaxed);
+  return d;
+}
+
 Data::~Data() {
+  if (device_.ptr) gpu::release(device_.ptr, nbytes_, device_.device);
   if (release_) {
     release_();
-  } else {
+  } else if (host_) {
     allocator::host().release(host_, nbytes_);
   }
+}
+
+void Data::make_host_current() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (host_valid_.load(std::memory_order_relaxed)) return;
+  if (!host_) host_ = allocator::host().allocate(nbytes_);
+  gpu::copy_to_host(device_.ptr, host_, nbytes_, device_.device);
+  host_valid_.store(true, std::memory_order_release);
 }
 
 // ---- shapes ----
@@ -178,10 +198,9 @@ void array::eval() {
 
 void array::wait() {
   if (status() != Status::available) {
+    // Reaching the event means the work is done (GPU nodes have no worker to mark them).
     if (desc_->event.valid()) desc_->event.wait();
-    // The event is reached when the work completed; status follows immediately after.
-    while (status() != Status::available) {
-    }
+    set_status(Status::available);
   }
   if (desc_->error) std::rethrow_exception(desc_->error);
 }

@@ -8,6 +8,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "kiln/dtype.h"
@@ -26,22 +27,63 @@ class array;
 template <typename T>
 concept ElementType = requires { dtype_of<T>::value; };
 
-// Memory shared by all arrays that view it. Owned memory comes from the host allocator;
-// external memory (NumPy, DLPack) is released by a callback.
+// Memory shared by all arrays that view it: software unified memory. A Data can hold a host
+// copy and a device copy and knows which are current; a host read (`host()`) makes the host
+// copy current, and the GPU backend makes the device copy current before a kernel reads it.
+// Owned host memory comes from the host allocator; external memory (NumPy, DLPack) is
+// released by a callback.
 class Data {
  public:
-  explicit Data(size_t nbytes);
+  explicit Data(size_t nbytes);  // host memory
   Data(void* ptr, size_t nbytes, std::function<void()> release);
+  // Memory on a GPU with no host copy yet (the GPU backend's outputs).
+  static std::shared_ptr<Data> on_device(size_t nbytes, int device);
   Data(const Data&) = delete;
   Data& operator=(const Data&) = delete;
   ~Data();
-  void* host() { return host_; }
+
+  // The host copy, made current first if the device holds the only current copy.
+  void* host() {
+    if (!host_valid_.load(std::memory_order_acquire)) [[unlikely]] make_host_current();
+    return host_;
+  }
   size_t nbytes() const { return nbytes_; }
 
+  // ---- residency, for the backends ----
+  struct DeviceCopy {
+    void* ptr = nullptr;
+    int device = -1;
+  };
+  std::mutex& mutex() { return mutex_; }
+  bool host_valid() const { return host_valid_.load(std::memory_order_acquire); }
+  bool device_valid() const { return device_valid_; }
+  void* raw_host() const { return host_; }
+  DeviceCopy& device_copy() { return device_; }
+  // Called with mutex() held by the GPU backend after it filled the copies.
+  void set_host(void* p) { host_ = p; }
+  void set_valid(bool host, bool device) {
+    device_valid_ = device;
+    host_valid_.store(host, std::memory_order_release);
+  }
+  // After a CPU primitive wrote (or may have written) the host copy.
+  void host_written() {
+    if (device_.ptr && device_valid_) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      device_valid_ = false;
+    }
+  }
+
  private:
-  void* host_;
-  size_t nbytes_;
+  Data() = default;
+  void make_host_current();
+
+  void* host_ = nullptr;
+  size_t nbytes_ = 0;
   std::function<void()> release_;  // empty: the memory belongs to the host allocator
+  DeviceCopy device_;
+  std::atomic<bool> host_valid_{true};
+  bool device_valid_ = false;
+  std::mutex mutex_;
 };
 
 struct ArrayFlags {

@@ -38,16 +38,25 @@ std::vector<array> build_tape(const std::vector<array>& outputs) {
   return tape;
 }
 
-// Runs one node's primitive on the CPU. Errors of inputs propagate instead of running.
+// The first error among the inputs: a failed input fails its consumers without running them.
+std::exception_ptr input_error(const array& arr) {
+  for (auto& in : arr.inputs()) {
+    if (in.error()) return in.error();
+  }
+  return nullptr;
+}
+
+void fail(std::vector<array>& outputs, const std::exception_ptr& err) {
+  for (auto& o : outputs) {
+    o.set_error(err);
+    o.set_status(Status::available);
+  }
+}
+
+// Runs one node's primitive on the CPU (on its stream's worker thread).
 void run_cpu(array& arr) {
   std::vector<array> outputs = arr.outputs();
-  std::exception_ptr err;
-  for (auto& in : arr.inputs()) {
-    if (in.error()) {
-      err = in.error();
-      break;
-    }
-  }
+  std::exception_ptr err = input_error(arr);
   if (!err) {
     try {
       arr.primitive().eval_cpu(arr.inputs(), outputs);
@@ -55,9 +64,32 @@ void run_cpu(array& arr) {
       err = std::current_exception();
     }
   }
-  for (auto& o : outputs) {
-    if (err) o.set_error(err);
-    o.set_status(Status::available);
+  if (err) {
+    fail(outputs, err);
+  } else {
+    for (auto& o : outputs) {
+      // The host copy may have been written: any device copy is stale now.
+      if (o.data_shared_ptr()) o.data_shared_ptr()->host_written();
+      o.set_status(Status::available);
+    }
+  }
+  if (!arr.is_tracer()) arr.detach();
+}
+
+// Encodes one node's kernels on its GPU stream (on the calling thread). The outputs become
+// available when the stream reaches the eval's end event.
+void run_gpu(array& arr) {
+  std::exception_ptr err = input_error(arr);
+  if (!err) {
+    try {
+      gpu::eval(arr);
+    } catch (...) {
+      err = std::current_exception();
+    }
+  }
+  if (err) {
+    std::vector<array> outputs = arr.outputs();
+    fail(outputs, err);
   }
   if (!arr.is_tracer()) arr.detach();
 }
@@ -93,7 +125,7 @@ void eval_impl(std::vector<array> outputs, bool async) {
     if (s.device.type == Device::cpu) {
       scheduler::enqueue(s, [arr = std::move(arr)]() mutable { run_cpu(arr); });
     } else {
-      gpu::eval(arr);
+      run_gpu(arr);
     }
   }
   for (auto& e : stream_end) e.signal();

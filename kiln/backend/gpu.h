@@ -20,6 +20,12 @@ namespace kiln::gpu {
 
 bool is_available();
 int device_count();
+// Device memory for Data (from the device's caching allocator) and its release.
+void* allocate(size_t nbytes, int device);
+void release(void* ptr, size_t nbytes, int device);
+// Copies a device buffer into host memory, synchronously.
+void copy_to_host(const void* device_ptr, void* host_ptr, size_t nbytes, int device);
+
 // Name, memory size, architecture and the like for `mx.device_info`.
 std::map<std::string, std::variant<std::string, size_t>> device_info(int device);
 // The device-memory allocators, one per GPU in use (empty without a GPU).
