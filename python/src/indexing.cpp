@@ -19,6 +19,7 @@ struct Index {
   SliceBound slice;          // Slice
   std::optional<array> arr;  // Array (integer) or Mask (bool)
   int pos = 0;               // position in the index tuple as written
+  bool known = false;        // an Array converted from a list or NumPy: checked at once
 };
 
 [[noreturn]] void bad_index(py::handle obj) {
@@ -72,11 +73,15 @@ Index parse_one(py::handle obj) {
       throw py::index_error("index " + std::string(py::str(obj)) + " is out of bounds");
     }
   }
-  if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj)) {
-    if (py::len(obj) == 0) return {Kind::Array, 0, {}, array(nullptr, Shape{0}, int32)};
-    return from_array(to_array(obj), obj);
+  if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj) ||
+      py::isinstance<py::array>(obj)) {
+    if (!py::isinstance<py::array>(obj) && py::len(obj) == 0) {
+      return {Kind::Array, 0, {}, array(nullptr, Shape{0}, int32)};
+    }
+    Index e = from_array(to_array(obj), obj);
+    e.known = true;
+    return e;
   }
-  if (py::isinstance<py::array>(obj)) return from_array(to_array(obj), obj);
   if (kind == 0 && py::hasattr(obj, "__index__")) {
     return {Kind::Int, py::cast<int64_t>(obj.attr("__index__")())};
   }
@@ -145,21 +150,22 @@ int64_t wrap_int(int64_t i, int64_t size, int axis) {
   return w;
 }
 
-// Index arrays that are already computed (from lists and NumPy, or evaluated) are checked
-// now; the rest are checked when the gather or scatter runs.
-void check_array_index(const array& idx, int64_t size, int axis) {
-  if (!idx.is_available() || idx.size() == 0 || !idx.flags().row_contiguous) return;
+// Index arrays converted from lists and NumPy are checked now, so the error points at the
+// indexing expression; kiln arrays are checked when the gather or scatter runs.
+void check_known_index(const array& idx, int64_t size, int axis) {
   dispatch_dtype(idx.dtype(), [&]<typename T>(type_tag<T>) {
     if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
       const T* p = idx.data<T>();
       for (int64_t k = 0; k < idx.size(); ++k) {
+        bool bad;
         if constexpr (std::is_unsigned_v<T>) {
-          if (uint64_t(p[k]) >= uint64_t(size)) {
-            throw py::index_error("index " + std::to_string(p[k]) + " is out of bounds for axis " +
-                                  std::to_string(axis) + " with size " + std::to_string(size));
-          }
+          bad = uint64_t(p[k]) >= uint64_t(size);
         } else {
-          wrap_int(int64_t(p[k]), size, axis);
+          bad = int64_t(p[k]) < -size || int64_t(p[k]) >= size;
+        }
+        if (bad) {
+          throw py::index_error("index " + std::to_string(p[k]) + " is out of bounds for axis " +
+                                std::to_string(axis) + " with size " + std::to_string(size));
         }
       }
     }
@@ -274,7 +280,7 @@ AdvancedPlan advanced_plan(const array& a, const std::vector<Index>& entries) {
         int64_t i = wrap_int(e.value, a.shape()[d], d);
         p.indices.push_back(array(i, i > INT32_MAX ? int64 : int32));
       } else {
-        check_array_index(*e.arr, a.shape()[d], d);
+        if (e.known) check_known_index(*e.arr, a.shape()[d], d);
         p.indices.push_back(*e.arr);
       }
       shapes.push_back(p.indices.back().shape());

@@ -65,3 +65,14 @@ TEST(Indexing, DynamicSliceIsAView) {
   array u = slice_update_dynamic(a, full({3, 2}, array(-1)), array(1, int32), {1});
   EXPECT_EQ(values(u), (std::vector<int>{0, -1, -1, 3, 4, -1, -1, 7, 8, -1, -1, 11}));
 }
+
+TEST(Indexing, OverlappingScatterSlicesCombineInOrder) {
+  // Slices of two elements starting at 0 and 1 overlap at position 1.
+  array a = zeros({5}, int32);
+  array idx({0, 1, -2}, int32);
+  array upd = reshape(array({1, 2, 3, 4, 5, 6}, int32), {3, 2});
+  EXPECT_EQ(values(scatter_add(a, {idx}, upd, {0})), (std::vector<int>{1, 5, 4, 5, 6}));
+  EXPECT_EQ(values(scatter(a, {idx}, upd, {0})), (std::vector<int>{1, 3, 4, 5, 6}));
+  EXPECT_THROW(eval({scatter(a, {array({4}, int32)}, reshape(array({1, 2}, int32), {1, 2}), {0})}),
+               std::out_of_range);
+}

@@ -58,13 +58,13 @@ def test_getitem_layouts(rng, idx):
 
 @pytest.mark.parametrize("dtype", ALL_DTYPES)
 def test_getitem_dtypes(rng, dtype):
-    ref = np_values(rng, dtype)
-    x = to_kiln(ref, dtype)
-    for idx in [(1, slice(None, None, -2)), ([3, 0, 3],), (slice(None), [4, 1], [0, -1]),
-                (Ellipsis, None, [[2]]), (np.array([0, 2]), 1, slice(1, 4))]:
-        out = x[idx]
-        assert out.dtype == x.dtype
-        assert_close(out, ref[idx], dtype)
+    for x, ref in layouts(rng, SHAPE, dtype):
+        for idx in [(1, slice(None, None, -2)), ([3, 0, 3],), (slice(None), [4, 1], [0, -1]),
+                    (Ellipsis, None, [[2]]), (np.array([0, 2]), 1, slice(1, 4)),
+                    ([1, 2], slice(None), [0, 5]), (slice(3, 0, -1), np.array([[4], [0]]))]:
+            out = x[idx]
+            assert out.dtype == x.dtype
+            assert_close(out, ref[idx], dtype)
 
 
 @pytest.mark.parametrize("index_dtype", INT_DTYPES)
@@ -95,6 +95,8 @@ def test_zero_d_and_empty():
     x = mx.arange(6)
     assert x[mx.array(4)].item() == 4
     assert x[np.int32(-2)].item() == 4
+    assert x[np.array(3)].item() == 3
+    assert x[np.array([], dtype=np.int32)].shape == (0,)
 
 
 def test_scalar_index_on_empty_axis_raises():

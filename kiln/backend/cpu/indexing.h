@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kiln/array.h"
+#include "kiln/backend/common/strided.h"
 
 namespace kiln::cpu {
 
@@ -92,6 +93,22 @@ void walk_offsets(const Shape& shape, const Strides& strides, int64_t b, int64_t
       idx[d] = 0;
     }
   }
+}
+
+// for_each_row over the elements [b, e) of the row-major order rather than whole rows:
+// f(offsets, n, strides) gets runs that are whole rows or parts of one.
+template <size_t K, typename F>
+void for_each_run(const Shape& shape, const std::array<const int64_t*, K>& strides, int64_t b,
+                  int64_t e, F&& f) {
+  if (b >= e) return;
+  const int64_t cols = shape.back();
+  int64_t row = b / cols;
+  for_each_row<K>(shape, strides, row, (e - 1) / cols + 1, [&](auto off, int64_t n, auto st) {
+    int64_t cb = std::max<int64_t>(b - row * cols, 0), ce = std::min<int64_t>(e - row * cols, n);
+    for (size_t k = 0; k < K; ++k) off[k] += cb * st[k];
+    f(off, ce - cb, st);
+    ++row;
+  });
 }
 
 // One index array of a Gather or Scatter, ready to turn index values into element offsets.

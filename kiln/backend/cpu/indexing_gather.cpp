@@ -12,6 +12,8 @@ namespace {
 
 // Index positions whose offsets are computed together (kept on the stack).
 constexpr int64_t kIndexChunk = 256;
+// How far ahead loops over scattered single elements prefetch.
+constexpr int64_t kPrefetch = 32;
 
 template <typename T>
 inline void copy_run(const T* src, int64_t src_stride, T* dst, int64_t n) {
@@ -90,11 +92,10 @@ void GatherAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
       const I* ind = idx.data<I>();
       T* dst = out.data<T>();
       auto at = [&](I v) {
-        return cpu::checked_index(v, size, size - 1, "take_along_axis", axis) * axis_stride;
+        return cpu::checked_index(v, size, size - 1, "GatherAxis", axis) * axis_stride;
       };
-      int64_t grain = std::max<int64_t>(1, cpu::kElementwiseGrain / 4 / cols);
-      cpu::parallel_for(rows, grain, [&](int64_t b, int64_t e) {
-        for_each_row<3>(lay.shape, st, b, e, [&](auto off, int64_t n, auto s) {
+      cpu::parallel_for(rows * cols, cpu::kElementwiseGrain / 4, [&](int64_t b, int64_t e) {
+        cpu::for_each_run<3>(lay.shape, st, b, e, [&](auto off, int64_t n, auto s) {
           T* o = dst + off[0];
           const I* ip = ind + off[1];
           const T* x = src + off[2];
@@ -102,7 +103,18 @@ void GatherAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
             // One index for the whole run (take along an outer axis): a plain copy.
             copy_run(x + at(ip[0]), s[2], o, n);
           } else {
-            for (int64_t k = 0; k < n; ++k) o[k * s[0]] = x[k * s[2] + at(ip[k * s[1]])];
+            if (s[0] == 1 && s[1] == 1 && s[2] == 0) {
+              // Single elements at scattered positions: the loop waits on memory, so
+              // fetch a few iterations ahead (a prefetch of a bad address is harmless).
+              for (int64_t k = 0; k < n; ++k) {
+                if (k + kPrefetch < n) {
+                  __builtin_prefetch(x + int64_t(ip[k + kPrefetch]) * axis_stride);
+                }
+                o[k] = x[at(ip[k])];
+              }
+            } else {
+              for (int64_t k = 0; k < n; ++k) o[k * s[0]] = x[k * s[2] + at(ip[k * s[1]])];
+            }
           }
         });
       });

@@ -15,6 +15,7 @@ namespace kiln {
 namespace {
 
 constexpr int64_t kIndexChunk = 256;
+constexpr int64_t kPrefetch = 32;
 
 // Gives `out` the values of `src` in memory it may write: src's own (dense) buffer when
 // src can be donated, else a row-contiguous copy. Writes then go through out's strides.
@@ -37,6 +38,10 @@ struct Assign {
 // Combines a run of n updates into the output.
 template <typename T, typename Op>
 inline void combine_run(T* dst, int64_t ds, const T* src, int64_t ss, int64_t n, Op op) {
+  if (n == 1) {
+    *dst = op(*dst, *src);
+    return;
+  }
   if constexpr (std::is_same_v<Op, Assign>) {
     if (ds == 1 && ss == 1) {
       std::memcpy(dst, src, size_t(n) * sizeof(T));
@@ -64,16 +69,30 @@ void scatter_typed(const ScatterPlan& p, const array& upd, array& out, Op op) {
   T* dst = out.data<T>();
   const T* src = upd.data<T>();
   const int64_t C = p.rows.cols, S = p.rows.rows * C;
-  // Applies the slice elements [b, e) (row-major over the slice) of every update, in
-  // index order.
-  auto run = [&](int64_t b, int64_t e) {
+  // Applies the slice elements [b, e) (row-major over the slice) of every update whose
+  // start lies in the output offsets [lo, hi), in index order.
+  auto run = [&](int64_t b, int64_t e, int64_t lo, int64_t hi) {
     int64_t offs[kIndexChunk], ubase[kIndexChunk];
     for (int64_t c0 = 0; c0 < p.n_index; c0 += kIndexChunk) {
       int64_t c1 = std::min(p.n_index, c0 + kIndexChunk);
       cpu::index_offsets(p.ops, c0, c1, offs, "Scatter");
       cpu::walk_offsets(p.index_shape, p.update_index_strides, c0, c1,
                         [&](int64_t k, int64_t off) { ubase[k] = off; });
-      for (int64_t k = 0; k < c1 - c0; ++k) {
+      const int64_t n = c1 - c0;
+      if (S == 1) {
+        // Single elements at scattered positions: the loop waits on memory, so fetch
+        // a few updates ahead.
+        T* d0 = dst + p.rows.first[0];
+        const T* s0 = src + p.rows.second[0];
+        for (int64_t k = 0; k < n; ++k) {
+          if (k + kPrefetch < n) __builtin_prefetch(d0 + offs[k + kPrefetch], 1);
+          if (offs[k] < lo || offs[k] >= hi) continue;
+          d0[offs[k]] = op(d0[offs[k]], s0[ubase[k]]);
+        }
+        continue;
+      }
+      for (int64_t k = 0; k < n; ++k) {
+        if (offs[k] < lo || offs[k] >= hi) continue;
         for (int64_t r = b / C; r * C < e; ++r) {
           int64_t cb = std::max(b, r * C) - r * C, ce = std::min(e, (r + 1) * C) - r * C;
           combine_run(dst + offs[k] + p.rows.first[r] + cb * p.rows.first_stride,
@@ -84,13 +103,20 @@ void scatter_typed(const ScatterPlan& p, const array& upd, array& out, Op op) {
       }
     }
   };
-  if (p.rows_disjoint) {
-    // Every thread walks all the indices but owns a part of each slice, so each position is
-    // written by one thread, in index order.
+  // Every thread walks all the indices but owns a part of the output, so each position is
+  // written by one thread, in index order: a part of each slice when the slices' elements
+  // cannot collide, or a range of the output for single-element updates.
+  const int64_t all_lo = INT64_MIN, all_hi = INT64_MAX;
+  if (p.rows_disjoint && S > 1) {
     int64_t grain = std::max<int64_t>(256, cpu::kElementwiseGrain / std::max<int64_t>(1, p.n_index));
-    cpu::parallel_for(S, grain, run);
+    cpu::parallel_for(S, grain, [&](int64_t b, int64_t e) { run(b, e, all_lo, all_hi); });
+  } else if (S == 1 && p.n_index >= cpu::kElementwiseGrain) {
+    // The output is dense, so offsets lie in [0, size).
+    int64_t size = out.size();
+    cpu::parallel_for(size, std::max<int64_t>(1, size / cpu::num_threads()),
+                      [&](int64_t lo, int64_t hi) { run(0, 1, lo, hi); });
   } else {
-    run(0, S);
+    run(0, S, all_lo, all_hi);
   }
 }
 
@@ -176,7 +202,7 @@ void ScatterAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
           const I* ip = ind + off[1];
           const T* u = src + off[2];
           for (int64_t k = 0; k < n; ++k) {
-            int64_t pos = cpu::checked_index(ip[k * s[1]], size, size - 1, "put_along_axis", axis);
+            int64_t pos = cpu::checked_index(ip[k * s[1]], size, size - 1, "ScatterAxis", axis);
             o[pos * axis_stride] = u[k * s[2]];
           }
         });
