@@ -44,7 +44,7 @@ std::optional<int64_t> slice_part(py::handle v) {
   }
 }
 
-Index from_array(const array& a, py::handle obj) {
+Index from_array(const array& a) {
   if (a.dtype() == bool_) return {Kind::Mask, 0, {}, a};
   if (is_integral(a.dtype())) return {Kind::Array, 0, {}, a};
   throw py::type_error(std::string("arrays used as indices must be of integer or boolean type, "
@@ -62,7 +62,7 @@ Index parse_one(py::handle obj) {
     if (e.slice.step == 0) throw py::value_error("slice step cannot be zero");
     return e;
   }
-  if (py::isinstance<array>(obj)) return from_array(py::cast<array>(obj), obj);
+  if (py::isinstance<array>(obj)) return from_array(py::cast<array>(obj));
   char kind = scalar_kind(obj);
   if (kind == 'b') return {Kind::Mask, 0, {}, array(PyObject_IsTrue(obj.ptr()) == 1)};
   if (kind == 'i') {
@@ -78,7 +78,7 @@ Index parse_one(py::handle obj) {
     if (!py::isinstance<py::array>(obj) && py::len(obj) == 0) {
       return {Kind::Array, 0, {}, array(nullptr, Shape{0}, int32)};
     }
-    Index e = from_array(to_array(obj), obj);
+    Index e = from_array(to_array(obj));
     e.known = true;
     return e;
   }
@@ -446,7 +446,10 @@ array advanced_scatter(const array& a, const std::vector<Index>& entries, const 
 
 int64_t count_true(const array& mask) {
   array m = contiguous(mask);
-  m.eval();
+  {
+    py::gil_scoped_release release;
+    m.eval();
+  }
   int64_t n = 0;
   for (int64_t k = 0; k < m.size(); ++k) n += m.data<bool>()[k];
   return n;

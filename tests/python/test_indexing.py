@@ -127,6 +127,10 @@ def test_large_gathers_match_numpy(rng):
     assert_close(x[:, cols[:300]], ref[:, cols[:300]])
     assert_close(x[rows, cols], ref[rows, cols])
     assert_close(x.T[cols[:50], 10:20], ref.T[cols[:50], 10:20])
+    many_rows = rng.integers(0, 3000, 300_000)
+    many_cols = rng.integers(-200, 200, 300_000)
+    assert_close(x[many_rows, many_cols], ref[many_rows, many_cols])
+    assert_close(x[many_rows[:1000], :, None][:, ::7], ref[many_rows[:1000], :, None][:, ::7])
 
 
 # ----------------------------------------------------------------------------- errors
@@ -490,12 +494,17 @@ def test_dynamic_slice_is_a_view():
 
 
 def test_large_scatters_match_numpy(rng):
-    ref = rng.standard_normal((2000, 300)).astype(np.float32)
-    idx = rng.integers(0, 2000, 4000)
-    vals = rng.standard_normal((4000, 300)).astype(np.float32)
+    ref = rng.standard_normal((500, 3000)).astype(np.float32)
+    idx = rng.integers(0, 500, 1000)
+    vals = rng.standard_normal((1000, 3000)).astype(np.float32)
     expected = ref.copy()
     np.add.at(expected, idx, vals)
     assert_close(mx.array(ref).at[idx].add(mx.array(vals)), expected, rtol=1e-5, atol=1e-5)
+    expected = ref.copy()
+    expected[idx] = vals  # repeated rows: the last one wins
+    x = mx.array(ref)
+    x[idx] = mx.array(vals)
+    assert_close(x, expected)
     big = rng.standard_normal(1 << 20).astype(np.float32)
     flat = rng.integers(0, 1 << 20, 1 << 18)
     upd = rng.standard_normal(1 << 18).astype(np.float32)
