@@ -172,20 +172,6 @@ void check_known_index(const array& idx, int64_t size, int axis) {
   });
 }
 
-// Python's slice.indices(): first element, step and count on an axis of `n` elements.
-void resolve_slice(const SliceBound& b, int64_t n, int64_t& start, int64_t& count) {
-  int64_t step = b.step;
-  auto clamp = [&](std::optional<int64_t> v, int64_t dflt) {
-    if (!v) return dflt;
-    int64_t x = *v < 0 ? *v + n : *v;
-    return step > 0 ? std::clamp<int64_t>(x, 0, n) : std::clamp<int64_t>(x, -1, n - 1);
-  };
-  start = clamp(b.start, step > 0 ? 0 : n - 1);
-  int64_t stop = clamp(b.stop, step > 0 ? n : -1);
-  count = step > 0 ? (stop > start ? (stop - start + step - 1) / step : 0)
-                   : (start > stop ? (start - stop - step - 1) / (-step) : 0);
-}
-
 // ---------------------------------------------------------------- basic indexing
 
 // Ints, slices and new axes only: a strided view reshaped (also a view).
@@ -214,9 +200,7 @@ BasicPlan basic_plan(const array& a, const std::vector<Index>& entries) {
     if (k < 0) {
       p.result.push_back(1);
     } else {
-      int64_t start, count;
-      resolve_slice(p.bounds[k], a.shape()[k], start, count);
-      p.result.push_back(count);
+      p.result.push_back(resolve_slice(p.bounds[k], a.shape()[k]).count);
     }
   }
   return p;
@@ -249,9 +233,7 @@ array basic_set(const array& a, const BasicPlan& p, const array& value) {
   // The slice's own shape keeps a size-1 dimension for each int and has no new axes.
   Shape slice_shape;
   for (int d = 0; d < int(p.bounds.size()); ++d) {
-    int64_t start, count;
-    resolve_slice(p.bounds[d], a.shape()[d], start, count);
-    slice_shape.push_back(count);
+    slice_shape.push_back(resolve_slice(p.bounds[d], a.shape()[d]).count);
   }
   for (int d = int(p.bounds.size()); d < a.ndim(); ++d) slice_shape.push_back(a.shape()[d]);
   array upd = reshape(fit_value(value, p.result), slice_shape);
@@ -381,15 +363,14 @@ array advanced_scatter(const array& a, const std::vector<Index>& entries, const 
   std::vector<array> ranges(nd, array(0));
   for (int d = 0; d < nd; ++d) {
     if (std::find(p.axes.begin(), p.axes.end(), d) != p.axes.end()) continue;
-    int64_t start, count;
-    resolve_slice(p.bounds[d], a.shape()[d], start, count);
+    auto [start, step, count] = resolve_slice(p.bounds[d], a.shape()[d]);
     counts[d] = count;
-    if (start == 0 && p.bounds[d].step == 1 && count == a.shape()[d]) {
+    if (start == 0 && step == 1 && count == a.shape()[d]) {
       full.push_back(d);
     } else {
       partial.push_back(d);
       std::vector<int64_t> r(static_cast<size_t>(count));
-      for (int64_t k = 0; k < count; ++k) r[k] = start + k * p.bounds[d].step;
+      for (int64_t k = 0; k < count; ++k) r[k] = start + k * step;
       ranges[d] = array(r, Shape{count});
     }
   }
@@ -463,9 +444,8 @@ array mask_set(const array& a, const std::vector<Index>& entries, const array& v
   for (auto& e : entries) {
     bool full_slice = false;
     if (e.kind == Kind::Slice) {
-      int64_t start, count;
-      resolve_slice(e.slice, a.shape()[d], start, count);
-      full_slice = start == 0 && e.slice.step == 1 && count == a.shape()[d];
+      auto r = resolve_slice(e.slice, a.shape()[d]);
+      full_slice = r.start == 0 && r.step == 1 && r.count == a.shape()[d];
       ++d;
     } else if (e.kind == Kind::Mask) {
       if (p >= 0) throw py::value_error("only one boolean mask is supported in an assignment");
