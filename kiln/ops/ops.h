@@ -3,6 +3,7 @@
 
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
+#include "kiln/ops/indexing.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/slicing.h"
 #include "kiln/ops/unary.h"

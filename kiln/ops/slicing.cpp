@@ -7,26 +7,6 @@ namespace kiln {
 
 namespace {
 
-// Python's slice.indices(): the start, step and number of elements on an axis of size n.
-void resolve(const SliceBound& b, int64_t n, int64_t& start, int64_t& step, int64_t& count) {
-  step = b.step;
-  if (step == 0) throw std::invalid_argument("[slice] slice step cannot be zero");
-  auto clamp = [&](std::optional<int64_t> v, int64_t dflt) {
-    if (!v) return dflt;
-    int64_t x = *v < 0 ? *v + n : *v;
-    if (step > 0) return std::clamp<int64_t>(x, 0, n);
-    return std::clamp<int64_t>(x, -1, n - 1);
-  };
-  start = clamp(b.start, step > 0 ? 0 : n - 1);
-  int64_t stop = clamp(b.stop, step > 0 ? n : -1);
-  if (step > 0) {
-    count = stop > start ? (stop - start + step - 1) / step : 0;
-  } else {
-    count = start > stop ? (start - stop - step - 1) / (-step) : 0;
-  }
-  if (count == 0) start = 0;
-}
-
 std::pair<SliceSpec, Shape> make_spec(const array& a, const std::vector<SliceBound>& bounds,
                                       const char* op) {
   if (int(bounds.size()) > a.ndim()) {
@@ -37,7 +17,10 @@ std::pair<SliceSpec, Shape> make_spec(const array& a, const std::vector<SliceBou
   SliceSpec spec{Shape(a.ndim(), 0), Shape(a.ndim(), 1)};
   Shape shape = a.shape();
   for (size_t i = 0; i < bounds.size(); ++i) {
-    resolve(bounds[i], a.shape()[i], spec.start[i], spec.step[i], shape[i]);
+    auto r = resolve_slice(bounds[i], a.shape()[i]);
+    spec.start[i] = r.start;
+    spec.step[i] = r.step;
+    shape[i] = r.count;
   }
   return {std::move(spec), std::move(shape)};
 }
@@ -52,6 +35,27 @@ std::vector<SliceBound> to_bounds(const Shape& start, const Shape& stop, const S
 }
 
 }  // namespace
+
+ResolvedSlice resolve_slice(const SliceBound& b, int64_t n) {
+  int64_t step = b.step;
+  if (step == 0) throw std::invalid_argument("[slice] slice step cannot be zero");
+  auto clamp = [&](std::optional<int64_t> v, int64_t dflt) {
+    if (!v) return dflt;
+    int64_t x = *v < 0 ? *v + n : *v;
+    if (step > 0) return std::clamp<int64_t>(x, 0, n);
+    return std::clamp<int64_t>(x, -1, n - 1);
+  };
+  int64_t start = clamp(b.start, step > 0 ? 0 : n - 1);
+  int64_t stop = clamp(b.stop, step > 0 ? n : -1);
+  int64_t count;
+  if (step > 0) {
+    count = stop > start ? (stop - start + step - 1) / step : 0;
+  } else {
+    count = start > stop ? (start - stop - step - 1) / (-step) : 0;
+  }
+  if (count == 0) start = 0;
+  return {start, step, count};
+}
 
 array slice(const array& a, const std::vector<SliceBound>& bounds, StreamOrDevice s) {
   auto [spec, shape] = make_spec(a, bounds, "slice");

@@ -15,6 +15,13 @@ struct SliceBound {
   int64_t step = 1;
 };
 
+// Python's slice.indices() on an axis of n elements: the first element, the step and the
+// number of elements (start is 0 when the slice is empty).
+struct ResolvedSlice {
+  int64_t start, step, count;
+};
+ResolvedSlice resolve_slice(const SliceBound& b, int64_t n);
+
 // a[start:stop:step] along every axis (missing trailing axes are taken whole).
 array slice(const array& a, const std::vector<SliceBound>& bounds, StreamOrDevice s = {});
 // Convenience: start/stop (and steps) per axis, clamped as Python clamps them.
