@@ -56,6 +56,12 @@ array arange(double start, double stop, double step, std::optional<Dtype> dtype,
                                 std::to_string(n) + ")");
   }
   int64_t size = n > 0 ? int64_t(n) : 0;
+  // Integer dtypes take the first two values as whole numbers: they must fit.
+  if (is_integral(dt) && size > 0 &&
+      (std::abs(start) >= 0x1p63 || std::abs(start + step) >= 0x1p63)) {
+    throw std::invalid_argument(std::string("[arange] start ") + std::to_string(start) +
+                                " and step are out of range for " + dtype_name(dt));
+  }
   return array(Shape{size}, dt, std::make_shared<Arange>(to_stream(s), start, stop, step), {});
 }
 

@@ -31,7 +31,7 @@ py::object atleast(py::args arys, array (*fn)(const array&, StreamOrDevice), Str
 }
 
 py::list split_any(const array& a, py::object sections, int axis, StreamOrDevice s) {
-  if (py::isinstance<py::int_>(sections)) {
+  if (py::isinstance<py::int_>(sections) || scalar_kind(sections) == 'i') {
     return py::cast(split(a, py::cast<int>(sections), axis, s));
   }
   return py::cast(split(a, to_shape(sections), axis, s));
