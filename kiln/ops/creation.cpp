@@ -165,8 +165,8 @@ array cosine_window(int64_t M, std::initializer_list<double> coeffs, StreamOrDev
   array w = array(0.0);
   int j = 0;
   for (double c : coeffs) {
-    array term = j == 0 ? array(c)
-                        : multiply(array(c), cos(multiply(*x, array(j * std::numbers::pi), s), s), s);
+    array term = array(c);
+    if (j > 0) term = multiply(term, cos(multiply(*x, array(j * std::numbers::pi), s), s), s);
     w = add(w, term, s);
     ++j;
   }

@@ -91,6 +91,29 @@ inline void transpose_block(const U* src, int64_t ss, U* dst, int64_t ds) {
     _mm_storeu_ps(reinterpret_cast<float*>(dst + 2 * ds), r2);
     _mm_storeu_ps(reinterpret_cast<float*>(dst + 3 * ds), r3);
     return;
+  } else if constexpr (sizeof(U) == 2) {
+    // Three rounds of interleaving: 16-bit pairs, then 32-bit, then 64-bit halves.
+    __m128i r[8], t[8], u[8];
+    for (int i = 0; i < 8; ++i) {
+      r[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i * ss));
+    }
+    for (int i = 0; i < 4; ++i) {
+      t[2 * i] = _mm_unpacklo_epi16(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm_unpackhi_epi16(r[2 * i], r[2 * i + 1]);
+    }
+    for (int h = 0; h < 2; ++h) {    // rows 0-3, rows 4-7
+      for (int q = 0; q < 2; ++q) {  // columns 0-3, columns 4-7
+        u[4 * h + 2 * q] = _mm_unpacklo_epi32(t[4 * h + q], t[4 * h + q + 2]);
+        u[4 * h + 2 * q + 1] = _mm_unpackhi_epi32(t[4 * h + q], t[4 * h + q + 2]);
+      }
+    }
+    for (int c = 0; c < 4; ++c) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 2 * c * ds),
+                       _mm_unpacklo_epi64(u[c], u[c + 4]));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + (2 * c + 1) * ds),
+                       _mm_unpackhi_epi64(u[c], u[c + 4]));
+    }
+    return;
   } else if constexpr (sizeof(U) == 8) {
     __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
     __m128i r1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + ss));
