@@ -280,11 +280,13 @@ array as_strided(const array& a, Shape shape, Strides strides, int64_t offset, S
   }
   if (shape_size(shape) > 0) {
     int64_t lo = offset, hi = offset;
+    bool overflow = false;
     for (size_t i = 0; i < shape.size(); ++i) {
-      int64_t ext = strides[i] * (shape[i] - 1);
-      (ext > 0 ? hi : lo) += ext;
+      int64_t ext;
+      overflow |= __builtin_mul_overflow(strides[i], shape[i] - 1, &ext);
+      overflow |= __builtin_add_overflow(ext > 0 ? hi : lo, ext, ext > 0 ? &hi : &lo);
     }
-    if (lo < 0 || hi >= a.size()) {
+    if (overflow || lo < 0 || hi >= a.size()) {
       throw std::invalid_argument(
           "[as_strided] the view with shape " + shape_to_string(shape) + ", strides " +
           shape_to_string(strides) + " and offset " + std::to_string(offset) +

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import kiln.core as mx
-from helpers import ALL_DTYPES, INT_DTYPES, assert_close, kdtype, layouts, np_dtype, random_np
+from helpers import ALL_DTYPES, assert_close, kdtype, layouts, np_dtype, random_np
 
 NUMERIC = [d for d in ALL_DTYPES if d != "bool_"]
 
