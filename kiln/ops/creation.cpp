@@ -1,8 +1,12 @@
 #include "kiln/ops/creation.h"
 
 #include <cmath>
+#include <cstdint>
+#include <numbers>
 
+#include "kiln/ops/binary.h"
 #include "kiln/ops/shape.h"
+#include "kiln/ops/unary.h"
 #include "kiln/primitives/creation.h"
 
 namespace kiln {
@@ -41,15 +45,22 @@ array arange(double start, double stop, double step, std::optional<Dtype> dtype,
   if (!std::isfinite(start) || !std::isfinite(stop) || !std::isfinite(step)) {
     throw std::invalid_argument("[arange] start, stop and step must be finite");
   }
-  Dtype dt = dtype.value_or(integral_bounds ? int32 : float32);
+  auto fits_int32 = [](double v) { return v >= INT32_MIN && v <= INT32_MAX; };
+  Dtype dt = dtype.value_or(!integral_bounds                          ? float32
+                            : fits_int32(start) && fits_int32(stop) ? int32
+                                                                      : int64);
   if (dt == bool_) throw std::invalid_argument("[arange] bool dtype is not supported");
   double n = std::ceil((stop - start) / step);
+  if (n >= 0x1p62) {
+    throw std::invalid_argument("[arange] the range has too many elements (" +
+                                std::to_string(n) + ")");
+  }
   int64_t size = n > 0 ? int64_t(n) : 0;
-  if (is_integral(dt)) {
-    // Integer ranges step by whole numbers, as NumPy's do for integer arguments.
-    start = std::trunc(start);
-    step = std::trunc(step);
-    if (step == 0) throw std::invalid_argument("[arange] integer step rounds to zero");
+  // Integer dtypes take the first two values as whole numbers: they must fit.
+  if (is_integral(dt) && size > 0 &&
+      (std::abs(start) >= 0x1p63 || std::abs(start + step) >= 0x1p63)) {
+    throw std::invalid_argument(std::string("[arange] start ") + std::to_string(start) +
+                                " and step are out of range for " + dtype_name(dt));
   }
   return array(Shape{size}, dt, std::make_shared<Arange>(to_stream(s), start, stop, step), {});
 }
@@ -57,5 +68,120 @@ array arange(double start, double stop, double step, std::optional<Dtype> dtype,
 array arange(double stop, std::optional<Dtype> dtype, StreamOrDevice s) {
   return arange(0.0, stop, 1.0, dtype, std::floor(stop) == stop, s);
 }
+
+array linspace(double start, double stop, int64_t num, bool endpoint, Dtype dtype,
+               StreamOrDevice s) {
+  if (num < 0) {
+    throw std::invalid_argument("[linspace] number of samples must be non-negative, got " +
+                                std::to_string(num));
+  }
+  if (!std::isfinite(start) || !std::isfinite(stop)) {
+    throw std::invalid_argument("[linspace] start and stop must be finite");
+  }
+  auto p = std::make_shared<Linspace>(to_stream(s), start, stop, endpoint);
+  return array(Shape{num}, dtype, std::move(p), {});
+}
+
+namespace {
+// Row and column indices of an n x m grid, as (n, 1) and (m,) int64 arrays.
+std::pair<array, array> grid_indices(int64_t n, int64_t m, const char* op, StreamOrDevice s) {
+  if (n < 0 || m < 0) {
+    throw std::invalid_argument(std::string("[") + op + "] negative dimensions (" +
+                                std::to_string(n) + ", " + std::to_string(m) + ")");
+  }
+  array rows = reshape(arange(0.0, double(n), 1.0, int64, true, s), {n, 1}, s);
+  return {rows, arange(0.0, double(m), 1.0, int64, true, s)};
+}
+}  // namespace
+
+array eye(int64_t n, int64_t m, int k, Dtype dtype, StreamOrDevice s) {
+  auto [rows, cols] = grid_indices(n, m, "eye", s);
+  return astype(equal(add(rows, array(int64_t(k)), s), cols, s), dtype, s);
+}
+
+array identity(int64_t n, Dtype dtype, StreamOrDevice s) { return eye(n, n, 0, dtype, s); }
+
+array tri(int64_t n, int64_t m, int k, Dtype dtype, StreamOrDevice s) {
+  auto [rows, cols] = grid_indices(n, m, "tri", s);
+  return astype(greater_equal(add(rows, array(int64_t(k)), s), cols, s), dtype, s);
+}
+
+array tril(const array& x, int k, StreamOrDevice s) {
+  if (x.ndim() < 2) {
+    throw std::invalid_argument("[tril] the array must have at least 2 dimensions");
+  }
+  array mask = tri(x.shape(-2), x.shape(-1), k, bool_, s);
+  return where(mask, x, array(0, x.dtype()), s);
+}
+
+array triu(const array& x, int k, StreamOrDevice s) {
+  if (x.ndim() < 2) {
+    throw std::invalid_argument("[triu] the array must have at least 2 dimensions");
+  }
+  array mask = tri(x.shape(-2), x.shape(-1), k - 1, bool_, s);
+  return where(mask, array(0, x.dtype()), x, s);
+}
+
+std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse,
+                            const std::string& indexing, StreamOrDevice s) {
+  if (indexing != "xy" && indexing != "ij") {
+    throw std::invalid_argument("[meshgrid] indexing must be 'xy' or 'ij', got '" + indexing +
+                                "'");
+  }
+  size_t n = arrays.size();
+  // Cartesian indexing swaps the first two output axes.
+  auto position = [&](size_t i) {
+    return indexing == "xy" && n >= 2 && i < 2 ? 1 - i : i;
+  };
+  Shape full(n);
+  for (size_t i = 0; i < n; ++i) full[position(i)] = arrays[i].size();
+  std::vector<array> out;
+  for (size_t i = 0; i < n; ++i) {
+    Shape shape(n, 1);
+    shape[position(i)] = arrays[i].size();
+    array g = reshape(arrays[i], shape, s);
+    out.push_back(sparse ? g : broadcast_to(g, full, s));
+  }
+  return out;
+}
+
+namespace {
+// The window sample positions 1 - M, 3 - M, ..., M - 1 divided by M - 1 (float64), or
+// nullopt when M < 2 (the window is then empty or a single one).
+std::optional<array> window_positions(int64_t M, StreamOrDevice s) {
+  if (M < 2) return std::nullopt;
+  array n = arange(double(1 - M), double(M), 2.0, float64, true, s);
+  return divide(n, array(double(M - 1)), s);
+}
+
+array small_window(int64_t M, StreamOrDevice s) {
+  return M < 1 ? zeros({0}, float32, s) : ones({1}, float32, s);
+}
+
+// sum_j coeffs[j] * cos(j * pi * x), in float64, returned as float32.
+array cosine_window(int64_t M, std::initializer_list<double> coeffs, StreamOrDevice s) {
+  auto x = window_positions(M, s);
+  if (!x) return small_window(M, s);
+  array w = array(0.0);
+  int j = 0;
+  for (double c : coeffs) {
+    array term = array(c);
+    if (j > 0) term = multiply(term, cos(multiply(*x, array(j * std::numbers::pi), s), s), s);
+    w = add(w, term, s);
+    ++j;
+  }
+  return astype(w, float32, s);
+}
+}  // namespace
+
+array bartlett(int64_t M, StreamOrDevice s) {
+  auto x = window_positions(M, s);
+  if (!x) return small_window(M, s);
+  return astype(subtract(array(1.0), abs(*x, s), s), float32, s);
+}
+
+array blackman(int64_t M, StreamOrDevice s) { return cosine_window(M, {0.42, 0.5, 0.08}, s); }
+array hamming(int64_t M, StreamOrDevice s) { return cosine_window(M, {0.54, 0.46}, s); }
+array hanning(int64_t M, StreamOrDevice s) { return cosine_window(M, {0.5, 0.5}, s); }
 
 }  // namespace kiln

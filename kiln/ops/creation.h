@@ -2,6 +2,8 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "kiln/array.h"
 #include "kiln/stream.h"
@@ -16,10 +18,35 @@ array zeros_like(const array& a, std::optional<Dtype> dtype = std::nullopt, Stre
 array ones_like(const array& a, std::optional<Dtype> dtype = std::nullopt, StreamOrDevice s = {});
 array full_like(const array& a, const array& value, std::optional<Dtype> dtype = std::nullopt,
                 StreamOrDevice s = {});
-// Values start, start+step, ... below stop. The dtype defaults to float32 when any of the
-// bounds is fractional (`integral_bounds` false), else int32.
+// NumPy's arange: ceil((stop - start) / step) values; the first two are cast to the dtype and
+// their difference is the step (so integer dtypes step by whole numbers). The dtype defaults
+// to float32 when any bound is fractional (`integral_bounds` false), else int32 (int64 when
+// the bounds do not fit).
 array arange(double start, double stop, double step, std::optional<Dtype> dtype = std::nullopt,
              bool integral_bounds = false, StreamOrDevice s = {});
 array arange(double stop, std::optional<Dtype> dtype = std::nullopt, StreamOrDevice s = {});
+// `num` evenly spaced values from start to stop (stop excluded unless `endpoint`), computed
+// in double precision; integer dtypes take the floor, as in NumPy.
+array linspace(double start, double stop, int64_t num = 50, bool endpoint = true,
+               Dtype dtype = float32, StreamOrDevice s = {});
+
+// Ones on the k-th diagonal of an n x m matrix (k > 0 above the main diagonal).
+array eye(int64_t n, int64_t m, int k = 0, Dtype dtype = float32, StreamOrDevice s = {});
+array identity(int64_t n, Dtype dtype = float32, StreamOrDevice s = {});
+// Ones at and below the k-th diagonal of an n x m matrix.
+array tri(int64_t n, int64_t m, int k = 0, Dtype dtype = float32, StreamOrDevice s = {});
+// The lower (upper) triangle of the last two axes, from the k-th diagonal; zeros elsewhere.
+array tril(const array& x, int k = 0, StreamOrDevice s = {});
+array triu(const array& x, int k = 0, StreamOrDevice s = {});
+// Coordinate grids from 1-d arrays (inputs of other ranks are flattened), with Cartesian
+// ("xy") or matrix ("ij") indexing; sparse grids keep size-1 axes instead of broadcasting.
+std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse = false,
+                            const std::string& indexing = "xy", StreamOrDevice s = {});
+
+// Symmetric window functions of M points (float32), as NumPy defines them.
+array bartlett(int64_t M, StreamOrDevice s = {});
+array blackman(int64_t M, StreamOrDevice s = {});
+array hamming(int64_t M, StreamOrDevice s = {});
+array hanning(int64_t M, StreamOrDevice s = {});
 
 }  // namespace kiln

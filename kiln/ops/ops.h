@@ -2,8 +2,10 @@
 #pragma once
 
 #include "kiln/ops/binary.h"
+#include "kiln/ops/concat.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/indexing.h"
+#include "kiln/ops/pad.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/slicing.h"
 #include "kiln/ops/unary.h"

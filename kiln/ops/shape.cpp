@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <numeric>
 
+#include "kiln/ops/binary.h"
+#include "kiln/ops/creation.h"
+#include "kiln/ops/slicing.h"
 #include "kiln/ops/utils.h"
 #include "kiln/primitives/shape.h"
 
@@ -152,6 +155,182 @@ array astype(const array& a, Dtype dtype, StreamOrDevice s) {
 array contiguous(const array& a, bool allow_col_major, StreamOrDevice s) {
   return array(a.shape(), a.dtype(), std::make_shared<Contiguous>(to_stream(s), allow_col_major),
                {a});
+}
+
+array unflatten(const array& a, int axis, Shape shape, StreamOrDevice s) {
+  if (shape.empty()) throw std::invalid_argument("[unflatten] shape must not be empty");
+  int ax = normalize_axis(axis, a.ndim(), "unflatten");
+  int64_t n = a.shape()[ax];
+  int infer = -1;
+  int64_t known = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1 && infer < 0) {
+      infer = int(i);
+    } else if (shape[i] < 0) {
+      throw std::invalid_argument("[unflatten] invalid shape " + shape_to_string(shape));
+    } else {
+      known *= shape[i];
+    }
+  }
+  if (infer >= 0 && known != 0 && n % known == 0) shape[infer] = n / known;
+  if ((infer >= 0 && shape[infer] < 0) || (infer < 0 && known != n)) {
+    throw std::invalid_argument("[unflatten] cannot unflatten axis " + std::to_string(axis) +
+                                " of size " + std::to_string(n) + " into " +
+                                shape_to_string(shape));
+  }
+  Shape out(a.shape().begin(), a.shape().begin() + ax);
+  out.insert(out.end(), shape.begin(), shape.end());
+  out.insert(out.end(), a.shape().begin() + ax + 1, a.shape().end());
+  return reshape(a, std::move(out), s);
+}
+
+array swapaxes(const array& a, int axis1, int axis2, StreamOrDevice s) {
+  int a1 = normalize_axis(axis1, a.ndim(), "swapaxes");
+  int a2 = normalize_axis(axis2, a.ndim(), "swapaxes");
+  std::vector<int> perm(a.ndim());
+  std::iota(perm.begin(), perm.end(), 0);
+  std::swap(perm[a1], perm[a2]);
+  return transpose(a, std::move(perm), s);
+}
+
+array moveaxis(const array& a, int source, int destination, StreamOrDevice s) {
+  int src = normalize_axis(source, a.ndim(), "moveaxis");
+  int dst = normalize_axis(destination, a.ndim(), "moveaxis");
+  std::vector<int> perm;
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (i != src) perm.push_back(i);
+  }
+  perm.insert(perm.begin() + dst, src);
+  return transpose(a, std::move(perm), s);
+}
+
+array flip(const array& a, const std::vector<int>& axes, StreamOrDevice s) {
+  std::vector<SliceBound> bounds(a.ndim());
+  for (int ax : normalize_axes(axes, a.ndim(), "flip")) bounds[ax].step = -1;
+  return slice(a, bounds, s);
+}
+
+array flip(const array& a, StreamOrDevice s) {
+  std::vector<int> axes(a.ndim());
+  std::iota(axes.begin(), axes.end(), 0);
+  return flip(a, axes, s);
+}
+
+array atleast_1d(const array& a, StreamOrDevice s) {
+  return a.ndim() >= 1 ? a : reshape(a, {1}, s);
+}
+
+array atleast_2d(const array& a, StreamOrDevice s) {
+  if (a.ndim() >= 2) return a;
+  return reshape(a, a.ndim() == 0 ? Shape{1, 1} : Shape{1, a.shape()[0]}, s);
+}
+
+array atleast_3d(const array& a, StreamOrDevice s) {
+  switch (a.ndim()) {
+    case 0: return reshape(a, {1, 1, 1}, s);
+    case 1: return reshape(a, {1, a.shape()[0], 1}, s);
+    case 2: return reshape(a, {a.shape()[0], a.shape()[1], 1}, s);
+    default: return a;
+  }
+}
+
+array diagonal(const array& a, int offset, int axis1, int axis2, StreamOrDevice s) {
+  if (a.ndim() < 2) {
+    throw std::invalid_argument("[diagonal] the array must have at least 2 dimensions, got " +
+                                std::to_string(a.ndim()));
+  }
+  int a1 = normalize_axis(axis1, a.ndim(), "diagonal");
+  int a2 = normalize_axis(axis2, a.ndim(), "diagonal");
+  if (a1 == a2) {
+    throw std::invalid_argument("[diagonal] axis1 and axis2 are the same axis (" +
+                                std::to_string(a1) + ")");
+  }
+  int64_t n1 = a.shape()[a1], n2 = a.shape()[a2], off = offset;
+  int64_t len = off >= 0 ? std::min(n1, n2 - off) : std::min(n1 + off, n2);
+  Shape shape;
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (i != a1 && i != a2) shape.push_back(a.shape()[i]);
+  }
+  shape.push_back(std::max<int64_t>(len, 0));
+  auto p = std::make_shared<Diagonal>(to_stream(s), offset, a1, a2);
+  return array(std::move(shape), a.dtype(), std::move(p), {a});
+}
+
+array diag(const array& a, int k, StreamOrDevice s) {
+  if (a.ndim() == 2) return diagonal(a, k, 0, 1, s);
+  if (a.ndim() != 1) {
+    throw std::invalid_argument("[diag] the array must be 1-d or 2-d, got " +
+                                std::to_string(a.ndim()) + " dimensions");
+  }
+  // Write `a` through a flat strided slice (step n + 1) of a zero matrix.
+  int64_t len = a.shape()[0], kk = k;
+  int64_t n = len + std::abs(kk);
+  array flat = zeros({n * n}, a.dtype(), s);
+  if (len > 0) {
+    int64_t start = kk >= 0 ? kk : -kk * n;
+    flat = slice_update(flat, a, {SliceBound{start, start + (len - 1) * (n + 1) + 1, n + 1}}, s);
+  }
+  return reshape(flat, {n, n}, s);
+}
+
+array as_strided(const array& a, Shape shape, Strides strides, int64_t offset, StreamOrDevice s) {
+  if (shape.size() != strides.size()) {
+    throw std::invalid_argument("[as_strided] shape " + shape_to_string(shape) + " and " +
+                                std::to_string(strides.size()) + " strides differ in length");
+  }
+  if (shape_size(shape) > 0) {
+    int64_t lo = offset, hi = offset;
+    bool overflow = false;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      int64_t ext;
+      overflow |= __builtin_mul_overflow(strides[i], shape[i] - 1, &ext);
+      overflow |= __builtin_add_overflow(ext > 0 ? hi : lo, ext, ext > 0 ? &hi : &lo);
+    }
+    if (overflow || lo < 0 || hi >= a.size()) {
+      throw std::invalid_argument(
+          "[as_strided] the view with shape " + shape_to_string(shape) + ", strides " +
+          shape_to_string(strides) + " and offset " + std::to_string(offset) +
+          " reaches elements outside the array of size " + std::to_string(a.size()));
+    }
+  }
+  auto p = std::make_shared<AsStrided>(to_stream(s), shape, std::move(strides), offset);
+  return array(std::move(shape), a.dtype(), std::move(p), {a});
+}
+
+array view(const array& a, Dtype dtype, StreamOrDevice s) {
+  if (dtype == a.dtype()) return a;
+  Shape shape = a.shape();
+  if (dtype.size != a.itemsize()) {
+    if (a.ndim() == 0) {
+      throw std::invalid_argument(std::string("[view] cannot view a 0-d ") +
+                                  dtype_name(a.dtype()) + " array as " + dtype_name(dtype) +
+                                  ": the item sizes differ");
+    }
+    int64_t bytes = shape.back() * int64_t(a.itemsize());
+    if (bytes % dtype.size != 0) {
+      throw std::invalid_argument("[view] the last axis (" + std::to_string(shape.back()) +
+                                  " x " + dtype_name(a.dtype()) + ") is not a whole number of " +
+                                  dtype_name(dtype));
+    }
+    shape.back() = bytes / dtype.size;
+  }
+  return array(std::move(shape), dtype, std::make_shared<View>(to_stream(s), dtype), {a});
+}
+
+array diff(const array& a, int n, int axis, StreamOrDevice s) {
+  if (a.ndim() == 0) throw std::invalid_argument("[diff] the array must be at least 1-d");
+  if (n < 0) throw std::invalid_argument("[diff] order n must be non-negative, got " +
+                                         std::to_string(n));
+  int ax = normalize_axis(axis, a.ndim(), "diff");
+  array r = a;
+  std::vector<SliceBound> head(ax + 1), tail(ax + 1);
+  head[ax].stop = -1;
+  tail[ax].start = 1;
+  for (int i = 0; i < n && r.shape()[ax] > 0; ++i) {
+    array lo = slice(r, head, s), hi = slice(r, tail, s);
+    r = r.dtype() == bool_ ? not_equal(hi, lo, s) : subtract(hi, lo, s);
+  }
+  return r;
 }
 
 }  // namespace kiln

@@ -7,4 +7,9 @@ bool Arange::is_equivalent(const Primitive& other) const {
   return o && o->start_ == start_ && o->stop_ == stop_ && o->step_ == step_;
 }
 
+bool Linspace::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const Linspace*>(&other);
+  return o && o->start_ == start_ && o->stop_ == stop_ && o->endpoint_ == endpoint_;
+}
+
 }  // namespace kiln

@@ -1,4 +1,4 @@
-// Primitives that make new arrays: Full (fill with a value) and Arange.
+// Primitives that make new arrays: Full (fill with a value), Arange and Linspace.
 #pragma once
 
 #include "kiln/primitive.h"
@@ -26,6 +26,20 @@ class Arange : public UnaryPrimitive {
 
  private:
   double start_, stop_, step_;
+};
+
+// The output's size is the number of samples.
+class Linspace : public UnaryPrimitive {
+ public:
+  Linspace(Stream s, double start, double stop, bool endpoint)
+      : UnaryPrimitive(s), start_(start), stop_(stop), endpoint_(endpoint) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  bool is_equivalent(const Primitive& other) const override;
+  const char* name() const override { return "Linspace"; }
+
+ private:
+  double start_, stop_;
+  bool endpoint_;
 };
 
 }  // namespace kiln

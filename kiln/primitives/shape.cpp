@@ -72,4 +72,50 @@ bool Contiguous::is_equivalent(const Primitive& other) const {
   return o && o->allow_col_ == allow_col_;
 }
 
+void Diagonal::make_view(const array& in, array& out) const {
+  Strides st;
+  for (int i = 0; i < in.ndim(); ++i) {
+    if (i != axis1_ && i != axis2_) st.push_back(in.strides()[i]);
+  }
+  st.push_back(in.strides()[axis1_] + in.strides()[axis2_]);
+  int64_t start = offset_ >= 0 ? int64_t(offset_) * in.strides()[axis2_]
+                               : -int64_t(offset_) * in.strides()[axis1_];
+  ArrayFlags f = layout_flags(out.shape(), st);
+  size_t ds = f.contiguous ? size_t(out.size()) : data_span(out.shape(), st);
+  out.copy_shared_buffer(in, std::move(st), f, ds,
+                         in.offset() + start * int64_t(in.itemsize()));
+}
+
+bool Diagonal::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const Diagonal*>(&other);
+  return o && o->offset_ == offset_ && o->axis1_ == axis1_ && o->axis2_ == axis2_;
+}
+
+bool AsStrided::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const AsStrided*>(&other);
+  return o && o->shape_ == shape_ && o->strides_ == strides_ && o->offset_ == offset_;
+}
+
+std::optional<Strides> View::view_strides(const array& in, Dtype dtype) {
+  int64_t from = int64_t(in.itemsize()), to = int64_t(dtype.size);
+  if (from == to) return in.strides();
+  // The last axis must be dense (its bytes regroup into the new items) and every other
+  // stride a whole number of new items.
+  int nd = in.ndim();
+  if (in.shape()[nd - 1] != 1 && in.strides()[nd - 1] != 1) return std::nullopt;
+  Strides st(nd);
+  for (int i = 0; i < nd - 1; ++i) {
+    if ((in.strides()[i] * from) % to != 0) return std::nullopt;
+    st[i] = in.strides()[i] * from / to;
+  }
+  st[nd - 1] = 1;
+  if (in.offset() % to != 0) return std::nullopt;  // keep the new items aligned
+  return st;
+}
+
+bool View::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const View*>(&other);
+  return o && o->dtype_ == dtype_;
+}
+
 }  // namespace kiln

@@ -77,4 +77,52 @@ class Contiguous : public UnaryPrimitive {
   bool allow_col_;
 };
 
+// The (offset) diagonal of the (axis1, axis2) planes as the last axis: a view.
+class Diagonal : public UnaryPrimitive {
+ public:
+  Diagonal(Stream s, int offset, int axis1, int axis2)
+      : UnaryPrimitive(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  bool is_equivalent(const Primitive& other) const override;
+  const char* name() const override { return "Diagonal"; }
+  // Gives `out` the view of `in` (both shapes set) that the diagonal describes.
+  void make_view(const array& in, array& out) const;
+
+ private:
+  int offset_, axis1_, axis2_;
+};
+
+// A view with explicit element strides and offset over the row-major order of the input
+// (the input is copied to row-major order first when it is not already).
+class AsStrided : public UnaryPrimitive {
+ public:
+  AsStrided(Stream s, Shape shape, Strides strides, int64_t offset)
+      : UnaryPrimitive(s), shape_(std::move(shape)), strides_(std::move(strides)),
+        offset_(offset) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  bool is_equivalent(const Primitive& other) const override;
+  const char* name() const override { return "AsStrided"; }
+
+ private:
+  Shape shape_;
+  Strides strides_;
+  int64_t offset_;
+};
+
+// Reinterprets the input's bytes as another dtype. A view when the layout allows (equal item
+// sizes, or a contiguous last axis whose other strides stay whole); otherwise a row-major
+// copy is viewed.
+class View : public UnaryPrimitive {
+ public:
+  View(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  bool is_equivalent(const Primitive& other) const override;
+  const char* name() const override { return "View"; }
+  // The strides (in elements of the new dtype) of a view of `in`, if one exists.
+  static std::optional<Strides> view_strides(const array& in, Dtype dtype);
+
+ private:
+  Dtype dtype_;
+};
+
 }  // namespace kiln

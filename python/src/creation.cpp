@@ -44,4 +44,41 @@ void init_creation(py::module_& m) {
                   integral, s);
   }, py::arg("start"), py::arg("stop") = py::none(), py::arg("step") = py::none(),
      py::arg("dtype") = py::none(), py::kw_only(), py::arg("stream") = py::none());
+
+  m.def("linspace", [](double start, double stop, int64_t num, bool endpoint, py::object dtype,
+                       StreamOrDevice s) {
+    return linspace(start, stop, num, endpoint, to_dtype(dtype).value_or(float32), s);
+  }, py::arg("start"), py::arg("stop"), py::arg("num") = 50, py::arg("endpoint") = true,
+     py::arg("dtype") = float32, py::arg("stream") = py::none());
+  m.def("eye", [](int64_t n, py::object m, int k, py::object dtype, StreamOrDevice s) {
+    return eye(n, m.is_none() ? n : py::cast<int64_t>(m), k, to_dtype(dtype).value_or(float32), s);
+  }, py::arg("n"), py::arg("m") = py::none(), py::arg("k") = 0, py::arg("dtype") = float32,
+     py::kw_only(), py::arg("stream") = py::none());
+  m.def("identity", [](int64_t n, py::object dtype, StreamOrDevice s) {
+    return identity(n, to_dtype(dtype).value_or(float32), s);
+  }, py::arg("n"), py::arg("dtype") = float32, py::kw_only(), py::arg("stream") = py::none());
+  m.def("tri", [](int64_t n, py::object m, int k, py::object dtype, StreamOrDevice s) {
+    return tri(n, m.is_none() ? n : py::cast<int64_t>(m), k, to_dtype(dtype).value_or(float32), s);
+  }, py::arg("n"), py::arg("m") = py::none(), py::arg("k") = 0, py::arg("dtype") = float32,
+     py::kw_only(), py::arg("stream") = py::none());
+  m.def("tril", [](const array& x, int k, StreamOrDevice s) { return tril(x, k, s); },
+        py::arg("x"), py::arg("k") = 0, py::kw_only(), py::arg("stream") = py::none());
+  m.def("triu", [](const array& x, int k, StreamOrDevice s) { return triu(x, k, s); },
+        py::arg("x"), py::arg("k") = 0, py::kw_only(), py::arg("stream") = py::none());
+  m.def("meshgrid", [](py::args arrays, bool sparse, const std::string& indexing,
+                       StreamOrDevice s) {
+    std::vector<array> in;
+    for (auto a : arrays) in.push_back(to_array(a));
+    return py::cast(meshgrid(in, sparse, indexing, s));
+  }, py::kw_only(), py::arg("sparse") = false, py::arg("indexing") = "xy",
+     py::arg("stream") = py::none());
+  struct Window {
+    const char* name;
+    array (*fn)(int64_t, StreamOrDevice);
+  };
+  for (auto w : {Window{"bartlett", &bartlett}, Window{"blackman", &blackman},
+                 Window{"hamming", &hamming}, Window{"hanning", &hanning}}) {
+    m.def(w.name, [fn = w.fn](int64_t M, StreamOrDevice s) { return fn(M, s); }, py::arg("M"),
+          py::kw_only(), py::arg("stream") = py::none());
+  }
 }

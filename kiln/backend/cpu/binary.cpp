@@ -84,7 +84,7 @@ void binary_kernel(const array& a, const array& b, array& out) {
   cpu::parallel_for(rows, std::max<int64_t>(1, cpu::kElementwiseGrain / cols),
                     [&](int64_t s, int64_t e) {
                       for_each_row<3>(layout.shape, strides, s, e, [&](auto off, int64_t n, auto st) {
-                        if (st[0] == 1 && st[1] <= 1 && st[2] <= 1) {
+                        if (st[0] == 1 && (st[1] == 0 || st[1] == 1) && (st[2] == 0 || st[2] == 1)) {
                           binary_dense<Op>(pa + off[1], st[1], pb + off[2], st[2], po + off[0], n);
                           return;
                         }

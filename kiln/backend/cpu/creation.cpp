@@ -1,4 +1,6 @@
-// CPU evaluation of Full and Arange.
+// CPU evaluation of Full, Arange and Linspace.
+#include <cmath>
+
 #include "kiln/types/cast.h"
 #include "kiln/backend/cpu/elementwise.h"
 #include "kiln/primitives/creation.h"
@@ -18,15 +20,49 @@ void Full::eval_cpu(const std::vector<array>& inputs, array& out) {
 
 void Arange::eval_cpu(const std::vector<array>&, array& out) {
   out.allocate();
+  // NumPy's fill: the first two values are cast to the dtype, their difference is the step,
+  // and value i is first + i * step in the dtype's arithmetic (float for 16-bit floats).
   dispatch_dtype(out.dtype(), [&]<typename T>(type_tag<T>) {
     T* o = out.data<T>();
-    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-      // Exact integer steps (start and step are whole numbers for integer dtypes).
-      int64_t start = int64_t(start_), step = int64_t(step_);
-      for (int64_t i = 0; i < out.size(); ++i) o[i] = T(start + i * step);
+    auto fill = [&](auto f) {
+      cpu::parallel_for(out.size(), cpu::kElementwiseGrain, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) o[i] = f(i);
+      });
+    };
+    if constexpr (std::is_same_v<T, bool>) {
+      throw std::invalid_argument("[arange] bool dtype is not supported");
+    } else if constexpr (std::is_integral_v<T>) {
+      // Unsigned arithmetic wraps like NumPy's fixed-width integers.
+      uint64_t first = uint64_t(int64_t(std::trunc(start_)));
+      uint64_t delta = uint64_t(int64_t(std::trunc(start_ + step_))) - first;
+      fill([&](int64_t i) { return T(first + uint64_t(i) * delta); });
     } else {
-      for (int64_t i = 0; i < out.size(); ++i) o[i] = cast_to<T>(start_ + double(i) * step_);
+      using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
+      C first = cast_to<C>(cast_to<T>(start_));
+      C delta = cast_to<C>(cast_to<T>(start_ + step_)) - first;
+      fill([&](int64_t i) { return cast_to<T>(first + C(i) * delta); });
     }
+  });
+}
+
+void Linspace::eval_cpu(const std::vector<array>&, array& out) {
+  out.allocate();
+  int64_t num = out.size();
+  int64_t div = endpoint_ ? num - 1 : num;
+  double delta = stop_ - start_;
+  double step = div > 0 ? delta / div : 0.0;
+  dispatch_dtype(out.dtype(), [&]<typename T>(type_tag<T>) {
+    T* o = out.data<T>();
+    cpu::parallel_for(num, cpu::kElementwiseGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        // As NumPy: a step that underflows to zero is applied as i / div * delta.
+        double v = div > 0 && step == 0 ? double(i) / double(div) * delta + start_
+                                        : double(i) * (div > 0 ? step : delta) + start_;
+        if (endpoint_ && num > 1 && i == num - 1) v = stop_;
+        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) v = std::floor(v);
+        o[i] = cast_to<T>(v);
+      }
+    });
   });
 }
 

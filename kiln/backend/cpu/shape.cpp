@@ -53,4 +53,48 @@ void Contiguous::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::copy_to_new(in, out, /*row_major=*/true);
 }
 
+void Diagonal::eval_cpu(const std::vector<array>& inputs, array& out) {
+  if (out.size() == 0) {
+    out.allocate();
+    return;
+  }
+  make_view(inputs[0], out);
+}
+
+namespace {
+// A row-contiguous copy of `in` (used when a view needs row-major order that `in` lacks).
+array row_major_copy(const array& in) {
+  array tmp(in.shape(), in.dtype(), nullptr, {});
+  cpu::copy_to_new(in, tmp, /*row_major=*/true);
+  return tmp;
+}
+}  // namespace
+
+void AsStrided::eval_cpu(const std::vector<array>& inputs, array& out) {
+  if (out.size() == 0) {
+    out.allocate();
+    return;
+  }
+  array src = inputs[0].flags().row_contiguous ? inputs[0] : row_major_copy(inputs[0]);
+  ArrayFlags f = layout_flags(out.shape(), strides_);
+  size_t ds = f.contiguous ? size_t(out.size()) : data_span(out.shape(), strides_);
+  out.copy_shared_buffer(src, strides_, f, ds, src.offset() + offset_ * int64_t(src.itemsize()));
+}
+
+void View::eval_cpu(const std::vector<array>& inputs, array& out) {
+  if (out.size() == 0) {
+    out.allocate();
+    return;
+  }
+  array src = inputs[0];
+  auto st = view_strides(src, dtype_);
+  if (!st) {
+    src = row_major_copy(src);
+    st = view_strides(src, dtype_);
+  }
+  ArrayFlags f = layout_flags(out.shape(), *st);
+  size_t ds = f.contiguous ? size_t(out.size()) : data_span(out.shape(), *st);
+  out.copy_shared_buffer(src, std::move(*st), f, ds, src.offset());
+}
+
 }  // namespace kiln

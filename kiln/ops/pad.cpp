@@ -1,0 +1,95 @@
+#include "kiln/ops/pad.h"
+
+#include "kiln/ops/shape.h"
+#include "kiln/ops/utils.h"
+#include "kiln/primitives/pad.h"
+
+namespace kiln {
+
+namespace {
+PadMode parse_mode(const std::string& mode) {
+  if (mode == "constant") return PadMode::constant;
+  if (mode == "edge") return PadMode::edge;
+  if (mode == "reflect") return PadMode::reflect;
+  if (mode == "symmetric") return PadMode::symmetric;
+  throw std::invalid_argument("[pad] unknown mode '" + mode +
+                              "' (expected constant, edge, reflect or symmetric)");
+}
+}  // namespace
+
+array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& pad_width,
+          const array& pad_value, const std::string& mode, StreamOrDevice s) {
+  if (int(pad_width.size()) != a.ndim()) {
+    throw std::invalid_argument("[pad] expected " + std::to_string(a.ndim()) +
+                                " (before, after) pairs, got " +
+                                std::to_string(pad_width.size()));
+  }
+  PadMode m = parse_mode(mode);
+  if (pad_value.size() != 1) {
+    throw std::invalid_argument("[pad] the constant value must be a scalar, got shape " +
+                                shape_to_string(pad_value.shape()));
+  }
+  Shape low, high, shape = a.shape();
+  bool any = false;
+  for (int d = 0; d < a.ndim(); ++d) {
+    auto [lo, hi] = pad_width[d];
+    if (lo < 0 || hi < 0) {
+      throw std::invalid_argument("[pad] negative pad width (" + std::to_string(lo) + ", " +
+                                  std::to_string(hi) + ") on axis " + std::to_string(d));
+    }
+    if (m != PadMode::constant && a.shape()[d] == 0 && lo + hi > 0) {
+      throw std::invalid_argument("[pad] cannot extend the empty axis " + std::to_string(d) +
+                                  " in mode '" + mode + "'");
+    }
+    low.push_back(lo);
+    high.push_back(hi);
+    shape[d] += lo + hi;
+    any |= lo + hi > 0;
+  }
+  if (!any) return a;
+  array value = astype(reshape(pad_value, {}, s), a.dtype(), s);
+  auto p = std::make_shared<Pad>(to_stream(s), std::move(low), std::move(high), m);
+  return array(std::move(shape), a.dtype(), std::move(p), {a, value});
+}
+
+array pad(const array& a, int64_t pad_width, const array& pad_value, const std::string& mode,
+          StreamOrDevice s) {
+  return pad(a, std::vector<std::pair<int64_t, int64_t>>(a.ndim(), {pad_width, pad_width}),
+             pad_value, mode, s);
+}
+
+array roll(const array& a, int64_t shift, StreamOrDevice s) {
+  return reshape(roll(reshape(a, {-1}, s), Shape{shift}, {0}, s), a.shape(), s);
+}
+
+array roll(const array& a, int64_t shift, int axis, StreamOrDevice s) {
+  return roll(a, Shape{shift}, {axis}, s);
+}
+
+array roll(const array& a, const Shape& shifts, const std::vector<int>& axes, StreamOrDevice s) {
+  // Shifts and axes broadcast against each other, as in NumPy.
+  size_t n = std::max(shifts.size(), axes.size());
+  bool match = shifts.size() == axes.size() || shifts.size() == 1 || axes.size() == 1;
+  if (shifts.empty() || !match) {
+    throw std::invalid_argument("[roll] " + std::to_string(shifts.size()) +
+                                " shifts do not match " + std::to_string(axes.size()) + " axes");
+  }
+  if (axes.empty()) return a;
+  // Shifts for a repeated axis add up (NumPy's rule).
+  Shape per_axis(a.ndim(), 0);
+  for (size_t i = 0; i < n; ++i) {
+    int ax = normalize_axis(axes[axes.size() == 1 ? 0 : i], a.ndim(), "roll");
+    per_axis[ax] += shifts[shifts.size() == 1 ? 0 : i];
+  }
+  bool any = false;
+  for (int d = 0; d < a.ndim(); ++d) {
+    int64_t len = a.shape()[d];
+    per_axis[d] = len == 0 ? 0 : ((per_axis[d] % len) + len) % len;
+    any |= per_axis[d] != 0;
+  }
+  if (!any) return a;
+  return array(a.shape(), a.dtype(), std::make_shared<Roll>(to_stream(s), std::move(per_axis)),
+               {a});
+}
+
+}  // namespace kiln

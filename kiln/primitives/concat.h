@@ -1,0 +1,22 @@
+// Concatenate: writes each input (converted to the output dtype) into its slice of one
+// output buffer.
+#pragma once
+
+#include "kiln/primitive.h"
+
+namespace kiln {
+
+class Concatenate : public UnaryPrimitive {
+ public:
+  Concatenate(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  bool is_equivalent(const Primitive& other) const override;
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
+  const char* name() const override { return "Concatenate"; }
+  int axis() const { return axis_; }
+
+ private:
+  int axis_;
+};
+
+}  // namespace kiln

@@ -1,0 +1,183 @@
+"""Array creation against NumPy: zeros/ones/full, arange, linspace, eye/identity/tri,
+tril/triu, meshgrid and the window functions."""
+
+import numpy as np
+import pytest
+
+import kiln.core as mx
+from helpers import ALL_DTYPES, assert_close, kdtype, layouts, np_dtype, random_np
+
+NUMERIC = [d for d in ALL_DTYPES if d != "bool_"]
+
+
+# ---- zeros, ones, full and the *_like forms ----
+
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
+def test_zeros_ones_full(dtype):
+    dt, nd = kdtype(dtype), np_dtype(dtype)
+    for shape in [(), (0,), (3,), (2, 3, 4), 5]:
+        assert_close(mx.zeros(shape, dt), np.zeros(shape, nd))
+        assert_close(mx.ones(shape, dt), np.ones(shape, nd))
+        assert_close(mx.full(shape, 1, dt), np.full(shape, 1, nd))
+        assert mx.zeros(shape, dt).dtype == dt
+    x = mx.ones((2, 3), dt)
+    assert mx.zeros_like(x).dtype == dt and mx.zeros_like(x).shape == (2, 3)
+    assert_close(mx.ones_like(x, mx.int8), np.ones((2, 3), np.int8))
+    assert_close(mx.full_like(x, 1), np.full((2, 3), 1, nd))
+
+
+def test_full_values_and_broadcasting(rng):
+    assert mx.full((2,), 3).dtype == mx.int32
+    assert mx.full((2,), 2.5).dtype == mx.float32
+    assert mx.full((2,), True).dtype == mx.bool_
+    assert mx.full((2,), 2.5, mx.int32).tolist() == [2, 2]
+    assert mx.full((2,), 2**40).dtype == mx.int64
+    row = random_np(rng, (4,), "float32")
+    assert_close(mx.full((3, 4), mx.array(row)), np.broadcast_to(row, (3, 4)))
+    col = random_np(rng, (3, 1), "int16")
+    out = mx.full((2, 3, 5), mx.array(col), mx.float64)
+    assert out.dtype == mx.float64
+    assert_close(out, np.broadcast_to(col, (2, 3, 5)).astype(np.float64))
+    assert_close(mx.full_like(mx.zeros((2, 4)), mx.array(row)), np.broadcast_to(row, (2, 4)))
+    with pytest.raises(ValueError):
+        mx.full((3, 5), mx.array(row))
+    with pytest.raises(ValueError):
+        mx.zeros((2, -1))
+
+
+# ---- arange ----
+
+ARANGE_CASES = [(10,), (2, 10), (10, 2, -3), (-5, 5, 2), (0.5, 5, 0.7), (5, 0.5, -0.7),
+                (0, 1, 0.1), (3, 3), (5, 1), (1, 5, -1), (-2.5, 2.5, 0.25)]
+
+
+def test_arange_default_dtypes():
+    for args in ARANGE_CASES:
+        got = mx.arange(*args)
+        integral = all(isinstance(a, int) for a in args)
+        assert got.dtype == (mx.int32 if integral else mx.float32)
+        assert_close(got, np.arange(*args, dtype=np.int32 if integral else np.float32))
+    assert mx.arange(2**40, 2**40 + 3).dtype == mx.int64
+    assert mx.arange(2**40, 2**40 + 3).tolist() == [2**40, 2**40 + 1, 2**40 + 2]
+    assert mx.arange(10, step=3).tolist() == [0, 3, 6, 9]
+    assert mx.arange(5, None, 2).tolist() == [0, 2, 4]
+
+
+@pytest.mark.parametrize("dtype", NUMERIC)
+def test_arange_dtypes(dtype):
+    # NumPy's rule: the first two values are cast to the dtype, their difference is the step.
+    for args in ARANGE_CASES + [(0.5, 5, 1.5), (0, 5, 0.5), (7.9, 1.2, -2.6)]:
+        if dtype.startswith("u") and (min(args) < 0 or (len(args) == 3 and args[2] < 0
+                                                        and args[0] - args[2] < 0)):
+            continue
+        if dtype == "bfloat16":
+            # NumPy's float16 recipe with bfloat16 rounding: steps of bf16(start + step) -
+            # bf16(start), accumulated in float32.
+            start, stop, step = {1: (0, *args, 1), 2: (*args, 1), 3: args}[len(args)]
+            bf16 = lambda v: np.asarray(mx.array(np.float32(v)).astype(mx.bfloat16)
+                                        .astype(mx.float32))
+            first, second = bf16(start), bf16(start + step)
+            n = len(np.arange(*args))
+            ref = bf16(first + np.arange(n, dtype=np.float32) * (second - first))
+            assert_close(mx.arange(*args, dtype=mx.bfloat16), ref)
+        else:
+            assert_close(mx.arange(*args, dtype=kdtype(dtype)),
+                         np.arange(*args, dtype=np_dtype(dtype)))
+
+
+def test_arange_errors():
+    with pytest.raises(ValueError):
+        mx.arange(0, 5, 0)
+    with pytest.raises(ValueError):
+        mx.arange(0, 5, dtype=mx.bool_)
+    with pytest.raises(ValueError):
+        mx.arange(0, float("inf"))
+    with pytest.raises(ValueError):
+        mx.arange(0, 1e30, 1e-30)
+
+
+# ---- linspace ----
+
+LINSPACE_CASES = [(0, 1, 5, True), (0, 1, 5, False), (-3.5, 7.25, 50, True), (2, -2, 9, True),
+                  (1, 10, 1, True), (1, 10, 1, False), (1, 10, 0, True), (0, 1e-310, 3, True),
+                  (-5, 5, 7, False), (3, 3, 4, True)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int32", "int64", "uint8",
+                                   "int8", "bool_"])
+def test_linspace(dtype):
+    for start, stop, num, endpoint in LINSPACE_CASES:
+        if dtype == "uint8" and min(start, stop) < 0:
+            continue
+        got = mx.linspace(start, stop, num, endpoint, dtype=kdtype(dtype))
+        expect = np.linspace(start, stop, num, endpoint, dtype=np_dtype(dtype))
+        assert got.dtype == kdtype(dtype)
+        if dtype == "float64":
+            np.testing.assert_array_equal(np.asarray(got), expect)  # same formula, exactly
+        else:
+            assert_close(got, expect)
+    assert mx.linspace(0, 1).shape == (50,) and mx.linspace(0, 1).dtype == mx.float32
+    with pytest.raises(ValueError):
+        mx.linspace(0, 1, -1)
+
+
+# ---- eye, identity, tri, tril, triu ----
+
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
+def test_eye_identity_tri(dtype):
+    dt, nd = kdtype(dtype), np_dtype(dtype)
+    for n, m, k in [(3, None, 0), (3, 5, 1), (5, 3, -2), (4, 4, 7), (4, 4, -7), (0, 3, 0),
+                    (1, 1, 0)]:
+        assert_close(mx.eye(n, m, k, dt), np.eye(n, m, k, nd))
+        assert_close(mx.tri(n, m, k, dt), np.tri(n, m, k, nd))
+    assert_close(mx.identity(4, dt), np.identity(4, nd))
+    assert mx.eye(3).dtype == mx.float32 and mx.tri(2).dtype == mx.float32
+    with pytest.raises(ValueError):
+        mx.eye(-1)
+    with pytest.raises(ValueError):
+        mx.tri(2, -3)
+
+
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
+def test_tril_triu(rng, dtype):
+    for shape in [(4, 6), (6, 4), (2, 3, 5)]:
+        for x, ref in layouts(rng, shape, dtype):
+            for k in [0, 1, -1, 3, -8]:
+                assert_close(mx.tril(x, k), np.tril(ref, k))
+                assert_close(mx.triu(x, k), np.triu(ref, k))
+                assert mx.tril(x, k).dtype == x.dtype
+    assert mx.tril(mx.zeros((0, 3))).shape == (0, 3)
+    with pytest.raises(ValueError):
+        mx.tril(mx.zeros((3,)))
+    with pytest.raises(ValueError):
+        mx.triu(mx.array(1))
+
+
+# ---- meshgrid ----
+
+@pytest.mark.parametrize("indexing", ["xy", "ij"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_meshgrid(rng, indexing, sparse):
+    for shapes, dtypes in [([(3,), (4,)], ["float32", "int32"]),
+                           ([(2,), (3,), (5,)], ["int8", "float16", "bool_"]),
+                           ([(4,)], ["float64"]), ([(0,), (3,)], ["float32", "float32"]),
+                           ([(2, 2), (3,)], ["int64", "uint16"])]:
+        xs = [random_np(rng, s, d) for s, d in zip(shapes, dtypes)]
+        got = mx.meshgrid(*[mx.array(x) for x in xs], sparse=sparse, indexing=indexing)
+        expect = np.meshgrid(*xs, sparse=sparse, indexing=indexing)
+        assert isinstance(got, list) and len(got) == len(expect)
+        for g, e in zip(got, expect):
+            assert_close(g, e)
+    assert mx.meshgrid() == []
+    with pytest.raises(ValueError):
+        mx.meshgrid(mx.zeros((2,)), indexing="yx")
+
+
+# ---- windows ----
+
+@pytest.mark.parametrize("name", ["bartlett", "blackman", "hamming", "hanning"])
+def test_windows(name):
+    for M in [-3, 0, 1, 2, 5, 12, 101]:
+        got = getattr(mx, name)(M)
+        assert got.dtype == mx.float32
+        assert_close(got, getattr(np, name)(M), atol=1e-6, rtol=1e-5)
