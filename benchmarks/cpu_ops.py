@@ -220,15 +220,19 @@ WORKLOADS = [
 FRAMEWORKS = ["kiln", "numpy", "torch"]
 
 
-def median_time(fn, warmup, repeat):
-    for _ in range(warmup):
-        fn()
-    times = []
+def median_times(fns, warmup, repeat):
+    """Median seconds per call of each function. The timed runs interleave the frameworks
+    (one run of each per round), so a change in machine load affects all of them alike."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times = {name: [] for name in fns}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def as_numpy(result):
@@ -260,19 +264,19 @@ def run(args):
             continue
         thunks = builder(rng)
         row = {"workload": name, "ops_per_call": ops}
-        outputs = {}
+        outputs, fns = {}, {}
         for fw in FRAMEWORKS:
+            row[fw] = None
             if fw == "torch" and args.no_torch:
-                row[fw] = None
                 row[fw + "_note"] = "skipped"
                 continue
             try:
-                fn = thunks[fw]()
-                outputs[fw] = as_numpy(fn())
-                row[fw] = median_time(fn, args.warmup, args.repeat)
+                fns[fw] = thunks[fw]()
+                outputs[fw] = as_numpy(fns[fw]())
             except Missing as e:
-                row[fw] = None
+                fns.pop(fw, None)
                 row[fw + "_note"] = str(e)
+        row.update(median_times(fns, args.warmup, args.repeat))
         # The Kiln result must agree with NumPy's, else its time means nothing.
         if "kiln" in outputs and "numpy" in outputs:
             k, n = outputs["kiln"], outputs["numpy"]

@@ -76,14 +76,15 @@ MatmulPlan plan_matmul(const array& a_in, const array& b_in, Dtype d, const char
   return {astype(a, d, s), astype(b, d, s), std::move(shape), std::move(out)};
 }
 
-// The permutation that puts `last` after the other axes (kept in order).
-std::vector<int> move_to_end(int ndim, const std::vector<int>& last, bool to_front = false) {
+// The permutation that moves `axes` (in the order given) after the other axes, or before
+// them when `first`; the other axes keep their order.
+std::vector<int> gather_axes(int ndim, const std::vector<int>& axes, bool first) {
   std::vector<int> rest;
   for (int i = 0; i < ndim; ++i) {
-    if (std::find(last.begin(), last.end(), i) == last.end()) rest.push_back(i);
+    if (std::find(axes.begin(), axes.end(), i) == axes.end()) rest.push_back(i);
   }
-  std::vector<int> perm = to_front ? last : rest;
-  const auto& tail = to_front ? rest : last;
+  std::vector<int> perm = first ? axes : rest;
+  const auto& tail = first ? rest : axes;
   perm.insert(perm.end(), tail.begin(), tail.end());
   return perm;
 }
@@ -116,8 +117,8 @@ array tensordot_impl(const array& a, const array& b, const std::vector<int>& axe
           ") has size " + std::to_string(b.shape(cb[i])));
     }
   }
-  std::vector<int> pa = move_to_end(a.ndim(), ca);
-  std::vector<int> pb = move_to_end(b.ndim(), cb, /*to_front=*/true);
+  std::vector<int> pa = gather_axes(a.ndim(), ca, /*first=*/false);
+  std::vector<int> pb = gather_axes(b.ndim(), cb, /*first=*/true);
   std::vector<int> free_a(pa.begin(), pa.end() - ca.size());
   std::vector<int> free_b(pb.begin() + cb.size(), pb.end());
   int64_t k = product(a.shape(), ca);
@@ -207,8 +208,8 @@ array vecdot(const array& a, const array& b, int axis, StreamOrDevice s) {
                                 " must exist in both with the same size");
   }
   int64_t k = a.shape(ax_a);
-  array x = transpose(astype(a, d, s), move_to_end(a.ndim(), {ax_a}), s);
-  array y = transpose(astype(b, d, s), move_to_end(b.ndim(), {ax_b}), s);
+  array x = transpose(astype(a, d, s), gather_axes(a.ndim(), {ax_a}, false), s);
+  array y = transpose(astype(b, d, s), gather_axes(b.ndim(), {ax_b}, false), s);
   if (is_complex(d)) x = conjugate(x, s);
   shape.erase(shape.begin() + ax);
   // Few long vectors: one matrix-vector product each. Many short ones: an elementwise

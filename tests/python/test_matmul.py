@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import kiln.core as mx
-from helpers import random_np, to_kiln, to_numpy
+from helpers import layouts, random_np, to_kiln, to_numpy
 
 PRODUCT_DTYPES = ["float16", "bfloat16", "float32", "float64", "complex64"]
 
@@ -85,6 +85,15 @@ def test_matmul_transposed_operands(rng, dtype):
     w = random_np(rng, (7,), dtype)
     assert_product(xt @ to_kiln(w, dtype), a, w, dtype)  # transposed matrix @ vector
     assert_product(to_kiln(v, dtype) @ xt, v, a, dtype)  # vector @ transposed matrix
+
+
+@pytest.mark.parametrize("dtype", PRODUCT_DTYPES)
+def test_matmul_layouts(rng, dtype):
+    # Every pairing of contiguous, transposed and broadcast operands.
+    for x, a in layouts(rng, (5, 6), dtype):
+        for y, b in layouts(rng, (6, 4), dtype):
+            assert_product(x @ y, a, b, dtype)
+            assert_product(mx.addmm(mx.zeros((4,), dtype=x.dtype), x, y), a, b, dtype)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float16", "complex64"])
