@@ -220,8 +220,8 @@ WORKLOADS = [
 FRAMEWORKS = ["kiln", "numpy", "torch"]
 
 
-def median_times(fns, warmup, repeat):
-    """Median seconds per call of each function. The timed runs interleave the frameworks
+def timed_runs(fns, warmup, repeat):
+    """Seconds of each timed call of each function. The timed runs interleave the frameworks
     (one run of each per round), so a change in machine load affects all of them alike."""
     for fn in fns.values():
         for _ in range(warmup):
@@ -232,7 +232,7 @@ def median_times(fns, warmup, repeat):
             t0 = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(t) for name, t in times.items()}
+    return times
 
 
 def as_numpy(result):
@@ -276,7 +276,9 @@ def run(args):
             except Missing as e:
                 fns.pop(fw, None)
                 row[fw + "_note"] = str(e)
-        row.update(median_times(fns, args.warmup, args.repeat))
+        for fw, times in timed_runs(fns, args.warmup, args.repeat).items():
+            row[fw] = statistics.median(times)
+            row[fw + "_times"] = times
         # The Kiln result must agree with NumPy's, else its time means nothing.
         if "kiln" in outputs and "numpy" in outputs:
             k, n = outputs["kiln"], outputs["numpy"]
