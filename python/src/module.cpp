@@ -13,6 +13,7 @@ void init_unary(py::module_&);
 void init_binary(py::module_&);
 void init_shape(py::module_&);
 void init_indexing(py::module_&);
+void init_matmul(py::module_&);
 
 PYBIND11_MODULE(core, m) {
   m.doc() = "Kiln arrays: lazy, composable, on CPUs and NVIDIA GPUs (mirrors mlx.core).";
@@ -28,4 +29,5 @@ PYBIND11_MODULE(core, m) {
   init_binary(m);
   init_shape(m);
   init_indexing(m);
+  init_matmul(m);
 }
