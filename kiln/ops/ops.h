@@ -3,6 +3,8 @@
 
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
+#include "kiln/ops/reduce.h"
+#include "kiln/ops/scan.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/slicing.h"
 #include "kiln/ops/unary.h"

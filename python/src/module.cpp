@@ -12,6 +12,8 @@ void init_creation(py::module_&);
 void init_unary(py::module_&);
 void init_binary(py::module_&);
 void init_shape(py::module_&);
+void init_reduce(py::module_&);
+void init_scan(py::module_&);
 
 PYBIND11_MODULE(core, m) {
   m.doc() = "Kiln arrays: lazy, composable, on CPUs and NVIDIA GPUs (mirrors mlx.core).";
@@ -26,4 +28,6 @@ PYBIND11_MODULE(core, m) {
   init_unary(m);
   init_binary(m);
   init_shape(m);
+  init_reduce(m);
+  init_scan(m);
 }

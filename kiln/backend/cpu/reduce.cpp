@@ -1,0 +1,330 @@
+// CPU kernels of Reduce and Trace.
+//
+// Row layouts fold contiguous runs with a lane-parallel loop (one independent accumulator per
+// SIMD lane, which the compiler vectorizes without reassociating anything); sums split long
+// runs in halves (pairwise), so float error grows with log(n) instead of n. Column layouts
+// fold whole input rows into a tile of accumulators, reading memory in order. Few outputs
+// with long reductions split each reduction across the threads and merge the partials.
+#include <algorithm>
+#include <memory>
+
+#include "kiln/backend/cpu/elementwise.h"
+#include "kiln/backend/cpu/reduce_layout.h"
+#include "kiln/backend/cpu/reduce_ops.h"
+#include "kiln/primitives/reduce.h"
+
+namespace kiln {
+
+namespace {
+
+using cpu::Odometer;
+using cpu::ReduceLayout;
+
+// Elements below which a reduction stays on one thread.
+constexpr int64_t kGrain = int64_t(1) << 15;
+// Sums of longer runs are split in halves; shorter ones fold blocks of kLaneBlock elements
+// per lane before adding them up, so no float chain gets long.
+constexpr int64_t kPairLeaf = int64_t(1) << 16;
+constexpr int64_t kLaneBlock = 64;
+// Runs (or rows) folded into a partial before it joins the total: a second level of
+// blocking that keeps sums of many short runs accurate too.
+constexpr int64_t kBlock = 64;
+// Adjacent outputs updated together in column layouts.
+constexpr int64_t kTile = 4096;
+
+template <typename A, typename T>
+inline A load(T x) {
+  return cast_to<A>(x);
+}
+
+template <typename A>
+std::unique_ptr<A[]> buffer(int64_t n) {
+  return std::unique_ptr<A[]>(new A[size_t(n)]);
+}
+
+template <class Op, typename A, typename T>
+KILN_SIMD_CLONES A fold_lanes(const T* x, int64_t n) {
+  constexpr int W = 128 / sizeof(A) < 8 ? 8 : int(128 / sizeof(A));
+  A acc[W];
+  for (int j = 0; j < W; ++j) acc[j] = Op::init();
+  int64_t i = 0, full = n - n % W;
+  if constexpr (Op::pairwise) {
+    A blk[W];
+    while (i < full) {
+      int64_t stop = std::min(full, i + kLaneBlock * W);
+      for (int j = 0; j < W; ++j) blk[j] = Op::init();
+      for (; i + 2 * W <= stop; i += 2 * W) {
+        for (int j = 0; j < W; ++j) {
+          blk[j] = Op::combine(blk[j], Op::combine(load<A>(x[i + j]), load<A>(x[i + W + j])));
+        }
+      }
+      for (; i < stop; i += W) {
+        for (int j = 0; j < W; ++j) blk[j] = Op::combine(blk[j], load<A>(x[i + j]));
+      }
+      for (int j = 0; j < W; ++j) acc[j] = Op::combine(acc[j], blk[j]);
+    }
+  } else {
+    for (; i < full; i += W) {
+      for (int j = 0; j < W; ++j) acc[j] = Op::combine(acc[j], load<A>(x[i + j]));
+    }
+  }
+  A rest = Op::init();
+  for (; i < n; ++i) rest = Op::combine(rest, load<A>(x[i]));
+  for (int w = W / 2; w > 0; w /= 2) {
+    for (int j = 0; j < w; ++j) acc[j] = Op::combine(acc[j], acc[j + w]);
+  }
+  return Op::combine(acc[0], rest);
+}
+
+// Folds a contiguous run.
+template <class Op, typename A, typename T>
+A fold_run(const T* x, int64_t n) {
+  if constexpr (Op::pairwise) {
+    if (n > kPairLeaf) {
+      int64_t h = ((n / 2) + 63) & ~int64_t(63);
+      return Op::combine(fold_run<Op, A>(x, h), fold_run<Op, A>(x + h, n - h));
+    }
+  }
+  return fold_lanes<Op, A>(x, n);
+}
+
+// Folds elements [b, e) of one output's reduction in a Row layout (element f is position
+// f % seg of run f / seg).
+template <class Op, typename A, typename T>
+A fold_row_range(const T* base, const ReduceLayout& L, int64_t b, int64_t e) {
+  A total = Op::init(), part = Op::init();
+  int64_t runs = 0;
+  Odometer od(L.rshape, L.rin);
+  od.seek(b / L.seg);
+  int64_t pos = b % L.seg;
+  while (b < e) {
+    int64_t len = std::min(L.seg - pos, e - b);
+    part = Op::combine(part, fold_run<Op, A>(base + od.off0() + pos, len));
+    if (++runs == kBlock) {
+      total = Op::combine(total, part);
+      part = Op::init();
+      runs = 0;
+    }
+    b += len;
+    pos = 0;
+    od.next();
+  }
+  return Op::combine(total, part);
+}
+
+template <class Op, typename A, typename T, typename O>
+void row_reduce(const T* in, O* out, const ReduceLayout& L) {
+  int64_t n_out = L.kept_size();
+  int64_t per = L.reduced_size() * L.seg;
+  if (n_out >= 4 * cpu::num_threads() || per < 2 * kGrain) {
+    cpu::parallel_for(n_out, std::max<int64_t>(1, kGrain / std::max<int64_t>(per, 1)),
+                      [&](int64_t s, int64_t e) {
+                        Odometer ko(L.kshape, L.kin, L.kout);
+                        ko.seek(s);
+                        for (int64_t o = s; o < e; ++o, ko.next()) {
+                          out[ko.off1()] = cast_to<O>(fold_row_range<Op, A>(in + ko.off0(), L, 0, per));
+                        }
+                      });
+    return;
+  }
+  int64_t pieces = std::min<int64_t>(cpu::num_threads(), per / kGrain);
+  auto part = buffer<A>(pieces);
+  Odometer ko(L.kshape, L.kin, L.kout);
+  for (int64_t o = 0; o < n_out; ++o, ko.next()) {
+    const T* base = in + ko.off0();
+    cpu::parallel_for(pieces, 1, [&](int64_t s, int64_t e) {
+      for (int64_t p = s; p < e; ++p) {
+        part[p] = fold_row_range<Op, A>(base, L, per * p / pieces, per * (p + 1) / pieces);
+      }
+    });
+    A acc = part[0];
+    for (int64_t p = 1; p < pieces; ++p) acc = Op::combine(acc, part[p]);
+    out[ko.off1()] = cast_to<O>(acc);
+  }
+}
+
+template <class Op, typename A, typename T>
+KILN_SIMD_CLONES void fold_cols(A* acc, const T* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) acc[i] = Op::combine(acc[i], load<A>(x[i]));
+}
+
+template <class Op, typename A>
+KILN_SIMD_CLONES void merge_cols(A* acc, const A* b, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) acc[i] = Op::combine(acc[i], b[i]);
+}
+
+// Folds reduced positions [b, e) of `w` adjacent columns starting at x into acc (`scratch`
+// holds the block partials of pairwise rules).
+template <class Op, typename A, typename T>
+void fold_col_range(const T* x, const ReduceLayout& L, int64_t b, int64_t e, A* acc, A* scratch,
+                    int64_t w) {
+  std::fill_n(acc, w, Op::init());
+  Odometer od(L.rshape, L.rin);
+  od.seek(b);
+  while (b < e) {
+    int64_t len = std::min(kBlock, e - b);
+    A* dst = Op::pairwise ? scratch : acc;
+    if (Op::pairwise) std::fill_n(scratch, w, Op::init());
+    for (int64_t k = 0; k < len; ++k, od.next()) fold_cols<Op, A>(dst, x + od.off0(), w);
+    if (Op::pairwise) merge_cols<Op, A>(acc, scratch, w);
+    b += len;
+  }
+}
+
+template <class Op, typename A, typename T, typename O>
+void col_reduce(const T* in, O* out, const ReduceLayout& L) {
+  int64_t ntiles = (L.seg + kTile - 1) / kTile;
+  int64_t tasks = L.kept_size() * ntiles;
+  int64_t nred = L.reduced_size();
+  int64_t width = std::min(L.seg, kTile);
+  auto locate = [&](Odometer& ko, int64_t t, const T*& x, O*& o, int64_t& w) {
+    ko.seek(t / ntiles);
+    int64_t c = (t % ntiles) * kTile;
+    x = in + ko.off0() + c;
+    o = out + ko.off1() + c * L.seg_out;
+    w = std::min(kTile, L.seg - c);
+  };
+  auto store = [&](O* o, const A* acc, int64_t w) {
+    for (int64_t v = 0; v < w; ++v) o[v * L.seg_out] = cast_to<O>(acc[v]);
+  };
+  if (tasks >= cpu::num_threads() || nred * width < 2 * kGrain) {
+    cpu::parallel_for(tasks, std::max<int64_t>(1, kGrain / std::max<int64_t>(nred * width, 1)),
+                      [&](int64_t s, int64_t e) {
+                        auto acc = buffer<A>(width), scratch = buffer<A>(width);
+                        Odometer ko(L.kshape, L.kin, L.kout);
+                        for (int64_t t = s; t < e; ++t) {
+                          const T* x;
+                          O* o;
+                          int64_t w;
+                          locate(ko, t, x, o, w);
+                          fold_col_range<Op, A>(x, L, 0, nred, acc.get(), scratch.get(), w);
+                          store(o, acc.get(), w);
+                        }
+                      });
+    return;
+  }
+  // Few tiles and many reduced rows: each thread folds a share of the rows.
+  int64_t pieces = std::min<int64_t>(cpu::num_threads(), nred);
+  auto acc = buffer<A>(pieces * width), scratch = buffer<A>(pieces * width);
+  Odometer ko(L.kshape, L.kin, L.kout);
+  for (int64_t t = 0; t < tasks; ++t) {
+    const T* x;
+    O* o;
+    int64_t w;
+    locate(ko, t, x, o, w);
+    cpu::parallel_for(pieces, 1, [&](int64_t s, int64_t e) {
+      for (int64_t p = s; p < e; ++p) {
+        fold_col_range<Op, A>(x, L, nred * p / pieces, nred * (p + 1) / pieces,
+                              acc.get() + p * width, scratch.get() + p * width, w);
+      }
+    });
+    for (int64_t p = 1; p < pieces; ++p) merge_cols<Op, A>(acc.get(), acc.get() + p * width, w);
+    store(o, acc.get(), w);
+  }
+}
+
+template <class Op, typename A, typename T, typename O>
+void reduce(const array& in, array& out, const std::vector<int>& axes, bool idempotent) {
+  out.allocate();
+  O* po = out.data<O>();
+  if (out.size() == 0) return;
+  if (in.size() == 0) {
+    std::fill_n(po, out.size(), cast_to<O>(Op::init()));
+    return;
+  }
+  array src = in;
+  auto L = cpu::plan_reduce(src, axes, /*reorder=*/true, idempotent);
+  if (!L) {
+    src = cpu::row_major_copy(in);
+    L = cpu::plan_reduce(src, axes, true, idempotent);
+  }
+  const T* pi = src.data<T>() + L->in_offset;
+  if (L->kind == ReduceLayout::Row) {
+    row_reduce<Op, A>(pi, po, *L);
+  } else {
+    col_reduce<Op, A>(pi, po, *L);
+  }
+}
+
+// Sum and Prod: the default output dtype, or float32 for integers, bool and 16-bit floats.
+template <template <typename> class Op>
+void reduce_sum_like(const array& in, array& out, const std::vector<int>& axes,
+                     const char* name) {
+  dispatch_dtype(in.dtype(), [&]<typename T>(type_tag<T>) {
+    using D = cpu::sum_default_t<T>;
+    using A = cpu::sum_acc_t<D>;
+    if (out.dtype() == dtype_v<D>) return reduce<Op<A>, A, T, D>(in, out, axes, false);
+    if constexpr (std::is_integral_v<T> || is_half_type<T>::value) {
+      if (out.dtype() == float32) return reduce<Op<float>, float, T, float>(in, out, axes, false);
+    }
+    throw std::invalid_argument(std::string("[") + name + "] cannot reduce " +
+                                dtype_name(in.dtype()) + " into " + dtype_name(out.dtype()));
+  });
+}
+
+template <typename T>
+void trace_kernel(const array& in, array& out, int offset, int ax1, int ax2) {
+  using A = cpu::sum_acc_t<T>;
+  out.allocate();
+  if (out.size() == 0) return;
+  int64_t n1 = in.shape()[ax1], n2 = in.shape()[ax2];
+  int64_t r0 = offset >= 0 ? 0 : -int64_t(offset), c0 = offset >= 0 ? offset : 0;
+  int64_t len = std::max<int64_t>(0, std::min(n1 - r0, n2 - c0));
+  int64_t step = in.strides()[ax1] + in.strides()[ax2];
+  int64_t start = len > 0 ? r0 * in.strides()[ax1] + c0 * in.strides()[ax2] : 0;
+  Shape kshape;
+  Strides kin;
+  for (int i = 0; i < in.ndim(); ++i) {
+    if (i == ax1 || i == ax2) continue;
+    kshape.push_back(in.shape()[i]);
+    kin.push_back(in.strides()[i]);
+  }
+  const T* pi = in.data<T>() + start;
+  T* po = out.data<T>();
+  cpu::parallel_for(out.size(), std::max<int64_t>(1, kGrain / std::max<int64_t>(len, 1)),
+                    [&](int64_t s, int64_t e) {
+                      Odometer ko(kshape, kin);
+                      ko.seek(s);
+                      for (int64_t o = s; o < e; ++o, ko.next()) {
+                        A acc = A(0);
+                        const T* x = pi + ko.off0();
+                        for (int64_t i = 0; i < len; ++i) acc = acc + load<A>(x[i * step]);
+                        po[o] = cast_to<T>(acc);
+                      }
+                    });
+}
+
+}  // namespace
+
+void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  switch (op_) {
+    case And:
+    case Or:
+      if (in.dtype() != bool_) {
+        throw std::invalid_argument(std::string("[") + name() + "] expects a bool input, got " +
+                                    dtype_name(in.dtype()));
+      }
+      if (op_ == And) return reduce<cpu::AndOp, bool, bool, bool>(in, out, axes_, true);
+      return reduce<cpu::OrOp, bool, bool, bool>(in, out, axes_, true);
+    case Max:
+    case Min:
+      return dispatch_dtype(in.dtype(), [&]<typename T>(type_tag<T>) {
+        using A = cpu::cmp_t<T>;
+        if (op_ == Max) return reduce<cpu::MaxOp<A>, A, T, T>(in, out, axes_, true);
+        return reduce<cpu::MinOp<A>, A, T, T>(in, out, axes_, true);
+      });
+    case Sum:
+      return reduce_sum_like<cpu::SumOp>(in, out, axes_, "sum");
+    case Prod:
+      return reduce_sum_like<cpu::ProdOp>(in, out, axes_, "prod");
+  }
+}
+
+void Trace::eval_cpu(const std::vector<array>& inputs, array& out) {
+  dispatch_dtype(out.dtype(), [&]<typename T>(type_tag<T>) {
+    trace_kernel<T>(inputs[0], out, offset_, axis1_, axis2_);
+  });
+}
+
+}  // namespace kiln
