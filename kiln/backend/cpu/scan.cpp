@@ -16,6 +16,12 @@ namespace {
 constexpr int64_t kGrain = int64_t(1) << 15;
 constexpr int64_t kTile = 1024;
 
+// Running sums and products of floats keep a double accumulator: a float one drifts along
+// long axes (error growing with the length), and scans are serial along the axis anyway.
+template <typename T>
+using scan_acc_t =
+    std::conditional_t<std::is_same_v<cpu::sum_acc_t<T>, float>, double, cpu::sum_acc_t<T>>;
+
 struct Direction {
   bool reverse, inclusive;
 };
@@ -109,7 +115,7 @@ void Scan::eval_cpu(const std::vector<array>& inputs, array& out) {
                                 dtype_name(in.dtype()) + " into " + dtype_name(out.dtype()));
   }
   dispatch_dtype(in.dtype(), [&]<typename T>(type_tag<T>) {
-    using S = cpu::sum_acc_t<T>;
+    using S = scan_acc_t<T>;
     using C = cpu::cmp_t<T>;
     switch (op_) {
       case Sum: return scan<cpu::SumOp<S>, S, T, T>(in, out, axis_, d);
