@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "kiln/backend/cpu/elementwise.h"
+#include "kiln/backend/cpu/reduce_fold.h"
 #include "kiln/backend/cpu/reduce_layout.h"
 #include "kiln/backend/cpu/reduce_ops.h"
 #include "kiln/primitives/reduce.h"
@@ -17,63 +18,24 @@ namespace kiln {
 
 namespace {
 
+using cpu::fold_lanes;
+using cpu::load;
 using cpu::Odometer;
 using cpu::ReduceLayout;
 
 // Elements below which a reduction stays on one thread.
 constexpr int64_t kGrain = int64_t(1) << 15;
-// Sums of longer runs are split in halves; shorter ones fold blocks of kLaneBlock elements
-// per lane before adding them up, so no float chain gets long.
+// Sums of longer runs are split in halves (shorter ones are blocked inside fold_lanes).
 constexpr int64_t kPairLeaf = int64_t(1) << 16;
-constexpr int64_t kLaneBlock = 64;
 // Runs (or rows) folded into a partial before it joins the total: a second level of
 // blocking that keeps sums of many short runs accurate too.
 constexpr int64_t kBlock = 64;
 // Adjacent outputs updated together in column layouts.
 constexpr int64_t kTile = 4096;
 
-template <typename A, typename T>
-inline A load(T x) {
-  return cast_to<A>(x);
-}
-
 template <typename A>
 std::unique_ptr<A[]> buffer(int64_t n) {
   return std::unique_ptr<A[]>(new A[size_t(n)]);
-}
-
-template <class Op, typename A, typename T>
-KILN_SIMD_CLONES A fold_lanes(const T* x, int64_t n) {
-  constexpr int W = 128 / sizeof(A) < 8 ? 8 : int(128 / sizeof(A));
-  A acc[W];
-  for (int j = 0; j < W; ++j) acc[j] = Op::init();
-  int64_t i = 0, full = n - n % W;
-  if constexpr (Op::pairwise) {
-    A blk[W];
-    while (i < full) {
-      int64_t stop = std::min(full, i + kLaneBlock * W);
-      for (int j = 0; j < W; ++j) blk[j] = Op::init();
-      for (; i + 2 * W <= stop; i += 2 * W) {
-        for (int j = 0; j < W; ++j) {
-          blk[j] = Op::combine(blk[j], Op::combine(load<A>(x[i + j]), load<A>(x[i + W + j])));
-        }
-      }
-      for (; i < stop; i += W) {
-        for (int j = 0; j < W; ++j) blk[j] = Op::combine(blk[j], load<A>(x[i + j]));
-      }
-      for (int j = 0; j < W; ++j) acc[j] = Op::combine(acc[j], blk[j]);
-    }
-  } else {
-    for (; i < full; i += W) {
-      for (int j = 0; j < W; ++j) acc[j] = Op::combine(acc[j], load<A>(x[i + j]));
-    }
-  }
-  A rest = Op::init();
-  for (; i < n; ++i) rest = Op::combine(rest, load<A>(x[i]));
-  for (int w = W / 2; w > 0; w /= 2) {
-    for (int j = 0; j < w; ++j) acc[j] = Op::combine(acc[j], acc[j + w]);
-  }
-  return Op::combine(acc[0], rest);
 }
 
 // Folds a contiguous run.
@@ -148,6 +110,17 @@ KILN_SIMD_CLONES void fold_cols(A* acc, const T* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) acc[i] = Op::combine(acc[i], load<A>(x[i]));
 }
 
+// Four input rows at once: a quarter of the accumulator traffic.
+template <class Op, typename A, typename T>
+KILN_SIMD_CLONES void fold_cols4(A* acc, const T* a, const T* b, const T* c, const T* d,
+                                 int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    A ab = Op::combine(load<A>(a[i]), load<A>(b[i]));
+    A cd = Op::combine(load<A>(c[i]), load<A>(d[i]));
+    acc[i] = Op::combine(acc[i], Op::combine(ab, cd));
+  }
+}
+
 template <class Op, typename A>
 KILN_SIMD_CLONES void merge_cols(A* acc, const A* b, int64_t n) {
   for (int64_t i = 0; i < n; ++i) acc[i] = Op::combine(acc[i], b[i]);
@@ -165,7 +138,16 @@ void fold_col_range(const T* x, const ReduceLayout& L, int64_t b, int64_t e, A* 
     int64_t len = std::min(kBlock, e - b);
     A* dst = Op::pairwise ? scratch : acc;
     if (Op::pairwise) std::fill_n(scratch, w, Op::init());
-    for (int64_t k = 0; k < len; ++k, od.next()) fold_cols<Op, A>(dst, x + od.off0(), w);
+    int64_t k = 0;
+    for (; k + 4 <= len; k += 4) {
+      const T* r[4];
+      for (auto& p : r) {
+        p = x + od.off0();
+        od.next();
+      }
+      fold_cols4<Op, A>(dst, r[0], r[1], r[2], r[3], w);
+    }
+    for (; k < len; ++k, od.next()) fold_cols<Op, A>(dst, x + od.off0(), w);
     if (Op::pairwise) merge_cols<Op, A>(acc, scratch, w);
     b += len;
   }
