@@ -1,5 +1,6 @@
 #include "kiln/ops/reduce.h"
 
+#include <algorithm>
 #include <numeric>
 #include <string>
 

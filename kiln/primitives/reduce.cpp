@@ -20,23 +20,6 @@ Dtype sum_dtype(Dtype in) {
   return in;
 }
 
-bool reduce_supports(Reduce::Op op, Dtype in, Dtype out) {
-  switch (op) {
-    case Reduce::And:
-    case Reduce::Or:
-      return in == bool_ && out == bool_;
-    case Reduce::Max:
-    case Reduce::Min:
-      return in == out;
-    case Reduce::Sum:
-    case Reduce::Prod:
-      return out == sum_dtype(in) ||
-             (out == float32 && (in == bool_ || is_integral(in) || in == float16 ||
-                                 in == bfloat16));
-  }
-  return false;
-}
-
 const char* Reduce::name() const {
   switch (op_) {
     case And: return "All";

@@ -30,11 +30,9 @@ class Reduce : public UnaryPrimitive {
 };
 
 // The dtype sum and prod produce by default: int32/uint32 for bool and integers of up to 32
-// bits, int64/uint64 for 64-bit integers, the input dtype for floats.
+// bits, int64/uint64 for 64-bit integers, the input dtype for floats. Reduce also takes a
+// float32 output for integer, bool and 16-bit float inputs (mean sums those in float32).
 Dtype sum_dtype(Dtype in);
-// Whether Reduce can produce `out` from `in`: the default pairs, and float32 sums of
-// integers, bool and 16-bit floats (for mean).
-bool reduce_supports(Reduce::Op op, Dtype in, Dtype out);
 
 // First index of the maximum/minimum along one axis (uint32; NaN wins, as in NumPy).
 class ArgReduce : public UnaryPrimitive {

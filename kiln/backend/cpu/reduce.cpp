@@ -74,10 +74,43 @@ A fold_row_range(const T* base, const ReduceLayout& L, int64_t b, int64_t e) {
   return Op::combine(total, part);
 }
 
+// Row layouts whose outermost reduced dimensions lie outside every kept one in memory (axes
+// (0, 2) of a 3-D array): visiting one output at a time would hop between distant slabs, so
+// each thread walks its range of outputs once per outer index, in memory order, folding into
+// per-output partials (two-level, like every other long chain).
+template <class Op, typename A, typename T, typename O>
+void row_reduce_outer(const T* in, O* out, const ReduceLayout& L) {
+  Shape oshape(L.rshape.begin(), L.rshape.begin() + L.outer);
+  Strides ostride(L.rin.begin(), L.rin.begin() + L.outer);
+  ReduceLayout inner = L;
+  inner.rshape.erase(inner.rshape.begin(), inner.rshape.begin() + L.outer);
+  inner.rin.erase(inner.rin.begin(), inner.rin.begin() + L.outer);
+  int64_t n_out = L.kept_size(), n_outer = shape_size(oshape);
+  int64_t per = inner.reduced_size() * L.seg;
+  cpu::parallel_for(n_out, std::max<int64_t>(1, kGrain / (per * n_outer)), [&](int64_t s, int64_t e) {
+    auto acc = buffer<A>(e - s), part = buffer<A>(e - s);
+    std::fill_n(acc.get(), e - s, Op::init());
+    Odometer oo(oshape, ostride), ko(L.kshape, L.kin, L.kout);
+    for (int64_t r = 0; r < n_outer;) {
+      std::fill_n(part.get(), e - s, Op::init());
+      for (int64_t end = std::min(n_outer, r + kBlock); r < end; ++r, oo.next()) {
+        ko.seek(s);
+        for (int64_t o = 0; o < e - s; ++o, ko.next()) {
+          part[o] = Op::combine(part[o], fold_row_range<Op, A>(in + oo.off0() + ko.off0(), inner, 0, per));
+        }
+      }
+      for (int64_t o = 0; o < e - s; ++o) acc[o] = Op::combine(acc[o], part[o]);
+    }
+    ko.seek(s);
+    for (int64_t o = 0; o < e - s; ++o, ko.next()) out[ko.off1()] = cast_to<O>(acc[o]);
+  });
+}
+
 template <class Op, typename A, typename T, typename O>
 void row_reduce(const T* in, O* out, const ReduceLayout& L) {
   int64_t n_out = L.kept_size();
   int64_t per = L.reduced_size() * L.seg;
+  if (L.outer > 0 && n_out > 1) return row_reduce_outer<Op, A>(in, out, L);
   if (n_out >= 4 * cpu::num_threads() || per < 2 * kGrain) {
     cpu::parallel_for(n_out, std::max<int64_t>(1, kGrain / std::max<int64_t>(per, 1)),
                       [&](int64_t s, int64_t e) {

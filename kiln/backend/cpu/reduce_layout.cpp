@@ -1,6 +1,7 @@
 #include "kiln/backend/cpu/reduce_layout.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "kiln/backend/cpu/copy.h"
 
@@ -92,9 +93,12 @@ std::optional<ReduceLayout> plan_reduce(const array& in, const std::vector<int>&
       L.seg = red.back().n;
       red.pop_back();
     }
+    int64_t kept_max = 0;
+    for (auto& d : kept) kept_max = std::max(kept_max, std::abs(d.in));
     for (auto& d : red) {
       L.rshape.push_back(d.n);
       L.rin.push_back(d.in);
+      if (L.outer == int(L.rshape.size()) - 1 && d.in > kept_max) ++L.outer;
     }
     fill_kept(-1);
     return L;

@@ -27,6 +27,8 @@ struct ReduceLayout {
   int64_t seg = 1;       // Row: length of the contiguous run; Column: number of adjacent outputs
   int64_t seg_out = 1;   // Column: output stride between adjacent outputs
   int64_t in_offset = 0; // elements to add to the input pointer (from flipped strides)
+  // Row: how many leading reduced dimensions have strides above every kept stride.
+  int outer = 0;
 
   int64_t kept_size() const;
   int64_t reduced_size() const;  // Row: runs per output; Column: inputs per output
