@@ -42,25 +42,31 @@ KILN_SIMD_CLONES C row_max(const T* x, int64_t n) {
   return r;
 }
 
-// Sum of exp(x - m); with y, also stores the terms.
-template <typename T, typename C>
+// Sum of exp(x - m); with Store, also writes the terms to y. Two lane vectors of partial
+// sums keep the adds off one dependency chain.
+template <bool Store, typename T, typename C>
 KILN_SIMD_CLONES C row_exp_sum(const T* x, C* y, int64_t n, C m) {
-  C s[kLanes] = {};
+  C s0[kLanes] = {}, s1[kLanes] = {};
   int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
+  for (; i + 2 * kLanes <= n; i += 2 * kLanes) {
     for (int j = 0; j < kLanes; ++j) {
-      C e = exp_c(C(x[i + j]) - m);
-      if (y) y[i + j] = e;
-      s[j] += e;
+      C e0 = exp_c(C(x[i + j]) - m);
+      C e1 = exp_c(C(x[i + kLanes + j]) - m);
+      if constexpr (Store) {
+        y[i + j] = e0;
+        y[i + kLanes + j] = e1;
+      }
+      s0[j] += e0;
+      s1[j] += e1;
     }
   }
   C r = 0;
   for (; i < n; ++i) {
     C e = exp_c(C(x[i]) - m);
-    if (y) y[i] = e;
+    if constexpr (Store) y[i] = e;
     r += e;
   }
-  for (int j = 0; j < kLanes; ++j) r += s[j];
+  for (int j = 0; j < kLanes; ++j) r += s0[j] + s1[j];
   return r;
 }
 
@@ -83,10 +89,10 @@ void softmax_rows(const T* x, T* y, int64_t rows, int64_t n) {
       T* yr = y + r * n;
       C m = row_max<T, C>(xr, n);
       if constexpr (std::is_same_v<T, C>) {
-        C sum = row_exp_sum<T, C>(xr, yr, n, m);
+        C sum = row_exp_sum<true, T, C>(xr, yr, n, m);
         scale<C>(yr, n, C(1) / sum);
       } else {
-        C sum = row_exp_sum<T, C>(xr, nullptr, n, m);
+        C sum = row_exp_sum<false, T, C>(xr, nullptr, n, m);
         exp_scale<T, C>(xr, yr, n, m, C(1) / sum);
       }
     }
@@ -164,7 +170,7 @@ void logsumexp_kernel(const T* x, T* y, int64_t pre, int64_t n, int64_t post) {
       for (int64_t r = s; r < e; ++r) {
         const T* xr = x + r * n;
         C m = row_max<T, C>(xr, n);
-        y[r] = T(lse(m, row_exp_sum<T, C>(xr, nullptr, n, m)));
+        y[r] = T(lse(m, row_exp_sum<false, T, C>(xr, nullptr, n, m)));
       }
     });
     return;
