@@ -27,8 +27,10 @@ using cpu::ReduceLayout;
 constexpr int64_t kGrain = int64_t(1) << 15;
 // Sums of longer runs are split in halves (shorter ones are blocked inside fold_lanes).
 constexpr int64_t kPairLeaf = int64_t(1) << 16;
-// Runs (or rows) folded into a partial before it joins the total: a second level of
-// blocking that keeps sums of many short runs accurate too.
+// Long chains of runs or rows fold through a cascade of partials: kBlock items into a
+// block, kBlock blocks into a group, groups into the total. Float sums of many short runs
+// (or tall columns) stay accurate: no partial takes more than kBlock additions until the
+// top, which takes n / kBlock^2.
 constexpr int64_t kBlock = 64;
 // Adjacent outputs updated together in column layouts.
 constexpr int64_t kTile = 4096;
@@ -50,11 +52,32 @@ A fold_run(const T* x, int64_t n) {
   return fold_lanes<Op, A>(x, n);
 }
 
+template <class Op, typename A, typename T>
+KILN_SIMD_CLONES void fold_cols(A* acc, const T* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) acc[i] = Op::combine(acc[i], load<A>(x[i]));
+}
+
+// Four input rows at once: a quarter of the accumulator traffic.
+template <class Op, typename A, typename T>
+KILN_SIMD_CLONES void fold_cols4(A* acc, const T* a, const T* b, const T* c, const T* d,
+                                 int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    A ab = Op::combine(load<A>(a[i]), load<A>(b[i]));
+    A cd = Op::combine(load<A>(c[i]), load<A>(d[i]));
+    acc[i] = Op::combine(acc[i], Op::combine(ab, cd));
+  }
+}
+
+template <class Op, typename A>
+KILN_SIMD_CLONES void merge_cols(A* acc, const A* b, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) acc[i] = Op::combine(acc[i], b[i]);
+}
+
 // Folds elements [b, e) of one output's reduction in a Row layout (element f is position
 // f % seg of run f / seg).
 template <class Op, typename A, typename T>
 A fold_row_range(const T* base, const ReduceLayout& L, int64_t b, int64_t e) {
-  A total = Op::init(), part = Op::init();
+  A total = Op::init(), group = Op::init(), part = Op::init();
   int64_t runs = 0;
   Odometer od(L.rshape, L.rin);
   od.seek(b / L.seg);
@@ -62,16 +85,19 @@ A fold_row_range(const T* base, const ReduceLayout& L, int64_t b, int64_t e) {
   while (b < e) {
     int64_t len = std::min(L.seg - pos, e - b);
     part = Op::combine(part, fold_run<Op, A>(base + od.off0() + pos, len));
-    if (++runs == kBlock) {
-      total = Op::combine(total, part);
+    if (++runs % kBlock == 0) {
+      group = Op::combine(group, part);
       part = Op::init();
-      runs = 0;
+      if (runs % (kBlock * kBlock) == 0) {
+        total = Op::combine(total, group);
+        group = Op::init();
+      }
     }
     b += len;
     pos = 0;
     od.next();
   }
-  return Op::combine(total, part);
+  return Op::combine(total, Op::combine(group, part));
 }
 
 // Row layouts whose outermost reduced dimensions lie outside every kept one in memory (axes
@@ -88,18 +114,23 @@ void row_reduce_outer(const T* in, O* out, const ReduceLayout& L) {
   int64_t n_out = L.kept_size(), n_outer = shape_size(oshape);
   int64_t per = inner.reduced_size() * L.seg;
   cpu::parallel_for(n_out, std::max<int64_t>(1, kGrain / (per * n_outer)), [&](int64_t s, int64_t e) {
-    auto acc = buffer<A>(e - s), part = buffer<A>(e - s);
-    std::fill_n(acc.get(), e - s, Op::init());
+    int64_t m = e - s;
+    auto acc = buffer<A>(m), group = buffer<A>(m), part = buffer<A>(m);
+    std::fill_n(acc.get(), m, Op::init());
     Odometer oo(oshape, ostride), ko(L.kshape, L.kin, L.kout);
     for (int64_t r = 0; r < n_outer;) {
-      std::fill_n(part.get(), e - s, Op::init());
-      for (int64_t end = std::min(n_outer, r + kBlock); r < end; ++r, oo.next()) {
-        ko.seek(s);
-        for (int64_t o = 0; o < e - s; ++o, ko.next()) {
-          part[o] = Op::combine(part[o], fold_row_range<Op, A>(in + oo.off0() + ko.off0(), inner, 0, per));
+      std::fill_n(group.get(), m, Op::init());
+      for (int64_t g = 0; g < kBlock && r < n_outer; ++g) {
+        std::fill_n(part.get(), m, Op::init());
+        for (int64_t end = std::min(n_outer, r + kBlock); r < end; ++r, oo.next()) {
+          ko.seek(s);
+          for (int64_t o = 0; o < m; ++o, ko.next()) {
+            part[o] = Op::combine(part[o], fold_row_range<Op, A>(in + oo.off0() + ko.off0(), inner, 0, per));
+          }
         }
+        merge_cols<Op, A>(group.get(), part.get(), m);
       }
-      for (int64_t o = 0; o < e - s; ++o) acc[o] = Op::combine(acc[o], part[o]);
+      merge_cols<Op, A>(acc.get(), group.get(), m);
     }
     ko.seek(s);
     for (int64_t o = 0; o < e - s; ++o, ko.next()) out[ko.off1()] = cast_to<O>(acc[o]);
@@ -138,39 +169,21 @@ void row_reduce(const T* in, O* out, const ReduceLayout& L) {
   }
 }
 
-template <class Op, typename A, typename T>
-KILN_SIMD_CLONES void fold_cols(A* acc, const T* x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) acc[i] = Op::combine(acc[i], load<A>(x[i]));
-}
-
-// Four input rows at once: a quarter of the accumulator traffic.
-template <class Op, typename A, typename T>
-KILN_SIMD_CLONES void fold_cols4(A* acc, const T* a, const T* b, const T* c, const T* d,
-                                 int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    A ab = Op::combine(load<A>(a[i]), load<A>(b[i]));
-    A cd = Op::combine(load<A>(c[i]), load<A>(d[i]));
-    acc[i] = Op::combine(acc[i], Op::combine(ab, cd));
-  }
-}
-
-template <class Op, typename A>
-KILN_SIMD_CLONES void merge_cols(A* acc, const A* b, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) acc[i] = Op::combine(acc[i], b[i]);
-}
-
-// Folds reduced positions [b, e) of `w` adjacent columns starting at x into acc (`scratch`
-// holds the block partials of pairwise rules).
+// Folds reduced positions [b, e) of `w` adjacent columns starting at x into acc, four rows
+// at a time. Pairwise rules cascade through `scratch` (2 * w: a block and a group).
 template <class Op, typename A, typename T>
 void fold_col_range(const T* x, const ReduceLayout& L, int64_t b, int64_t e, A* acc, A* scratch,
                     int64_t w) {
   std::fill_n(acc, w, Op::init());
+  A* block = Op::pairwise ? scratch : acc;
+  A* group = scratch + w;
   Odometer od(L.rshape, L.rin);
   od.seek(b);
+  int64_t blocks = 0;
+  if (Op::pairwise) std::fill_n(group, w, Op::init());
   while (b < e) {
     int64_t len = std::min(kBlock, e - b);
-    A* dst = Op::pairwise ? scratch : acc;
-    if (Op::pairwise) std::fill_n(scratch, w, Op::init());
+    if (Op::pairwise) std::fill_n(block, w, Op::init());
     int64_t k = 0;
     for (; k + 4 <= len; k += 4) {
       const T* r[4];
@@ -178,11 +191,16 @@ void fold_col_range(const T* x, const ReduceLayout& L, int64_t b, int64_t e, A* 
         p = x + od.off0();
         od.next();
       }
-      fold_cols4<Op, A>(dst, r[0], r[1], r[2], r[3], w);
+      fold_cols4<Op, A>(block, r[0], r[1], r[2], r[3], w);
     }
-    for (; k < len; ++k, od.next()) fold_cols<Op, A>(dst, x + od.off0(), w);
-    if (Op::pairwise) merge_cols<Op, A>(acc, scratch, w);
+    for (; k < len; ++k, od.next()) fold_cols<Op, A>(block, x + od.off0(), w);
     b += len;
+    if (!Op::pairwise) continue;
+    merge_cols<Op, A>(group, block, w);
+    if (++blocks % kBlock == 0 || b == e) {
+      merge_cols<Op, A>(acc, group, w);
+      std::fill_n(group, w, Op::init());
+    }
   }
 }
 
@@ -205,7 +223,7 @@ void col_reduce(const T* in, O* out, const ReduceLayout& L) {
   if (tasks >= cpu::num_threads() || nred * width < 2 * kGrain) {
     cpu::parallel_for(tasks, std::max<int64_t>(1, kGrain / std::max<int64_t>(nred * width, 1)),
                       [&](int64_t s, int64_t e) {
-                        auto acc = buffer<A>(width), scratch = buffer<A>(width);
+                        auto acc = buffer<A>(width), scratch = buffer<A>(2 * width);
                         Odometer ko(L.kshape, L.kin, L.kout);
                         for (int64_t t = s; t < e; ++t) {
                           const T* x;
@@ -220,7 +238,7 @@ void col_reduce(const T* in, O* out, const ReduceLayout& L) {
   }
   // Few tiles and many reduced rows: each thread folds a share of the rows.
   int64_t pieces = std::min<int64_t>(cpu::num_threads(), nred);
-  auto acc = buffer<A>(pieces * width), scratch = buffer<A>(pieces * width);
+  auto acc = buffer<A>(pieces * width), scratch = buffer<A>(pieces * 2 * width);
   Odometer ko(L.kshape, L.kin, L.kout);
   for (int64_t t = 0; t < tasks; ++t) {
     const T* x;
@@ -230,7 +248,7 @@ void col_reduce(const T* in, O* out, const ReduceLayout& L) {
     cpu::parallel_for(pieces, 1, [&](int64_t s, int64_t e) {
       for (int64_t p = s; p < e; ++p) {
         fold_col_range<Op, A>(x, L, nred * p / pieces, nred * (p + 1) / pieces,
-                              acc.get() + p * width, scratch.get() + p * width, w);
+                              acc.get() + p * width, scratch.get() + 2 * p * width, w);
       }
     });
     for (int64_t p = 1; p < pieces; ++p) merge_cols<Op, A>(acc.get(), acc.get() + p * width, w);
