@@ -25,7 +25,7 @@ namespace reduce_kernels {
 // Elements below which a reduction stays on one thread.
 inline constexpr int64_t kGrain = int64_t(1) << 15;
 // Sums of longer runs are split in halves (shorter ones are blocked inside fold_lanes).
-inline constexpr int64_t kPairLeaf = int64_t(1) << 16;
+inline constexpr int64_t kPairLeaf = int64_t(1) << 22;
 // Long chains of runs or rows fold through a cascade of partials: kBlock items into a
 // block, kBlock blocks into a group, groups into the total. Float sums of many short runs
 // (or tall columns) stay accurate: no partial takes more than kBlock additions until the
