@@ -15,7 +15,6 @@ from helpers import (
     layouts,
     random_np,
     to_kiln,
-    to_numpy,
 )
 
 SHAPE = (3, 4, 5)

@@ -97,7 +97,8 @@ def check(out, ref, dtype):
     assert out.dtype == kdtype(dtype), f"{out.dtype} != {dtype}"
     if dtype in TOLERANCES:
         r, _ = TOLERANCES[dtype]
-        assert_close(out, as_dtype(ref, dtype), dtype, rtol=10 * r, atol=40 * r)
+        with np.errstate(invalid="ignore"):  # inf - inf inside NumPy's own comparison
+            assert_close(out, as_dtype(ref, dtype), dtype, rtol=10 * r, atol=40 * r)
     else:
         assert_close(out, as_dtype(ref, dtype), dtype)
 
