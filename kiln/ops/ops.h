@@ -8,6 +8,8 @@
 #include "kiln/ops/indexing.h"
 #include "kiln/ops/matmul.h"
 #include "kiln/ops/pad.h"
+#include "kiln/ops/reduce.h"
+#include "kiln/ops/scan.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/slicing.h"
 #include "kiln/ops/unary.h"

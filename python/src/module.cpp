@@ -14,6 +14,8 @@ void init_binary(py::module_&);
 void init_shape(py::module_&);
 void init_indexing(py::module_&);
 void init_matmul(py::module_&);
+void init_reduce(py::module_&);
+void init_scan(py::module_&);
 
 PYBIND11_MODULE(core, m) {
   m.doc() = "Kiln arrays: lazy, composable, on CPUs and NVIDIA GPUs (mirrors mlx.core).";
@@ -30,4 +32,6 @@ PYBIND11_MODULE(core, m) {
   init_shape(m);
   init_indexing(m);
   init_matmul(m);
+  init_reduce(m);
+  init_scan(m);
 }

@@ -1,0 +1,357 @@
+#include "kiln/ops/reduce.h"
+
+#include <algorithm>
+#include <numeric>
+#include <string>
+
+#include "kiln/ops/binary.h"
+#include "kiln/ops/shape.h"
+#include "kiln/ops/unary.h"
+#include "kiln/ops/utils.h"
+#include "kiln/primitives/reduce.h"
+
+namespace kiln {
+
+namespace {
+
+std::vector<int> all_axes(const array& a) {
+  std::vector<int> axes(a.ndim());
+  std::iota(axes.begin(), axes.end(), 0);
+  return axes;
+}
+
+Shape keep_shape(const Shape& shape, const std::vector<int>& axes) {
+  Shape out = shape;
+  for (int ax : axes) out[ax] = 1;
+  return out;
+}
+
+Shape drop_shape(const Shape& shape, const std::vector<int>& axes) {
+  Shape out;
+  for (int i = 0, j = 0; i < int(shape.size()); ++i) {
+    if (j < int(axes.size()) && axes[j] == i) {
+      ++j;
+    } else {
+      out.push_back(shape[i]);
+    }
+  }
+  return out;
+}
+
+int64_t reduced_count(const array& a, const std::vector<int>& axes) {
+  int64_t n = 1;
+  for (int ax : axes) n *= a.shape()[ax];
+  return n;
+}
+
+// Reductions without an identity (max, min, argmax, logsumexp) need every reduced axis to
+// have elements.
+void check_nonempty(const array& a, const std::vector<int>& axes, const char* name) {
+  for (int ax : axes) {
+    if (a.shape()[ax] == 0) {
+      throw std::invalid_argument(std::string("[") + name + "] cannot reduce axis " +
+                                  std::to_string(ax) + " of size 0 (array of shape " +
+                                  shape_to_string(a.shape()) + ")");
+    }
+  }
+}
+
+// The Reduce node over normalized axes, squeezed unless keepdims.
+array reduce_node(const array& a, Reduce::Op op, const std::vector<int>& axes, Dtype out,
+                  bool keepdims, StreamOrDevice s) {
+  array r(keep_shape(a.shape(), axes), out, std::make_shared<Reduce>(to_stream(s), op, axes),
+          {a});
+  return keepdims ? r : reshape(r, drop_shape(a.shape(), axes), s);
+}
+
+// Sums of `a` over axes in dtype `acc` (a pair Reduce supports), kept or squeezed.
+array sum_as(const array& a, const std::vector<int>& axes, Dtype acc, bool keepdims,
+             StreamOrDevice s) {
+  if (axes.empty()) return astype(a, acc, s);
+  return reduce_node(a, Reduce::Sum, axes, acc, keepdims, s);
+}
+
+// The float dtype mean/var accumulate in: float32 for integers, bool and 16-bit floats.
+Dtype accumulate_dtype(Dtype d) {
+  return d == float64 || d == complex64 ? d : float32;
+}
+
+bool consecutive(const std::vector<int>& axes) {
+  for (size_t i = 1; i < axes.size(); ++i) {
+    if (axes[i] != axes[i - 1] + 1) return false;
+  }
+  return true;
+}
+
+// `a` with the (sorted) axes brought together into one: a reshape when they are adjacent,
+// else a transpose that puts them last first. Returns the merged array and its axis; `perm`
+// receives the transpose used (empty when none).
+std::pair<array, int> merge_axes(const array& a, const std::vector<int>& axes,
+                                 std::vector<int>& perm, StreamOrDevice s) {
+  int64_t n = 1;
+  for (int ax : axes) n *= a.shape()[ax];
+  if (consecutive(axes)) {
+    Shape shape(a.shape().begin(), a.shape().begin() + axes.front());
+    shape.push_back(n);
+    shape.insert(shape.end(), a.shape().begin() + axes.back() + 1, a.shape().end());
+    return {reshape(a, std::move(shape), s), axes.front()};
+  }
+  for (int i = 0, j = 0; i < a.ndim(); ++i) {
+    if (j < int(axes.size()) && axes[j] == i) {
+      ++j;
+    } else {
+      perm.push_back(i);
+    }
+  }
+  perm.insert(perm.end(), axes.begin(), axes.end());
+  Shape shape = drop_shape(a.shape(), axes);
+  shape.push_back(n);
+  int axis = int(shape.size()) - 1;
+  return {reshape(transpose(a, perm, s), std::move(shape), s), axis};
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- the plain reductions
+
+#define KILN_REDUCTION_OVERLOADS(name)                                                      \
+  array name(const array& a, bool keepdims, StreamOrDevice s) {                             \
+    return name(a, all_axes(a), keepdims, s);                                               \
+  }                                                                                         \
+  array name(const array& a, int axis, bool keepdims, StreamOrDevice s) {                   \
+    return name(a, std::vector<int>{axis}, keepdims, s);                                    \
+  }
+
+array all(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "all");
+  array b = astype(a, bool_, s);
+  if (ax.empty()) return b;
+  return reduce_node(b, Reduce::And, ax, bool_, keepdims, s);
+}
+KILN_REDUCTION_OVERLOADS(all)
+
+array any(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "any");
+  array b = astype(a, bool_, s);
+  if (ax.empty()) return b;
+  return reduce_node(b, Reduce::Or, ax, bool_, keepdims, s);
+}
+KILN_REDUCTION_OVERLOADS(any)
+
+array sum(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "sum");
+  return sum_as(a, ax, sum_dtype(a.dtype()), keepdims, s);
+}
+KILN_REDUCTION_OVERLOADS(sum)
+
+array prod(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "prod");
+  Dtype out = sum_dtype(a.dtype());
+  if (ax.empty()) return astype(a, out, s);
+  return reduce_node(a, Reduce::Prod, ax, out, keepdims, s);
+}
+KILN_REDUCTION_OVERLOADS(prod)
+
+array max(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "max");
+  check_nonempty(a, ax, "max");
+  if (ax.empty()) return a;
+  return reduce_node(a, Reduce::Max, ax, a.dtype(), keepdims, s);
+}
+KILN_REDUCTION_OVERLOADS(max)
+
+array min(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "min");
+  check_nonempty(a, ax, "min");
+  if (ax.empty()) return a;
+  return reduce_node(a, Reduce::Min, ax, a.dtype(), keepdims, s);
+}
+KILN_REDUCTION_OVERLOADS(min)
+
+array count_nonzero(const array& a, const std::vector<int>& axes, bool keepdims,
+                    StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "count_nonzero");
+  return sum_as(astype(a, bool_, s), ax, int32, keepdims, s);
+}
+KILN_REDUCTION_OVERLOADS(count_nonzero)
+
+// ---------------------------------------------------------------- statistics
+
+array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "mean");
+  Dtype acc = accumulate_dtype(a.dtype());
+  // An empty reduction divides 0 by 0: NaN, as in NumPy.
+  array total = sum_as(a, ax, acc, keepdims, s);
+  array m = divide(total, array(double(reduced_count(a, ax)), acc), s);
+  return astype(m, to_inexact(a.dtype()), s);
+}
+KILN_REDUCTION_OVERLOADS(mean)
+
+array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "logsumexp");
+  check_nonempty(a, ax, "logsumexp");
+  Dtype dt = to_inexact(a.dtype());
+  if (ax.empty()) return astype(a, dt, s);
+  Shape out_shape = keepdims ? keep_shape(a.shape(), ax) : drop_shape(a.shape(), ax);
+  if (is_complex(dt)) {
+    array m = max(a, ax, true, s);
+    array r = add(log(sum(exp(subtract(a, m, s), s), ax, true, s), s), m, s);
+    return reshape(r, std::move(out_shape), s);
+  }
+  std::vector<int> perm;
+  auto [x, axis] = merge_axes(astype(a, dt, s), ax, perm, s);
+  array r(keep_shape(x.shape(), {axis}), dt, std::make_shared<LogSumExp>(to_stream(s), axis), {x});
+  return reshape(r, std::move(out_shape), s);
+}
+KILN_REDUCTION_OVERLOADS(logsumexp)
+
+#undef KILN_REDUCTION_OVERLOADS
+
+array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof,
+          StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "var");
+  Dtype acc = accumulate_dtype(a.dtype());
+  Dtype real_acc = acc == complex64 ? float32 : acc;
+  int64_t n = reduced_count(a, ax);
+  array x = astype(a, acc, s);
+  array mu = divide(sum_as(x, ax, acc, true, s), array(double(n), acc), s);
+  array d = subtract(x, mu, s);
+  array sq = is_complex(acc) ? square(abs(d, s), s) : square(d, s);
+  array total = sum_as(sq, ax, real_acc, keepdims, s);
+  array v = divide(total, array(double(std::max<int64_t>(n - ddof, 0)), real_acc), s);
+  Dtype out = is_complex(a.dtype()) ? float32 : to_inexact(a.dtype());
+  return astype(v, out, s);
+}
+array var(const array& a, bool keepdims, int ddof, StreamOrDevice s) {
+  return var(a, all_axes(a), keepdims, ddof, s);
+}
+array var(const array& a, int axis, bool keepdims, int ddof, StreamOrDevice s) {
+  return var(a, std::vector<int>{axis}, keepdims, ddof, s);
+}
+
+array std(const array& a, const std::vector<int>& axes, bool keepdims, int ddof,
+          StreamOrDevice s) {
+  return sqrt(var(a, axes, keepdims, ddof, s), s);
+}
+array std(const array& a, bool keepdims, int ddof, StreamOrDevice s) {
+  return std(a, all_axes(a), keepdims, ddof, s);
+}
+array std(const array& a, int axis, bool keepdims, int ddof, StreamOrDevice s) {
+  return std(a, std::vector<int>{axis}, keepdims, ddof, s);
+}
+
+// ---------------------------------------------------------------- arg reductions
+
+namespace {
+
+array arg_reduce(const array& a, int axis, bool keepdims, ArgReduce::Op op, const char* name,
+                 StreamOrDevice s) {
+  int ax = normalize_axis(axis, a.ndim(), name);
+  check_nonempty(a, {ax}, name);
+  array r(keep_shape(a.shape(), {ax}), uint32, std::make_shared<ArgReduce>(to_stream(s), op, ax),
+          {a});
+  return keepdims ? r : reshape(r, drop_shape(a.shape(), {ax}), s);
+}
+
+array arg_reduce_flat(const array& a, bool keepdims, ArgReduce::Op op, const char* name,
+                      StreamOrDevice s) {
+  if (a.size() == 0) {
+    throw std::invalid_argument(std::string("[") + name + "] cannot reduce an empty array");
+  }
+  array r = arg_reduce(reshape(a, {a.size()}, s), 0, true, op, name, s);
+  return reshape(r, keepdims ? Shape(a.ndim(), 1) : Shape{}, s);
+}
+
+}  // namespace
+
+array argmax(const array& a, bool keepdims, StreamOrDevice s) {
+  return arg_reduce_flat(a, keepdims, ArgReduce::ArgMax, "argmax", s);
+}
+array argmax(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return arg_reduce(a, axis, keepdims, ArgReduce::ArgMax, "argmax", s);
+}
+array argmin(const array& a, bool keepdims, StreamOrDevice s) {
+  return arg_reduce_flat(a, keepdims, ArgReduce::ArgMin, "argmin", s);
+}
+array argmin(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return arg_reduce(a, axis, keepdims, ArgReduce::ArgMin, "argmin", s);
+}
+
+// ---------------------------------------------------------------- softmax
+
+array softmax(const array& a, const std::vector<int>& axes, bool precise, StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "softmax");
+  Dtype dt = to_inexact(a.dtype());
+  array x = astype(a, dt, s);
+  if (a.size() == 0) return x;
+  if (ax.empty() || is_complex(dt)) {
+    // No fused kernel: exp(x - max) / sum over the axes (ones when there are none).
+    array m = ax.empty() ? x : max(x, ax, true, s);
+    array e = exp(subtract(x, m, s), s);
+    return divide(e, ax.empty() ? e : sum(e, ax, true, s), s);
+  }
+  std::vector<int> perm;
+  auto [merged, axis] = merge_axes(x, ax, perm, s);
+  array r(merged.shape(), dt, std::make_shared<Softmax>(to_stream(s), axis, precise), {merged});
+  if (perm.empty()) return reshape(r, a.shape(), s);
+  Shape moved;
+  for (int p : perm) moved.push_back(a.shape()[p]);
+  std::vector<int> inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = int(i);
+  return transpose(reshape(r, std::move(moved), s), std::move(inverse), s);
+}
+array softmax(const array& a, bool precise, StreamOrDevice s) {
+  return softmax(a, all_axes(a), precise, s);
+}
+array softmax(const array& a, int axis, bool precise, StreamOrDevice s) {
+  return softmax(a, std::vector<int>{axis}, precise, s);
+}
+
+// ---------------------------------------------------------------- trace and comparisons
+
+array trace(const array& a, int offset, int axis1, int axis2, std::optional<Dtype> dtype,
+            StreamOrDevice s) {
+  if (a.ndim() < 2) {
+    throw std::invalid_argument("[trace] needs an array of at least 2 dimensions, got shape " +
+                                shape_to_string(a.shape()));
+  }
+  int a1 = normalize_axis(axis1, a.ndim(), "trace");
+  int a2 = normalize_axis(axis2, a.ndim(), "trace");
+  if (a1 == a2) {
+    throw std::invalid_argument("[trace] axis1 and axis2 must differ, got " +
+                                std::to_string(axis1) + " and " + std::to_string(axis2));
+  }
+  Dtype dt = dtype ? *dtype : a.dtype();
+  Shape out;
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (i != a1 && i != a2) out.push_back(a.shape()[i]);
+  }
+  return array(std::move(out), dt, std::make_shared<Trace>(to_stream(s), offset, a1, a2),
+               {astype(a, dt, s)});
+}
+
+array allclose(const array& a, const array& b, double rtol, double atol, bool equal_nan,
+               StreamOrDevice s) {
+  Dtype d = to_inexact(promote_types(a.dtype(), b.dtype()));
+  Dtype real_d = is_complex(d) ? float32 : d;
+  array x = astype(a, d, s), y = astype(b, d, s);
+  array tol = add(array(atol, real_d), multiply(array(rtol, real_d), abs(y, s), s), s);
+  array close = less_equal(abs(subtract(x, y, s), s), tol, s);
+  // Infinities are close only to themselves (their difference is NaN or infinite).
+  close = where(logical_and(isfinite(x, s), isfinite(y, s), s), close, equal(x, y, s), s);
+  if (equal_nan) close = logical_or(close, logical_and(isnan(x, s), isnan(y, s), s), s);
+  return all(close, false, s);
+}
+
+array array_equal(const array& a, const array& b, bool equal_nan, StreamOrDevice s) {
+  if (a.shape() != b.shape()) return array(false);
+  Dtype d = promote_types(a.dtype(), b.dtype());
+  array x = astype(a, d, s), y = astype(b, d, s);
+  array eq = equal(x, y, s);
+  if (equal_nan && is_inexact(d)) {
+    eq = logical_or(eq, logical_and(isnan(x, s), isnan(y, s), s), s);
+  }
+  return all(eq, false, s);
+}
+
+}  // namespace kiln

@@ -1,0 +1,202 @@
+"""Cumulative ops (cumsum, cumprod, cummax, cummin, logcumsumexp) against NumPy over dtypes,
+axes, directions, inclusive/exclusive and layouts."""
+
+import numpy as np
+import pytest
+
+import kiln.core as mx
+from helpers import (
+    ALL_DTYPES,
+    FLOAT_DTYPES,
+    TOLERANCES,
+    assert_close,
+    kdtype,
+    layouts,
+    random_np,
+    to_kiln,
+)
+
+SHAPE = (3, 4, 5)
+AXES = [None, 0, 1, 2, -1, -3]
+
+
+def out_dtype(name, dtype):
+    if name == "cumsum" and dtype == "bool_":
+        return "int32"
+    if name == "logcumsumexp" and dtype not in FLOAT_DTYPES:
+        return "float32"
+    return dtype
+
+
+def identity(name, x):
+    """The value an exclusive scan starts from, in the reference's dtype."""
+    if name == "cumsum":
+        return 0
+    if name == "cumprod":
+        return 1
+    if name == "logcumsumexp":
+        return -np.inf
+    kind = x.dtype.kind
+    low = name == "cummax"
+    if kind == "b":
+        return not low
+    if kind in "iu":
+        info = np.iinfo(x.dtype)
+        return info.min if low else info.max
+    if kind == "c":
+        return complex(-np.inf, -np.inf) if low else complex(np.inf, np.inf)
+    return -np.inf if low else np.inf
+
+
+def np_scan(name, x, axis, reverse, inclusive):
+    """Reference scan of x (already in a wide dtype) along axis (None: flattened)."""
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    if reverse:
+        x = np.flip(x, axis)
+    with np.errstate(all="ignore"):
+        if name == "cumsum":
+            y = np.cumsum(x, axis=axis)
+        elif name == "cumprod":
+            y = np.cumprod(x, axis=axis)
+        elif name == "cummax":
+            y = np.maximum.accumulate(x, axis=axis)
+        elif name == "cummin":
+            y = np.minimum.accumulate(x, axis=axis)
+        else:
+            y = np.logaddexp.accumulate(x, axis=axis)
+    if not inclusive:
+        first = np.full_like(np.take(y, [0], axis=axis), identity(name, x))
+        y = np.concatenate([first, np.take(y, np.arange(y.shape[axis] - 1), axis=axis)], axis=axis)
+    if reverse:
+        y = np.flip(y, axis)
+    return y
+
+
+def wide(x, name):
+    x = np.asarray(x)
+    if name == "logcumsumexp":
+        return x.astype(np.float64)
+    if name in ("cummax", "cummin"):
+        return x if x.dtype.kind in "biuc" else x.astype(np.float64)
+    if x.dtype.kind == "b":
+        return x.astype(np.int64)
+    if x.dtype.kind in "iu":
+        return x.astype(np.uint64 if x.dtype.kind == "u" else np.int64)
+    return x.astype(np.complex128 if x.dtype.kind == "c" else np.float64)
+
+
+def as_dtype(ref, dtype):
+    if dtype == "bfloat16":
+        return np.asarray(mx.array(np.asarray(ref, np.float32)).astype(mx.bfloat16).astype(mx.float32))
+    with np.errstate(all="ignore"):
+        return np.asarray(ref).astype(np.bool_ if dtype == "bool_" else np.dtype(dtype))
+
+
+def check(out, ref, dtype):
+    assert out.dtype == kdtype(dtype), f"{out.dtype} != {dtype}"
+    if dtype in TOLERANCES:
+        r, _ = TOLERANCES[dtype]
+        with np.errstate(invalid="ignore"):  # inf - inf inside NumPy's own comparison
+            assert_close(out, as_dtype(ref, dtype), dtype, rtol=10 * r, atol=40 * r)
+    else:
+        assert_close(out, as_dtype(ref, dtype), dtype)
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"])
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
+def test_scan(rng, name, dtype):
+    if name == "logcumsumexp" and dtype == "complex64":
+        with pytest.raises(ValueError):
+            mx.logcumsumexp(mx.zeros((3,), mx.complex64))
+        return
+    for a, x in layouts(rng, SHAPE, dtype):
+        x = np.asarray(x)
+        if name == "cumprod" and dtype in FLOAT_DTYPES + ["complex64"]:
+            x = x / np.asarray(4, x.dtype)  # keep long products in range
+            a = to_kiln(x, dtype)
+        if name in ("cummax", "cummin") and dtype in FLOAT_DTYPES:
+            x = x.copy()
+            x.flat[rng.integers(0, x.size, 2)] = np.nan
+            a = to_kiln(x, dtype)
+        for axis in AXES:
+            for reverse in (False, True):
+                for inclusive in (True, False):
+                    out = getattr(mx, name)(a, axis=axis, reverse=reverse, inclusive=inclusive)
+                    ref = np_scan(name, wide(x, name), axis, reverse, inclusive)
+                    check(out, ref, out_dtype(name, dtype))
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"])
+def test_methods(rng, name):
+    x = random_np(rng, SHAPE, "float32")
+    a = mx.array(x)
+    for axis in (None, 1):
+        for reverse in (False, True):
+            m = getattr(a, name)(axis, reverse=reverse, inclusive=False)
+            f = getattr(mx, name)(a, axis=axis, reverse=reverse, inclusive=False)
+            assert mx.array_equal(m, f, equal_nan=True).item()
+
+
+def test_dtype_argument(rng):
+    x = random_np(rng, (4, 6), "int8")
+    a = mx.array(x)
+    out = mx.cumsum(a, axis=1, dtype=mx.int64)
+    assert out.dtype == mx.int64
+    np.testing.assert_array_equal(np.asarray(out), np.cumsum(x.astype(np.int64), axis=1))
+    out = mx.cumsum(a, dtype=mx.float32)
+    assert out.dtype == mx.float32
+    np.testing.assert_allclose(np.asarray(out), np.cumsum(x.astype(np.float64)))
+    out = mx.cumprod(a, axis=0, dtype=mx.float64)
+    assert out.dtype == mx.float64
+    np.testing.assert_allclose(np.asarray(out), np.cumprod(x.astype(np.float64), axis=0))
+    f = mx.array(np.array([1.7, 2.6, -3.5], np.float32))
+    assert mx.cumsum(f, dtype=mx.int32).tolist() == [1, 3, 0]  # converted before summing
+    assert mx.cumsum(mx.array([True, True]), dtype=mx.bool_).dtype == mx.int32
+    assert mx.cumulative_sum is mx.cumsum and mx.cumulative_prod is mx.cumprod
+
+
+def test_long_and_wide(rng):
+    x = rng.standard_normal((3, 70000)).astype(np.float32)
+    a = mx.array(x)
+    # Long float32 running sums stay accurate (no drift along the axis).
+    np.testing.assert_allclose(np.asarray(mx.cumsum(a, axis=1)), np.cumsum(x.astype(np.float64), axis=1),
+                               rtol=2e-6, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(mx.cumsum(a, axis=0, reverse=True)),
+                               np.flip(np.cumsum(np.flip(x, 0), axis=0), 0), rtol=1e-5, atol=1e-5)
+    t = mx.transpose(a)  # the axis is not contiguous: copied to row-major first
+    np.testing.assert_allclose(np.asarray(mx.cummax(t, axis=0)), np.maximum.accumulate(x.T, axis=0))
+    lse = np.asarray(mx.logcumsumexp(a, axis=1))
+    np.testing.assert_allclose(lse, np.logaddexp.accumulate(x.astype(np.float64), axis=1), rtol=1e-5)
+
+
+def test_special_values():
+    inf, nan = np.inf, np.nan
+    x = mx.array([-inf, -inf, 1.0, inf, 2.0])
+    assert mx.logcumsumexp(x).tolist() == [-inf, -inf, 1.0, inf, inf]
+    assert np.isnan(mx.cumsum(mx.array([1.0, nan, 2.0])).tolist()[1:]).all()
+    assert mx.cummax(mx.array([1.0, nan, 3.0])).tolist()[0] == 1.0
+    assert np.isnan(mx.cummax(mx.array([1.0, nan, 3.0])).tolist()[1:]).all()
+    assert mx.cumsum(mx.array([True, True, False])).tolist() == [1, 2, 2]
+    assert mx.cumprod(mx.array([True, True, False, True])).tolist() == [True, True, False, False]
+    big = mx.array([2**31 - 1, 1], mx.int32)
+    assert mx.cumsum(big).tolist() == [2**31 - 1, -(2**31)]  # integer sums wrap
+
+
+def test_empty_zero_d_and_errors():
+    e = mx.zeros((0, 3))
+    for fn in (mx.cumsum, mx.cumprod, mx.cummax, mx.cummin, mx.logcumsumexp):
+        assert fn(e, axis=0).shape == (0, 3)
+        assert fn(e, axis=1).shape == (0, 3)
+        assert fn(e).shape == (0,)
+        z = fn(mx.array(3.0))
+        assert z.shape == (1,) and z.item() == 3.0
+        with pytest.raises(IndexError):
+            fn(mx.array(3.0), axis=0)
+        with pytest.raises(IndexError):
+            fn(e, axis=2)
+        with pytest.raises(IndexError):
+            fn(e, axis=-3)
+        with pytest.raises(TypeError):
+            fn(e, axis=(0, 1))
+    assert mx.cumsum(mx.array(3.0), inclusive=False).tolist() == [0.0]
