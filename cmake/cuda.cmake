@@ -18,12 +18,13 @@ file(GLOB KILN_DEVICE_TEXT CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/kiln/backend/common/elementwise_ops.h
   ${PROJECT_SOURCE_DIR}/kiln/backend/cuda/kernels/*.cuh)
 set(KILN_EMBEDDED ${PROJECT_BINARY_DIR}/generated/kiln/cuda_embedded_sources.cpp)
+string(REPLACE ";" "|" KILN_DEVICE_TEXT_ARG "${KILN_DEVICE_TEXT}")
 add_custom_command(
   OUTPUT ${KILN_EMBEDDED}
   COMMAND ${CMAKE_COMMAND} -DOUTPUT=${KILN_EMBEDDED} -DROOT=${PROJECT_SOURCE_DIR}
-          "-DFILES=${KILN_DEVICE_TEXT}" -P ${PROJECT_SOURCE_DIR}/cmake/embed_sources.cmake
+          "-DFILES=${KILN_DEVICE_TEXT_ARG}" -P ${PROJECT_SOURCE_DIR}/cmake/embed_sources.cmake
   DEPENDS ${KILN_DEVICE_TEXT} ${PROJECT_SOURCE_DIR}/cmake/embed_sources.cmake
-  COMMENT "Embedding CUDA kernel sources")
+  COMMENT "Embedding CUDA kernel sources" VERBATIM)
 target_sources(kiln PRIVATE ${KILN_EMBEDDED})
 
 if(KILN_BUILD_TESTS)

@@ -1,5 +1,6 @@
 # Writes OUTPUT: a C++ file defining kiln::cuda::embedded_sources(), the text of FILES keyed
 # by their path relative to ROOT (the include names kernels use).
+string(REPLACE "|" ";" FILES "${FILES}")
 set(body "")
 foreach(f ${FILES})
   file(READ ${f} text)

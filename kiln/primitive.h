@@ -11,6 +11,18 @@
 #include "kiln/array.h"
 #include "kiln/stream.h"
 
+// A primitive with a GPU implementation declares it with one of these; builds without CUDA
+// keep the base class's eval_gpu, which raises a clear error.
+#if KILN_HAS_CUDA
+#define KILN_GPU_EVAL \
+  void eval_gpu(const std::vector<array>& inputs, array& out) override;
+#define KILN_GPU_EVAL_MULTI \
+  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+#else
+#define KILN_GPU_EVAL
+#define KILN_GPU_EVAL_MULTI
+#endif
+
 namespace kiln {
 
 class Primitive {

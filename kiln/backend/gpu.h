@@ -26,6 +26,9 @@ void release(void* ptr, size_t nbytes, int device);
 // Copies a device buffer into host memory, synchronously.
 void copy_to_host(const void* device_ptr, void* host_ptr, size_t nbytes, int device);
 
+// float32 matrix products may use TF32 tensor cores (off unless asked; KILN_ALLOW_TF32=1).
+void set_allow_tf32(bool allow);
+
 // Name, memory size, architecture and the like for `mx.device_info`.
 std::map<std::string, std::variant<std::string, size_t>> device_info(int device);
 // The device-memory allocators, one per GPU in use (empty without a GPU).

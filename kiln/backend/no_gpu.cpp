@@ -15,6 +15,7 @@ bool is_available() { return false; }
 int device_count() { return 0; }
 std::vector<allocator::CachingAllocator*> allocators() { return {}; }
 void* allocate(size_t, int) { no_gpu(); }
+void set_allow_tf32(bool) { no_gpu(); }
 void release(void*, size_t, int) { no_gpu(); }
 void copy_to_host(const void*, void*, size_t, int) { no_gpu(); }
 std::map<std::string, std::variant<std::string, size_t>> device_info(int) { no_gpu(); }

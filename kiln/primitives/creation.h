@@ -10,6 +10,7 @@ class Full : public UnaryPrimitive {
  public:
   using UnaryPrimitive::UnaryPrimitive;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override { return true; }
   const char* name() const override { return "Full"; }
 };
@@ -19,6 +20,7 @@ class Arange : public UnaryPrimitive {
   Arange(Stream s, double start, double stop, double step)
       : UnaryPrimitive(s), start_(start), stop_(stop), step_(step) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "Arange"; }
   double start() const { return start_; }
@@ -34,6 +36,7 @@ class Linspace : public UnaryPrimitive {
   Linspace(Stream s, double start, double stop, bool endpoint)
       : UnaryPrimitive(s), start_(start), stop_(stop), endpoint_(endpoint) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "Linspace"; }
 

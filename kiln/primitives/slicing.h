@@ -18,6 +18,7 @@ class Slice : public UnaryPrimitive {
  public:
   Slice(Stream s, SliceSpec spec) : UnaryPrimitive(s), spec_(std::move(spec)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "Slice"; }
   const SliceSpec& spec() const { return spec_; }
@@ -34,6 +35,7 @@ class SliceUpdate : public UnaryPrimitive {
  public:
   SliceUpdate(Stream s, SliceSpec spec) : UnaryPrimitive(s), spec_(std::move(spec)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};

@@ -27,7 +27,9 @@ class ThreadPool {
   bool run(int pieces, const std::function<void(int)>& piece) {
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
-    Job job{&piece, pieces};
+    Job job;
+    job.f = &piece;
+    job.pieces = pieces;
     job.remaining.store(pieces);
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -53,8 +55,8 @@ class ThreadPool {
 
  private:
   struct Job {
-    const std::function<void(int)>* f;
-    int pieces;
+    const std::function<void(int)>* f = nullptr;
+    int pieces = 0;
     std::atomic<int> next{0}, remaining{0}, joined{0};
     std::exception_ptr error;
     std::mutex error_mutex;

@@ -1,0 +1,19 @@
+// GPU copies with dtype conversion between any two layouts (the CUDA twin of
+// backend/cpu/copy.h).
+#pragma once
+
+#include "kiln/array.h"
+
+namespace kiln::cuda {
+
+// Copies src viewed with shape/src_strides/src_offset (elements) into dst at
+// dst_strides/dst_offset (elements), converting dtype. dst must have device memory.
+void copy_general(const array& src, const Shape& shape, const Strides& src_strides,
+                  int64_t src_offset, array& dst, const Strides& dst_strides, int64_t dst_offset,
+                  const Stream& s);
+
+// Gives dst new device memory holding src converted to dst's dtype; dense sources keep
+// their order unless row_major is set.
+void copy_to_new(const array& src, array& dst, const Stream& s, bool row_major = false);
+
+}  // namespace kiln::cuda

@@ -1,0 +1,13 @@
+// The kernel instantiations of every family, for the NVRTC check and cache warming.
+#include "kiln/backend/cuda/jit.h"
+
+namespace kiln::cuda {
+
+std::vector<std::pair<std::string, std::vector<std::string>>> registered_instances() {
+  return {
+      {"elementwise.cuh", elementwise_instances()},
+      {"copy.cuh", copy_instances()},
+  };
+}
+
+}  // namespace kiln::cuda

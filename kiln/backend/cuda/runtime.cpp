@@ -1,0 +1,307 @@
+#include "kiln/backend/cuda/runtime.h"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "kiln/backend/gpu.h"
+#include "kiln/primitive.h"
+
+namespace kiln::cuda {
+
+namespace {
+
+// ---- devices ----
+
+struct DeviceRecord {
+  DeviceProperties props;
+  std::unique_ptr<allocator::CachingAllocator> alloc;
+};
+
+class Devices {
+ public:
+  Devices() {
+    int n = 0;
+    if (cudaGetDeviceCount(&n) != cudaSuccess) {
+      cudaGetLastError();  // no driver or no device: the GPU is simply unavailable
+      n = 0;
+    }
+    for (int i = 0; i < n; ++i) {
+      cudaDeviceProp p;
+      KILN_CUDA_CHECK(cudaGetDeviceProperties(&p, i));
+      auto rec = std::make_unique<DeviceRecord>();
+      rec->props = {i,
+                    p.major * 10 + p.minor,
+                    p.multiProcessorCount,
+                    p.totalGlobalMem,
+                    size_t(p.l2CacheSize),
+                    p.sharedMemPerBlockOptin,
+                    p.name};
+      size_t total = p.totalGlobalMem;
+      rec->alloc = std::make_unique<allocator::CachingAllocator>(
+          "gpu" + std::to_string(i),
+          [i](size_t bytes) -> void* {
+            void* ptr = nullptr;
+            cudaSetDevice(i);
+            if (cudaMalloc(&ptr, bytes) != cudaSuccess) {
+              cudaGetLastError();  // clear the error: the allocator flushes its cache and retries
+              return nullptr;
+            }
+            return ptr;
+          },
+          [i](void* ptr, size_t) {
+            cudaSetDevice(i);
+            cudaFree(ptr);
+          },
+          total, total / 2);
+      records_.push_back(std::move(rec));
+    }
+  }
+  int count() const { return int(records_.size()); }
+  DeviceRecord& get(int i) {
+    if (i < 0 || i >= count()) throw std::invalid_argument("no GPU with index " + std::to_string(i));
+    return *records_[i];
+  }
+
+ private:
+  std::vector<std::unique_ptr<DeviceRecord>> records_;
+};
+
+// Never destroyed: buffers may be released while statics are torn down.
+Devices& devices() {
+  static Devices* d = new Devices();
+  return *d;
+}
+
+// ---- releasing kept buffers after the GPU passed them ----
+
+class Releaser {
+ public:
+  Releaser() : thread_([this] { run(); }) { thread_.detach(); }
+  using Batch = std::vector<std::shared_ptr<Data>>;
+  // Called from a CUDA host callback: only queues (no CUDA calls allowed there).
+  void push(Batch* b) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.emplace_back(b);
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      std::unique_ptr<Batch> b;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [this] { return !queue_.empty(); });
+        b = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      b.reset();  // may return memory to the allocator (and call cudaFree): fine on this thread
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Batch>> queue_;
+  std::thread thread_;
+};
+
+Releaser& releaser() {
+  static Releaser* r = new Releaser();
+  return *r;
+}
+
+void CUDART_CB release_callback(void* batch) {
+  releaser().push(static_cast<Releaser::Batch*>(batch));
+}
+
+// ---- streams ----
+
+struct StreamRecord {
+  int device;
+  cudaStream_t stream;
+  std::unique_ptr<Encoder> encoder;
+};
+
+class Streams {
+ public:
+  void add(const Stream& s) {
+    int dev = s.device.index;
+    KILN_CUDA_CHECK(cudaSetDevice(dev));
+    cudaStream_t cs;
+    KILN_CUDA_CHECK(cudaStreamCreateWithFlags(&cs, cudaStreamNonBlocking));
+    std::lock_guard<std::mutex> lock(mutex_);
+    map_[s.index] = StreamRecord{dev, cs, std::make_unique<Encoder>(cs)};
+  }
+  StreamRecord& get(const Stream& s) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = map_.find(s.index);
+    if (it == map_.end()) throw std::invalid_argument("not a GPU stream: " + to_string(s));
+    return it->second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<int, StreamRecord> map_;
+};
+
+Streams& streams() {
+  static Streams* s = new Streams();
+  return *s;
+}
+
+constexpr size_t kFlushEvery = 1024;
+
+}  // namespace
+
+const DeviceProperties& device_properties(int device) { return devices().get(device).props; }
+allocator::CachingAllocator& device_allocator(int device) { return *devices().get(device).alloc; }
+cudaStream_t cuda_stream(const Stream& s) { return streams().get(s).stream; }
+int stream_device(const Stream& s) { return streams().get(s).device; }
+Encoder& encoder(const Stream& s) { return *streams().get(s).encoder; }
+
+void Encoder::keep(const std::shared_ptr<Data>& d) {
+  if (!d) return;
+  kept_.push_back(d);
+  if (kept_.size() >= kFlushEvery) flush();
+}
+
+void Encoder::flush() {
+  if (kept_.empty()) return;
+  auto* batch = new Releaser::Batch(std::move(kept_));
+  kept_.clear();
+  cudaError_t err = cudaLaunchHostFunc(stream_, release_callback, batch);
+  if (err != cudaSuccess) {
+    // The stream is broken (a sticky error): wait for the device and release here.
+    cudaStreamSynchronize(stream_);
+    delete batch;
+    check(err, "cudaLaunchHostFunc");
+  }
+}
+
+void make_device_current(const array& a, const Stream& s) {
+  Data& d = *a.data_shared_ptr();
+  int dev = stream_device(s);
+  std::lock_guard<std::mutex> lock(d.mutex());
+  auto& copy = d.device_copy();
+  if (d.device_valid() && copy.device == dev) return;
+  if (copy.ptr && copy.device != dev) {
+    throw std::invalid_argument("[cuda] arrays on different GPUs are not supported yet");
+  }
+  if (!copy.ptr && d.nbytes()) {
+    copy.ptr = device_allocator(dev).allocate(d.nbytes());
+    copy.device = dev;
+  }
+  if (d.nbytes()) {
+    KILN_CUDA_CHECK(cudaMemcpyAsync(copy.ptr, d.raw_host(), d.nbytes(), cudaMemcpyHostToDevice,
+                                    cuda_stream(s)));
+  }
+  d.set_valid(d.host_valid(), true);
+}
+
+void allocate(array& out, const Stream& s) {
+  out.set_data(Data::on_device(out.nbytes(), stream_device(s)));
+}
+
+void allocate(array& out, const Stream& s, size_t data_size, Strides strides, ArrayFlags flags) {
+  out.set_data(Data::on_device(data_size * out.itemsize(), stream_device(s)), data_size,
+               std::move(strides), flags);
+}
+
+}  // namespace kiln::cuda
+
+// ---- the interface the rest of Kiln uses (kiln/backend/gpu.h) ----
+
+namespace kiln::gpu {
+
+using namespace kiln::cuda;
+
+bool is_available() { return devices().count() > 0; }
+int device_count() { return devices().count(); }
+
+std::vector<allocator::CachingAllocator*> allocators() {
+  std::vector<allocator::CachingAllocator*> v;
+  for (int i = 0; i < devices().count(); ++i) v.push_back(devices().get(i).alloc.get());
+  return v;
+}
+
+std::map<std::string, std::variant<std::string, size_t>> device_info(int device) {
+  const auto& p = device_properties(device);
+  return {{"device_name", p.name},
+          {"architecture", "sm_" + std::to_string(p.arch)},
+          {"memory_size", p.total_memory},
+          {"multiprocessor_count", size_t(p.sm_count)},
+          {"l2_cache_size", p.l2_size}};
+}
+
+void* allocate(size_t nbytes, int device) {
+  return nbytes ? device_allocator(device).allocate(nbytes) : nullptr;
+}
+void release(void* ptr, size_t nbytes, int device) { device_allocator(device).release(ptr, nbytes); }
+
+void copy_to_host(const void* device_ptr, void* host_ptr, size_t nbytes, int device) {
+  if (!nbytes) return;
+  KILN_CUDA_CHECK(cudaSetDevice(device));
+  KILN_CUDA_CHECK(cudaMemcpy(host_ptr, device_ptr, nbytes, cudaMemcpyDeviceToHost));
+}
+
+void new_stream(const Stream& s) { streams().add(s); }
+
+void eval(array& arr) {
+  const Stream& s = arr.primitive().stream();
+  KILN_CUDA_CHECK(cudaSetDevice(stream_device(s)));
+  Encoder& enc = encoder(s);
+  for (auto& in : arr.inputs()) {
+    make_device_current(in, s);
+    enc.keep(in);
+  }
+  std::vector<array> outputs = arr.outputs();
+  arr.primitive().eval_gpu(arr.inputs(), outputs);
+  KILN_CUDA_CHECK(cudaGetLastError());  // launch errors (bad configuration...)
+  for (auto& o : outputs) {
+    auto& d = o.data_shared_ptr();
+    if (!d) continue;
+    {
+      std::lock_guard<std::mutex> lock(d->mutex());
+      d->set_valid(false, true);  // the kernels wrote the device copy
+    }
+    enc.keep(d);
+  }
+}
+
+void synchronize(const Stream& s) {
+  encoder(s).flush();
+  KILN_CUDA_CHECK(cudaStreamSynchronize(cuda_stream(s)));
+}
+
+std::shared_ptr<void> event_create(const Stream& s) {
+  KILN_CUDA_CHECK(cudaSetDevice(stream_device(s)));
+  cudaEvent_t ev;
+  KILN_CUDA_CHECK(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming));
+  return std::shared_ptr<void>(ev, [](void* e) { cudaEventDestroy(static_cast<cudaEvent_t>(e)); });
+}
+
+void event_record(void* event, const Stream& s) {
+  encoder(s).flush();
+  KILN_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(event), cuda_stream(s)));
+}
+
+void event_wait_host(void* event) {
+  KILN_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(event)));
+}
+
+void event_wait_stream(void* event, const Stream& s) {
+  KILN_CUDA_CHECK(cudaStreamWaitEvent(cuda_stream(s), static_cast<cudaEvent_t>(event), 0));
+}
+
+bool event_query(void* event) {
+  cudaError_t err = cudaEventQuery(static_cast<cudaEvent_t>(event));
+  if (err == cudaErrorNotReady) return false;
+  check(err, "cudaEventQuery");
+  return true;
+}
+
+}  // namespace kiln::gpu

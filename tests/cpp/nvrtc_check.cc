@@ -1,0 +1,68 @@
+// Compiles every registered kernel instantiation with NVRTC. Needs no GPU, so CI runs it
+// (`kiln_nvrtc_check sm_90`) to catch a broken kernel source. With --warm it instead fills
+// the on-disk kernel cache one instantiation at a time, in parallel, exactly as the
+// run-time compiler would, so a GPU machine starts with warm kernels.
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kiln/backend/cuda/jit.h"
+
+using namespace kiln::cuda;
+
+int main(int argc, char** argv) {
+  std::string arch = argc > 1 ? argv[1] : "sm_90";
+  bool warm = argc > 2 && std::strcmp(argv[2], "--warm") == 0;
+  struct Job {
+    std::string file;
+    std::vector<std::string> instances;
+  };
+  std::vector<Job> jobs;
+  size_t total = 0;
+  // Batches keep each NVRTC program (and its memory) moderate in the check mode.
+  constexpr size_t kBatch = 150;
+  for (auto& [file, list] : registered_instances()) {
+    total += list.size();
+    if (warm) {
+      for (auto& inst : list) jobs.push_back({file, {inst}});
+    } else {
+      for (size_t i = 0; i < list.size(); i += kBatch) {
+        jobs.push_back({file, std::vector<std::string>(
+                                  list.begin() + i, list.begin() + std::min(list.size(), i + kBatch))});
+      }
+    }
+  }
+  std::atomic<size_t> next{0}, compiled{0};
+  std::atomic<bool> failed{false};
+  std::mutex print;
+  auto worker = [&] {
+    for (size_t j; (j = next++) < jobs.size();) {
+      try {
+        if (warm) {
+          compiled += warm_cache(source_for(jobs[j].file), jobs[j].instances[0], arch);
+        } else {
+          compile(source_for(jobs[j].file), jobs[j].instances, arch);
+          compiled += jobs[j].instances.size();
+        }
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(print);
+        std::fprintf(stderr, "FAILED %s:\n%.4000s\n", jobs[j].file.c_str(), e.what());
+        failed = true;
+      }
+    }
+  };
+  unsigned n = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < n; ++i) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  std::printf("%s %zu kernel instantiations for %s (%zu compiled)\n",
+              failed ? "FAILED:" : (warm ? "warmed" : "compiled"), total, arch.c_str(),
+              compiled.load());
+  return failed ? 1 : 0;
+}
