@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# On a bare GPU machine: build Kiln, warm the kernel cache in parallel, run the GPU tests and
+# the GPU benchmarks, writing every log under $OUT (default /tmp/kiln-device).
+#   scripts/device-check.sh [all|build|test|bench|smoke] [pytest args...]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+MODE=${1:-all}
+shift || true
+OUT=${OUT:-/tmp/kiln-device}
+mkdir -p "$OUT"
+export KILN_CACHE_DIR=${KILN_CACHE_DIR:-/tmp/kiln-cache}
+export PYTHONUNBUFFERED=1
+PY=$(command -v python3)
+BUILD=build-device
+log() { echo "== $*" | tee -a "$OUT/summary.log"; }
+
+log "machine: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -1)"
+
+# DLPack's header: the system's if present, else the copy PyTorch ships.
+DLPACK_DIR=""
+if [ ! -f /usr/include/dlpack/dlpack.h ]; then
+  TORCH_DL=$("$PY" -c "import torch, os; print(os.path.join(os.path.dirname(torch.__file__), 'include/ATen/dlpack.h'))" 2>/dev/null)
+  if [ -f "$TORCH_DL" ]; then
+    DLPACK_DIR=/tmp/kiln-dlpack
+    mkdir -p $DLPACK_DIR/dlpack && cp "$TORCH_DL" $DLPACK_DIR/dlpack/dlpack.h
+  fi
+fi
+
+build() {
+  local t0=$SECONDS
+  cmake -S . -B $BUILD -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE="$PY" \
+    -Dpybind11_DIR="$("$PY" -m pybind11 --cmakedir)" ${DLPACK_DIR:+-DDLPACK_INCLUDE_DIR=$DLPACK_DIR} \
+    -DKILN_BUILD_TESTS=ON -DKILN_BUILD_BENCHMARKS=ON > "$OUT/configure.log" 2>&1 \
+    || { tail -30 "$OUT/configure.log"; exit 1; }
+  cmake --build $BUILD -j"$(nproc)" > "$OUT/build.log" 2>&1 || { grep -B2 -A12 "error" "$OUT/build.log" | head -80; exit 1; }
+  log "build: $((SECONDS - t0)) s"
+  [ "${KILN_WARM:-1}" = 1 ] || return 0
+  t0=$SECONDS
+  ./$BUILD/kiln_nvrtc_check sm_90 --warm > "$OUT/warm.log" 2>&1 || { tail -40 "$OUT/warm.log"; exit 1; }
+  log "kernel cache: $(tail -1 "$OUT/warm.log") in $((SECONDS - t0)) s"
+}
+
+run_tests() {
+  export PYTHONPATH=$PWD/$BUILD/python
+  local t0=$SECONDS
+  ./$BUILD/tests/cpp/kiln_tests > "$OUT/cpp_tests.log" 2>&1
+  log "C++ tests: $(tail -1 "$OUT/cpp_tests.log")"
+  (cd tests/python && KILN_TEST_DEVICE=gpu timeout 900 "$PY" -m pytest -q -p no:cacheprovider \
+     -o addopts="" "$@" > "$OUT/gpu_tests.log" 2>&1)
+  log "GPU python tests ($((SECONDS - t0)) s): $(tail -1 "$OUT/gpu_tests.log")"
+  grep -E "^(FAILED|ERROR)" "$OUT/gpu_tests.log" | head -40 | tee -a "$OUT/summary.log"
+}
+
+run_bench() {
+  export PYTHONPATH=$PWD/$BUILD/python
+  for b in benchmarks/gpu_*.py; do
+    [ -f "$b" ] || continue
+    timeout 600 "$PY" "$b" --json "$OUT/$(basename "$b" .py).json" > "$OUT/$(basename "$b" .py).log" 2>&1
+    log "$b"; tail -25 "$OUT/$(basename "$b" .py).log" | tee -a "$OUT/summary.log"
+  done
+}
+
+case "$MODE" in
+  build) build ;;
+  test) build; run_tests "$@" ;;
+  bench) build; run_bench ;;
+  smoke) build; export PYTHONPATH=$PWD/$BUILD/python; "$PY" tests/python/gpu_smoke.py 2>&1 | tee "$OUT/smoke.log" ;;
+  all) build; run_tests "$@"; run_bench ;;
+esac
