@@ -1,7 +1,6 @@
 #include "kiln/array.h"
 
 #include <cstring>
-#include <sstream>
 
 #include "kiln/allocator.h"
 #include "kiln/backend/gpu.h"
@@ -69,13 +68,11 @@ Strides row_strides(const Shape& shape) {
 }
 
 std::string shape_to_string(const Shape& shape) {
-  std::ostringstream os;
-  os << "(";
+  std::string s = "(";
   for (size_t i = 0; i < shape.size(); ++i) {
-    os << shape[i] << (shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
+    s += std::to_string(shape[i]) + (shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
   }
-  os << ")";
-  return os.str();
+  return s + ")";
 }
 
 // ---- ArrayDesc ----

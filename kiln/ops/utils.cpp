@@ -1,7 +1,6 @@
 #include "kiln/ops/utils.h"
 
 #include <algorithm>
-#include <sstream>
 #include <stdexcept>
 
 namespace kiln {
@@ -97,11 +96,9 @@ size_t data_span(const Shape& shape, const Strides& strides) {
 }
 
 std::string axes_to_string(const std::vector<int>& axes) {
-  std::ostringstream os;
-  os << "[";
-  for (size_t i = 0; i < axes.size(); ++i) os << (i ? ", " : "") << axes[i];
-  os << "]";
-  return os.str();
+  std::string s = "[";
+  for (size_t i = 0; i < axes.size(); ++i) s += (i ? ", " : "") + std::to_string(axes[i]);
+  return s + "]";
 }
 
 }  // namespace kiln

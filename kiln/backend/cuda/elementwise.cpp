@@ -1,5 +1,8 @@
 // GPU evaluation of Unary, Binary and Select: dense operands take the vectorized kernels,
 // anything else (broadcast, transposed, sliced) the strided ones.
+#include <array>
+#include <cstring>
+
 #include "kiln/backend/cuda/launch.h"
 #include "kiln/primitives/binary.h"
 #include "kiln/primitives/unary.h"
@@ -52,7 +55,7 @@ std::vector<std::string> elementwise_instances() {
     Dtype o = binary_output_dtype(BinaryOp::name, d);                                    \
     std::string op = "kiln::ew::" #name, to = type_name(o);                              \
     for (int w : widths(d.size, o.size))                                                 \
-      for (auto [sa, sb] : {std::pair{1, 1}, {0, 1}, {1, 0}})                            \
+      for (auto [sa, sb] : {std::pair{1, 1}, {0, 1}, {1, 0}, {2, 1}, {1, 2}})            \
         v.push_back(instance("binary_dense", {op, t, to, std::to_string(w),              \
                                               std::to_string(sa), std::to_string(sb)})); \
     v.push_back(instance("binary_strided", {op, t, to}));                                \
@@ -68,42 +71,73 @@ std::vector<std::string> elementwise_instances() {
 void Unary::eval_gpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   const Stream& s = stream();
-  std::string op = std::string("kiln::ew::") + unary_op_name(op_);
-  std::string tin = type_name(in.dtype()), tout = type_name(out.dtype());
+  auto names = [&] {
+    return std::array<std::string, 3>{std::string("kiln::ew::") + unary_op_name(op_),
+                                      type_name(in.dtype()), type_name(out.dtype())};
+  };
+  uint64_t key = (uint64_t(op_) << 8) | uint64_t(in.dtype().index());
   if (in.flags().contiguous) {
     set_output_like(in, out, s);
     int64_t n = int64_t(in.data_size());
     int vw = vector_width({{device_ptr(in), in.itemsize()}, {device_ptr(out), out.itemsize()}});
-    launch_kernel(s, "elementwise.cuh",
-                  instance("unary_dense", {op, tin, tout, std::to_string(vw)}),
-                  grid_blocks(ceil_div(n, vw), stream_device(s)), kBlock, 0,
+    cudaKernel_t k = cached_kernel(s, "elementwise.cuh", key * 32 + uint64_t(vw), [&] {
+      auto [op, tin, tout] = names();
+      return instance("unary_dense", {op, tin, tout, std::to_string(vw)});
+    });
+    launch_kernel(s, k, grid_blocks(ceil_div(n, vw), stream_device(s)), kBlock, 0,
                   device_ptr<const void>(in), device_ptr<void>(out), (long long)n);
     return;
   }
   allocate(out, s);
   if (out.size() == 0) return;
   auto p = make_strided<2>(out.shape(), {out.strides(), in.strides()});
-  launch_kernel(s, "elementwise.cuh", instance("unary_strided", {op, tin, tout}),
-                grid_blocks(out.size(), stream_device(s)), kBlock, 0, device_ptr<const void>(in),
-                device_ptr<void>(out), (long long)out.size(), p);
+  cudaKernel_t k = cached_kernel(s, "elementwise.cuh", key, [&] {
+    auto [op, tin, tout] = names();
+    return instance("unary_strided", {op, tin, tout});
+  });
+  launch_kernel(s, k, grid_blocks(out.size(), stream_device(s)), kBlock, 0,
+                device_ptr<const void>(in), device_ptr<void>(out), (long long)out.size(), p);
 }
+
+namespace {
+
+// A one-element operand: by value when only the host holds it (no upload), else read from
+// device memory by the kernel.
+int scalar_mode(const array& x, cu::ScalarBits& bits) {
+  bits = {};
+  if (!is_host_scalar(x)) return 0;
+  std::memcpy(bits.words, x.data<char>(), x.itemsize());
+  return 2;
+}
+
+}  // namespace
 
 void Binary::eval_gpu(const std::vector<array>& inputs, array& out) {
   const array& a = inputs[0];
   const array& b = inputs[1];
   const Stream& s = stream();
-  std::string op = std::string("kiln::ew::") + binary_op_name(op_);
-  std::string t = type_name(a.dtype()), tout = type_name(out.dtype());
+  uint64_t key = (uint64_t(op_) << 8) | uint64_t(a.dtype().index());
+  auto names = [&] {
+    return std::array<std::string, 3>{std::string("kiln::ew::") + binary_op_name(op_),
+                                      type_name(a.dtype()), type_name(out.dtype())};
+  };
   auto dense = [&](int sa, int sb, int64_t n) {
-    int vw = vector_width({{device_ptr(a), a.itemsize()},
-                           {device_ptr(b), b.itemsize()},
+    cu::ScalarBits va{}, vb{};
+    if (sa == 0) sa = scalar_mode(a, va);
+    if (sb == 0) sb = scalar_mode(b, vb);
+    const void* pa = sa == 2 ? nullptr : device_ptr<const void>(a);
+    const void* pb = sb == 2 ? nullptr : device_ptr<const void>(b);
+    int vw = vector_width({{pa ? pa : device_ptr(out), a.itemsize()},
+                           {pb ? pb : device_ptr(out), b.itemsize()},
                            {device_ptr(out), out.itemsize()}});
-    launch_kernel(s, "elementwise.cuh",
-                  instance("binary_dense", {op, t, tout, std::to_string(vw), std::to_string(sa),
-                                            std::to_string(sb)}),
-                  grid_blocks(ceil_div(n, vw), stream_device(s)), kBlock, 0,
-                  device_ptr<const void>(a), device_ptr<const void>(b), device_ptr<void>(out),
-                  (long long)n);
+    uint64_t variant = uint64_t(vw) * 9 + uint64_t(sa) * 3 + uint64_t(sb);
+    cudaKernel_t k = cached_kernel(s, "elementwise.cuh", key * 512 + variant, [&] {
+      auto [op, t, tout] = names();
+      return instance("binary_dense", {op, t, tout, std::to_string(vw), std::to_string(sa),
+                                       std::to_string(sb)});
+    });
+    launch_kernel(s, k, grid_blocks(ceil_div(n, vw), stream_device(s)), kBlock, 0, pa, pb, va,
+                  vb, device_ptr<void>(out), (long long)n);
   };
   if (a.shape() == b.shape() && same_dense_layout(a, b)) {
     set_output_like(a.is_donatable() ? a : b, out, s);
@@ -121,9 +155,13 @@ void Binary::eval_gpu(const std::vector<array>& inputs, array& out) {
   if (out.size() == 0) return;
   auto p = make_strided<3>(out.shape(), {out.strides(), broadcast_strides(a, out.shape()),
                                          broadcast_strides(b, out.shape())});
-  launch_kernel(s, "elementwise.cuh", instance("binary_strided", {op, t, tout}),
-                grid_blocks(out.size(), stream_device(s)), kBlock, 0, device_ptr<const void>(a),
-                device_ptr<const void>(b), device_ptr<void>(out), (long long)out.size(), p);
+  cudaKernel_t k = cached_kernel(s, "elementwise.cuh", key, [&] {
+    auto [op, t, tout] = names();
+    return instance("binary_strided", {op, t, tout});
+  });
+  launch_kernel(s, k, grid_blocks(out.size(), stream_device(s)), kBlock, 0,
+                device_ptr<const void>(a), device_ptr<const void>(b), device_ptr<void>(out),
+                (long long)out.size(), p);
 }
 
 void Select::eval_gpu(const std::vector<array>& inputs, array& out) {

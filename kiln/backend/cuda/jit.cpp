@@ -6,9 +6,8 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
+#include <cstdio>
 #include <mutex>
-#include <sstream>
 #include <unordered_map>
 
 #include "kiln/backend/cuda/runtime.h"
@@ -34,9 +33,9 @@ uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) {
 }
 
 std::string hex(uint64_t v) {
-  std::ostringstream os;
-  os << std::hex << v;
-  return os.str();
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
+  return buf;
 }
 
 uint64_t headers_hash() {
@@ -55,11 +54,13 @@ std::string nvrtc_version() {
 }
 
 std::string read_file(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
+  std::FILE* f = std::fopen(p.c_str(), "rb");
   if (!f) return {};
-  std::ostringstream os;
-  os << f.rdbuf();
-  return os.str();
+  std::string data;
+  char buf[1 << 16];
+  for (size_t n; (n = std::fread(buf, 1, sizeof(buf), f)) > 0;) data.append(buf, n);
+  std::fclose(f);
+  return data;
 }
 
 void write_file_atomically(const std::filesystem::path& p, const std::string& data) {
@@ -67,11 +68,11 @@ void write_file_atomically(const std::filesystem::path& p, const std::string& da
   std::filesystem::create_directories(p.parent_path(), ec);
   auto tmp = p;
   tmp += ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!f) return;  // an unwritable cache only costs compile time
-    f.write(data.data(), std::streamsize(data.size()));
-  }
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) return;  // an unwritable cache only costs compile time
+  bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
+  ok &= std::fclose(f) == 0;
+  if (!ok) return;
   std::filesystem::rename(tmp, p, ec);
 }
 

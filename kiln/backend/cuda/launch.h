@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <initializer_list>
 #include <string>
+#include <unordered_map>
 
 #include "kiln/backend/common/strided.h"
 #include "kiln/backend/cuda/jit.h"
@@ -51,13 +52,35 @@ inline int dense_width(size_t a, size_t b = 1, size_t c = 1) {
 // to it; else 1.
 int vector_width(std::initializer_list<std::pair<const void*, size_t>> ptrs_and_sizes);
 
-// Launches `inst` (a kernel instantiated from kernels/<file>) on s's CUDA stream.
+// Launches kernel k on s's CUDA stream with the given arguments.
+template <typename... Args>
+void launch_kernel(const Stream& s, cudaKernel_t k, dim3 grid, dim3 block, size_t shared_mem,
+                   Args... args) {
+  void* ptrs[] = {static_cast<void*>(&args)...};
+  launch(k, grid, block, ptrs, shared_mem, cuda_stream(s));
+}
+
+// Launches `inst` (a kernel instantiated from kernels/<file>).
 template <typename... Args>
 void launch_kernel(const Stream& s, const char* file, const std::string& inst, dim3 grid,
                    dim3 block, size_t shared_mem, Args... args) {
-  void* ptrs[] = {static_cast<void*>(&args)...};
-  cudaKernel_t k = get_kernel(source_for(file), inst, stream_device(s));
-  launch(k, grid, block, ptrs, shared_mem, cuda_stream(s));
+  launch_kernel(s, get_kernel(source_for(file), inst, stream_device(s)), grid, block, shared_mem,
+                args...);
+}
+
+// The kernel for a small integer key that identifies the instantiation at one call site
+// (e.g. op, dtype and variant packed together): per-op launches skip building the name.
+// `make` returns the instance name on a miss. Each call site (lambda type) has its own table.
+template <typename Make>
+cudaKernel_t cached_kernel(const Stream& s, const char* file, uint64_t key, Make make) {
+  thread_local std::unordered_map<uint64_t, cudaKernel_t> table;
+  int device = stream_device(s);
+  uint64_t k = key * 64 + uint64_t(device);
+  auto it = table.find(k);
+  if (it != table.end()) return it->second;
+  cudaKernel_t kernel = get_kernel(source_for(file), make(), device);
+  table.emplace(k, kernel);
+  return kernel;
 }
 
 }  // namespace kiln::cuda

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <unordered_map>
 
 #include "kiln/backend/cuda/copy.h"
@@ -172,14 +171,16 @@ cublasLtMatrixLayout_t make_layout(cudaDataType_t t, int64_t rows, int64_t cols,
 const Plan& get_plan(const Types& t, const LtMatrix& A, const LtMatrix& B, int64_t m, int64_t n,
                      int64_t k, int64_t ldc, int64_t batch, int64_t sa, int64_t sb, int64_t sc,
                      bool accumulate, int device) {
-  std::ostringstream key;
-  key << device << '|' << int(t.data) << '|' << int(t.compute) << '|' << A.op << B.op << '|'
-      << m << ',' << n << ',' << k << '|' << A.ld << ',' << B.ld << ',' << ldc << '|' << batch
-      << ',' << sa << ',' << sb << ',' << sc << '|' << accumulate;
+  std::string key;
+  for (int64_t v : {int64_t(device), int64_t(t.data), int64_t(t.compute), int64_t(A.op),
+                    int64_t(B.op), m, n, k, A.ld, B.ld, ldc, batch, sa, sb, sc,
+                    int64_t(accumulate)}) {
+    key += std::to_string(v) + ',';
+  }
   static std::mutex mtx;
   static std::unordered_map<std::string, Plan> plans;
   std::lock_guard<std::mutex> lock(mtx);
-  auto it = plans.find(key.str());
+  auto it = plans.find(key);
   if (it != plans.end()) return it->second;
   Plan p;
   KILN_LT_CHECK(cublasLtMatmulDescCreate(&p.desc, t.compute, t.scale));
@@ -201,10 +202,10 @@ const Plan& get_plan(const Types& t, const LtMatrix& A, const LtMatrix& B, int64
   cublasLtMatmulPreferenceDestroy(pref);
   if (st != CUBLAS_STATUS_SUCCESS || found == 0) {
     throw std::runtime_error("[matmul] cuBLASLt found no algorithm for this product (" +
-                             key.str() + ")");
+                             key + ")");
   }
   p.algo = result.algo;
-  return plans.emplace(key.str(), p).first->second;
+  return plans.emplace(key, p).first->second;
 }
 
 // The shared kernel of Matmul and AddMM on the GPU.

@@ -202,6 +202,17 @@ void make_device_current(const array& a, const Stream& s) {
   d.set_valid(d.host_valid(), true);
 }
 
+namespace {
+thread_local const Stream* tl_current = nullptr;
+}
+
+const Stream& current_stream() {
+  if (!tl_current) throw std::logic_error("[cuda] no stream is being encoded on this thread");
+  return *tl_current;
+}
+CurrentStream::CurrentStream(const Stream& s) : previous(tl_current) { tl_current = &s; }
+CurrentStream::~CurrentStream() { tl_current = previous; }
+
 void allocate(array& out, const Stream& s) {
   out.set_data(Data::on_device(out.nbytes(), stream_device(s)));
 }
@@ -254,8 +265,9 @@ void eval(array& arr) {
   const Stream& s = arr.primitive().stream();
   KILN_CUDA_CHECK(cudaSetDevice(stream_device(s)));
   Encoder& enc = encoder(s);
+  CurrentStream current(s);
   for (auto& in : arr.inputs()) {
-    make_device_current(in, s);
+    if (!is_host_scalar(in)) make_device_current(in, s);
     enc.keep(in);
   }
   std::vector<array> outputs = arr.outputs();

@@ -53,10 +53,28 @@ void allocate(array& out, const Stream& s);
 // Gives `out` device memory of data_size elements with the given layout.
 void allocate(array& out, const Stream& s, size_t data_size, Strides strides, ArrayFlags flags);
 
-// The device address of element 0 (valid after make_device_current or allocate).
+// The stream whose kernels the calling thread is encoding (gpu::eval sets it).
+const Stream& current_stream();
+struct CurrentStream {
+  explicit CurrentStream(const Stream& s);
+  ~CurrentStream();
+  const Stream* previous;
+};
+
+// True for a one-element array whose only current copy is on the host: such scalars are not
+// uploaded up front; kernels that can take them by value read them on the host.
+inline bool is_host_scalar(const array& a) {
+  const Data& d = *a.data_shared_ptr();
+  return a.data_size() == 1 && d.host_valid() && !d.device_valid();
+}
+
+// The device address of element 0. An input whose device copy is not current (a host
+// scalar) is uploaded here, on the current stream, the first time a kernel needs it.
 template <typename T = void>
 T* device_ptr(const array& a) {
-  char* base = static_cast<char*>(a.data_shared_ptr()->device_copy().ptr);
+  Data& d = *a.data_shared_ptr();
+  if (!d.device_valid()) make_device_current(a, current_stream());
+  char* base = static_cast<char*>(d.device_copy().ptr);
   return reinterpret_cast<T*>(base + a.offset());
 }
 

@@ -40,24 +40,26 @@ __global__ void unary_strided(const In* in, Out* out, long long n, Strided<2> p)
   }
 }
 
-// SA/SB: 1 when the operand is a dense vector, 0 when it is one broadcast value.
+// SA/SB: 1 when the operand is a dense vector, 0 when it is one value in device memory,
+// 2 when it is one value passed by value (va/vb).
 template <typename Op, typename T, typename Out, int N, int SA, int SB>
-__global__ void binary_dense(const T* a, const T* b, Out* out, long long n) {
+__global__ void binary_dense(const T* a, const T* b, ScalarBits va, ScalarBits vb, Out* out,
+                             long long n) {
   Op op;
   long long step = (long long)gridDim.x * blockDim.x * N;
-  T sa = SA ? T() : a[0];
-  T sb = SB ? T() : b[0];
+  T sa = SA == 2 ? scalar_value<T>(va) : (SA == 0 ? a[0] : T());
+  T sb = SB == 2 ? scalar_value<T>(vb) : (SB == 0 ? b[0] : T());
   for (long long i = ((long long)blockIdx.x * blockDim.x + threadIdx.x) * N; i < n; i += step) {
     if (i + N <= n) {
       Vec<T, N> x, y;
-      if (SA) x = *reinterpret_cast<const Vec<T, N>*>(a + i);
-      if (SB) y = *reinterpret_cast<const Vec<T, N>*>(b + i);
+      if (SA == 1) x = *reinterpret_cast<const Vec<T, N>*>(a + i);
+      if (SB == 1) y = *reinterpret_cast<const Vec<T, N>*>(b + i);
       Vec<Out, N> z;
 #pragma unroll
-      for (int k = 0; k < N; ++k) z.v[k] = op(SA ? x.v[k] : sa, SB ? y.v[k] : sb);
+      for (int k = 0; k < N; ++k) z.v[k] = op(SA == 1 ? x.v[k] : sa, SB == 1 ? y.v[k] : sb);
       *reinterpret_cast<Vec<Out, N>*>(out + i) = z;
     } else {
-      for (long long k = i; k < n; ++k) out[k] = op(SA ? a[k] : sa, SB ? b[k] : sb);
+      for (long long k = i; k < n; ++k) out[k] = op(SA == 1 ? a[k] : sa, SB == 1 ? b[k] : sb);
     }
   }
 }

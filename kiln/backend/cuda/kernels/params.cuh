@@ -27,6 +27,15 @@ KILN_HD void strided_offsets(const Strided<K>& p, long long i, long long (&off)[
   }
 }
 
+// A scalar operand passed by value: its bytes, read back as the element type.
+struct ScalarBits {
+  unsigned long long words[2];
+};
+template <typename T>
+KILN_HD T scalar_value(const ScalarBits& b) {
+  return *reinterpret_cast<const T*>(b.words);
+}
+
 // A batched 2-d transposing copy (kernels/copy.cuh: copy_transpose).
 struct TransposeParams {
   long long rows, cols, batch;
