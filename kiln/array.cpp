@@ -28,7 +28,7 @@ std::shared_ptr<Data> Data::on_device(size_t nbytes, int device) {
 }
 
 Data::~Data() {
-  if (device_.ptr) gpu::release(device_.ptr, nbytes_, device_.device);
+  if (device_.ptr) gpu::release(device_.ptr, nbytes_, device_.device, stream_mask_.load());
   if (release_) {
     release_();
   } else if (host_) {

@@ -65,6 +65,11 @@ class Data {
     device_valid_ = device;
     host_valid_.store(host, std::memory_order_release);
   }
+  // GPU streams that used the device copy (bit = stream index % 64): freeing the memory
+  // waits until they have passed their last use.
+  void used_on_stream(int stream_index) {
+    stream_mask_.fetch_or(uint64_t(1) << (stream_index % 64), std::memory_order_relaxed);
+  }
   // After a CPU primitive wrote (or may have written) the host copy.
   void host_written() {
     if (device_.ptr && device_valid_) {
@@ -82,6 +87,7 @@ class Data {
   std::function<void()> release_;  // empty: the memory belongs to the host allocator
   DeviceCopy device_;
   std::atomic<bool> host_valid_{true};
+  std::atomic<uint64_t> stream_mask_{0};
   bool device_valid_ = false;
   std::mutex mutex_;
 };

@@ -33,6 +33,7 @@ void reset_peak_memory() {
   for (auto* a : all_allocators()) a->reset_peak();
 }
 void clear_cache() {
+  gpu::drain_releases();  // memory still waiting for the GPU to pass its last use
   for (auto* a : all_allocators()) a->clear_cache();
 }
 size_t set_memory_limit(size_t limit) {

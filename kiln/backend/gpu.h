@@ -20,9 +20,13 @@ namespace kiln::gpu {
 
 bool is_available();
 int device_count();
-// Device memory for Data (from the device's caching allocator) and its release.
+// Device memory for Data (from the device's caching allocator) and its release. Memory that
+// streams used (stream_mask: bits of stream index % 64) returns to the allocator only once
+// those streams have passed the work queued so far, so in-flight kernels never see it reused.
 void* allocate(size_t nbytes, int device);
-void release(void* ptr, size_t nbytes, int device);
+void release(void* ptr, size_t nbytes, int device, uint64_t stream_mask);
+// Waits for every GPU stream and returns all memory freed behind their work to the allocators.
+void drain_releases();
 // Copies a device buffer into host memory, synchronously.
 void copy_to_host(const void* device_ptr, void* host_ptr, size_t nbytes, int device);
 

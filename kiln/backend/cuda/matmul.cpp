@@ -125,7 +125,6 @@ LtMatrix prepare(const array& in, const Shape& full, const Stream& s) {
     array c(full, in.dtype(), nullptr, {});
     allocate(c, s);
     cuda::copy_general(in, full, st, 0, c, c.strides(), 0, s);
-    encoder(s).keep(c);
     st = c.strides();
     m.copy = c;
     cm = std::make_pair(false, cols);

@@ -75,19 +75,37 @@ Devices& devices() {
   return *d;
 }
 
-// ---- releasing kept buffers after the GPU passed them ----
+// ---- releasing freed memory after the GPU passed its last use ----
+
+}  // namespace
+
+struct PendingFree {
+  void* ptr;
+  size_t nbytes;
+  int device;
+  std::atomic<int> remaining;  // streams that have yet to pass it
+};
+
+namespace {
 
 class Releaser {
  public:
   Releaser() : thread_([this] { run(); }) { thread_.detach(); }
-  using Batch = std::vector<std::shared_ptr<Data>>;
+  using Batch = std::vector<std::shared_ptr<PendingFree>>;
   // Called from a CUDA host callback: only queues (no CUDA calls allowed there).
   void push(Batch* b) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       queue_.emplace_back(b);
+      ++queued_;
     }
-    cv_.notify_one();
+    cv_.notify_all();
+  }
+  // Waits until every batch queued so far has been released.
+  void drain() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    uint64_t target = queued_;
+    cv_.wait(lock, [&] { return done_ >= target; });
   }
 
  private:
@@ -100,12 +118,21 @@ class Releaser {
         b = std::move(queue_.front());
         queue_.pop_front();
       }
-      b.reset();  // may return memory to the allocator (and call cudaFree): fine on this thread
+      for (auto& f : *b) {
+        if (f->remaining.fetch_sub(1) == 1) device_allocator(f->device).release(f->ptr, f->nbytes);
+      }
+      b.reset();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++done_;
+      }
+      cv_.notify_all();
     }
   }
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::unique_ptr<Batch>> queue_;
+  uint64_t queued_ = 0, done_ = 0;
   std::thread thread_;
 };
 
@@ -121,9 +148,11 @@ void CUDART_CB release_callback(void* batch) {
 // ---- streams ----
 
 struct StreamRecord {
+  int index;
   int device;
   cudaStream_t stream;
   std::unique_ptr<Encoder> encoder;
+  std::unique_ptr<std::mutex> encoding;  // one thread encodes on a stream at a time
 };
 
 class Streams {
@@ -134,8 +163,19 @@ class Streams {
     cudaStream_t cs;
     KILN_CUDA_CHECK(cudaStreamCreateWithFlags(&cs, cudaStreamNonBlocking));
     std::lock_guard<std::mutex> lock(mutex_);
-    map_[s.index] = StreamRecord{dev, cs, std::make_unique<Encoder>(cs)};
+    map_[s.index] = StreamRecord{s.index, dev, cs, std::make_unique<Encoder>(cs),
+                                 std::make_unique<std::mutex>()};
   }
+  // The streams whose index % 64 has its bit set in mask.
+  std::vector<StreamRecord*> in_mask(uint64_t mask) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<StreamRecord*> out;
+    for (auto& [i, rec] : map_) {
+      if (mask & (uint64_t(1) << (i % 64))) out.push_back(&rec);
+    }
+    return out;
+  }
+  std::vector<StreamRecord*> all() { return in_mask(~uint64_t(0)); }
   StreamRecord& get(const Stream& s) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = map_.find(s.index);
@@ -153,7 +193,7 @@ Streams& streams() {
   return *s;
 }
 
-constexpr size_t kFlushEvery = 1024;
+constexpr size_t kFlushEvery = 256;
 
 }  // namespace
 
@@ -163,21 +203,29 @@ cudaStream_t cuda_stream(const Stream& s) { return streams().get(s).stream; }
 int stream_device(const Stream& s) { return streams().get(s).device; }
 Encoder& encoder(const Stream& s) { return *streams().get(s).encoder; }
 
-void Encoder::keep(const std::shared_ptr<Data>& d) {
-  if (!d) return;
-  kept_.push_back(d);
-  if (kept_.size() >= kFlushEvery) flush();
+void Encoder::defer_free(const std::shared_ptr<PendingFree>& f) {
+  bool flush_now;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_.push_back(f);
+    flush_now = pending_.size() >= kFlushEvery;
+  }
+  if (flush_now) flush();
 }
 
 void Encoder::flush() {
-  if (kept_.empty()) return;
-  auto* batch = new Releaser::Batch(std::move(kept_));
-  kept_.clear();
+  Releaser::Batch* batch;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (pending_.empty()) return;
+    batch = new Releaser::Batch(std::move(pending_));
+    pending_.clear();
+  }
   cudaError_t err = cudaLaunchHostFunc(stream_, release_callback, batch);
   if (err != cudaSuccess) {
-    // The stream is broken (a sticky error): wait for the device and release here.
+    // The stream is broken (a sticky error): wait for the device and release from here.
     cudaStreamSynchronize(stream_);
-    delete batch;
+    release_callback(batch);
     check(err, "cudaLaunchHostFunc");
   }
 }
@@ -199,6 +247,7 @@ void make_device_current(const array& a, const Stream& s) {
     KILN_CUDA_CHECK(cudaMemcpyAsync(copy.ptr, d.raw_host(), d.nbytes(), cudaMemcpyHostToDevice,
                                     cuda_stream(s)));
   }
+  d.used_on_stream(s.index);
   d.set_valid(d.host_valid(), true);
 }
 
@@ -214,12 +263,15 @@ CurrentStream::CurrentStream(const Stream& s) : previous(tl_current) { tl_curren
 CurrentStream::~CurrentStream() { tl_current = previous; }
 
 void allocate(array& out, const Stream& s) {
-  out.set_data(Data::on_device(out.nbytes(), stream_device(s)));
+  auto d = Data::on_device(out.nbytes(), stream_device(s));
+  d->used_on_stream(s.index);
+  out.set_data(std::move(d));
 }
 
 void allocate(array& out, const Stream& s, size_t data_size, Strides strides, ArrayFlags flags) {
-  out.set_data(Data::on_device(data_size * out.itemsize(), stream_device(s)), data_size,
-               std::move(strides), flags);
+  auto d = Data::on_device(data_size * out.itemsize(), stream_device(s));
+  d->used_on_stream(s.index);
+  out.set_data(std::move(d), data_size, std::move(strides), flags);
 }
 
 }  // namespace kiln::cuda
@@ -251,7 +303,27 @@ std::map<std::string, std::variant<std::string, size_t>> device_info(int device)
 void* allocate(size_t nbytes, int device) {
   return nbytes ? device_allocator(device).allocate(nbytes) : nullptr;
 }
-void release(void* ptr, size_t nbytes, int device) { device_allocator(device).release(ptr, nbytes); }
+void release(void* ptr, size_t nbytes, int device, uint64_t stream_mask) {
+  auto streams_used = stream_mask ? streams().in_mask(stream_mask) : std::vector<StreamRecord*>{};
+  if (streams_used.empty()) {
+    device_allocator(device).release(ptr, nbytes);
+    return;
+  }
+  auto f = std::make_shared<PendingFree>();
+  f->ptr = ptr;
+  f->nbytes = nbytes;
+  f->device = device;
+  f->remaining = int(streams_used.size());
+  for (auto* rec : streams_used) rec->encoder->defer_free(f);
+}
+
+void drain_releases() {
+  for (auto* rec : streams().all()) {
+    rec->encoder->flush();
+    KILN_CUDA_CHECK(cudaStreamSynchronize(rec->stream));
+  }
+  releaser().drain();
+}
 
 void copy_to_host(const void* device_ptr, void* host_ptr, size_t nbytes, int device) {
   if (!nbytes) return;
@@ -263,30 +335,34 @@ void new_stream(const Stream& s) { streams().add(s); }
 
 void eval(array& arr) {
   const Stream& s = arr.primitive().stream();
-  KILN_CUDA_CHECK(cudaSetDevice(stream_device(s)));
-  Encoder& enc = encoder(s);
+  StreamRecord& rec = streams().get(s);
+  std::lock_guard<std::mutex> encoding(*rec.encoding);
+  KILN_CUDA_CHECK(cudaSetDevice(rec.device));
   CurrentStream current(s);
   for (auto& in : arr.inputs()) {
     if (!is_host_scalar(in)) make_device_current(in, s);
-    enc.keep(in);
   }
   std::vector<array> outputs = arr.outputs();
   arr.primitive().eval_gpu(arr.inputs(), outputs);
   KILN_CUDA_CHECK(cudaGetLastError());  // launch errors (bad configuration...)
+  for (auto& in : arr.inputs()) {
+    if (in.data_shared_ptr()->device_valid()) in.data_shared_ptr()->used_on_stream(s.index);
+  }
   for (auto& o : outputs) {
     auto& d = o.data_shared_ptr();
-    if (!d) continue;
-    {
-      std::lock_guard<std::mutex> lock(d->mutex());
-      d->set_valid(false, true);  // the kernels wrote the device copy
-    }
-    enc.keep(d);
+    // Only a buffer with a device copy was written by kernels; a view of a host scalar that
+    // no kernel needed stays on the host.
+    if (!d || !(d->device_copy().ptr || d->nbytes() == 0) || !d->device_valid()) continue;
+    std::lock_guard<std::mutex> lock(d->mutex());
+    d->set_valid(false, true);
+    d->used_on_stream(s.index);
   }
 }
 
 void synchronize(const Stream& s) {
   encoder(s).flush();
   KILN_CUDA_CHECK(cudaStreamSynchronize(cuda_stream(s)));
+  releaser().drain();  // memory freed behind the stream's work is back in the allocator
 }
 
 std::shared_ptr<void> event_create(const Stream& s) {
@@ -297,6 +373,7 @@ std::shared_ptr<void> event_create(const Stream& s) {
 }
 
 void event_record(void* event, const Stream& s) {
+  std::lock_guard<std::mutex> encoding(*streams().get(s).encoding);
   encoder(s).flush();
   KILN_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(event), cuda_stream(s)));
 }

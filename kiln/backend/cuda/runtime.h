@@ -1,10 +1,11 @@
 // The CUDA backend's runtime: devices, the CUDA stream behind each Kiln GPU stream, and the
-// encoder that keeps buffers alive until the kernels using them have run.
+// encoder that defers frees until the kernels using the memory have run.
 #pragma once
 
 #include <cuda_runtime.h>
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "kiln/array.h"
@@ -28,19 +29,22 @@ allocator::CachingAllocator& device_allocator(int device);
 cudaStream_t cuda_stream(const Stream& s);
 int stream_device(const Stream& s);
 
-// Buffers used by kernels queued on a stream must outlive those kernels. The encoder holds
-// them and, at each flush, hands them to a host callback queued behind the work; they are
-// released (on a helper thread: callbacks may not call CUDA) once the GPU gets there.
+// Device memory freed while kernels may still use it goes back to the allocator only after
+// the GPU passes them: the encoder collects such frees and, at each flush, queues a host
+// callback behind the stream's work that hands them to a helper thread (callbacks may not
+// call CUDA) for release. Memory reused by later work on the same stream needs no wait, so
+// buffers are never held alive by the encoder and donation works as on the CPU.
+struct PendingFree;
 class Encoder {
  public:
   explicit Encoder(cudaStream_t s) : stream_(s) {}
-  void keep(const std::shared_ptr<Data>& d);
-  void keep(const array& a) { keep(a.data_shared_ptr()); }
+  void defer_free(const std::shared_ptr<PendingFree>& f);
   void flush();
 
  private:
   cudaStream_t stream_;
-  std::vector<std::shared_ptr<Data>> kept_;
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<PendingFree>> pending_;
 };
 Encoder& encoder(const Stream& s);
 
