@@ -24,6 +24,7 @@ class Binary : public UnaryPrimitive {
   Binary(Stream s, BinaryOp op) : UnaryPrimitive(s), op_(op) {}
   BinaryOp op() const { return op_; }
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return binary_op_name(op_); }
@@ -37,6 +38,7 @@ class Select : public UnaryPrimitive {
  public:
   using UnaryPrimitive::UnaryPrimitive;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override { return true; }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Select"; }

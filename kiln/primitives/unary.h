@@ -22,6 +22,7 @@ class Unary : public UnaryPrimitive {
   Unary(Stream s, UnaryOp op) : UnaryPrimitive(s), op_(op) {}
   UnaryOp op() const { return op_; }
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return unary_op_name(op_); }
