@@ -432,7 +432,8 @@ std::vector<array> DynamicSliceUpdate::jvp(const std::vector<array>& primals,
 std::pair<std::vector<array>, std::vector<int>> DynamicSliceUpdate::vmap(
     const std::vector<array>& inputs, const std::vector<int>& axes) {
   Stream s = stream();
-  std::vector<array> in = rules::all_batched({inputs[0], inputs[1]}, {axes[0], axes[1]}, s);
+  std::vector<array> in = rules::all_batched({inputs[0], inputs[1]}, {axes[0], axes[1]}, s,
+                                             rules::batch_size(inputs, axes));
   std::vector<int> shifted;
   for (int a : axes_) shifted.push_back(a + 1);
   if (axes[2] < 0) {

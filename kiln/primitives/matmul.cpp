@@ -127,7 +127,14 @@ std::vector<array> AddMM::jvp(const std::vector<array>& primals,
 }
 std::pair<std::vector<array>, std::vector<int>> AddMM::vmap(const std::vector<array>& inputs,
                                                             const std::vector<int>& axes) {
-  std::vector<array> in = front_aligned(inputs, axes, stream());
+  std::vector<int> ax = axes;
+  std::vector<array> args = inputs;
+  if (ax[0] < 0 && ax[1] < 0) {
+    // Only c is mapped: the product must carry the batch too, since c broadcasts to it.
+    args[0] = rules::all_batched({inputs[0]}, {-1}, stream(), rules::batch_size(inputs, axes))[0];
+    ax[0] = 0;
+  }
+  std::vector<array> in = front_aligned(args, ax, stream());
   return {{addmm(in[2], in[0], in[1], alpha_, beta_, stream())}, {0}};
 }
 

@@ -67,8 +67,8 @@ std::pair<std::vector<array>, int> align_broadcast(const std::vector<array>& inp
 }
 
 std::vector<array> all_batched(const std::vector<array>& inputs, const std::vector<int>& axes,
-                               StreamOrDevice s) {
-  int64_t n = batch_size(inputs, axes);
+                               StreamOrDevice s, int64_t n) {
+  if (n < 0) n = batch_size(inputs, axes);
   std::vector<array> out;
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (axes[i] >= 0) {

@@ -26,9 +26,10 @@ array batch_to_front(const array& x, int axis, StreamOrDevice s);
 std::pair<std::vector<array>, int> align_broadcast(const std::vector<array>& inputs,
                                                    const std::vector<int>& axes, StreamOrDevice s);
 
-// Every input mapped on axis 0: unmapped ones are broadcast to carry the batch (a view).
+// Every input mapped on axis 0: unmapped ones are broadcast to carry the batch of size n (a
+// view); n < 0 takes the size from the mapped inputs.
 std::vector<array> all_batched(const std::vector<array>& inputs, const std::vector<int>& axes,
-                               StreamOrDevice s);
+                               StreamOrDevice s, int64_t n = -1);
 
 // The axis of a (possibly non-batched) input's shape after inserting the batch at `batch`.
 inline int shift_axis(int axis, int batch) { return axis >= batch ? axis + 1 : axis; }

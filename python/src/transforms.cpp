@@ -74,7 +74,10 @@ py::object call_with(const py::object& fun, const py::object& args, const py::ob
 }
 
 // One argument is passed to the user's rules as itself, several as a tuple.
-py::object as_primals(const py::tuple& args) { return args.size() == 1 ? args[0] : args; }
+py::object as_primals(const py::tuple& args) {
+  if (args.size() == 1) return args[0];
+  return args;
+}
 
 // A tree like `tree` whose array leaves are replaced, in order, by the given objects.
 py::object tree_replace_leaves(py::handle tree, const std::vector<py::object>& leaves) {
