@@ -176,8 +176,9 @@ std::pair<std::vector<array>, std::vector<int>> Pad::vmap(const std::vector<arra
   return {{where(fill, reshape(v, column, s), base, s)}, {0}};
 }
 
-std::vector<array> Roll::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
-                             const std::vector<int>&, const std::vector<array>&) {
+std::vector<array> Roll::vjp(const std::vector<array>& primals,
+                             const std::vector<array>& cotangents, const std::vector<int>&,
+                             const std::vector<array>&) {
   Shape back(shifts_.size());
   for (size_t d = 0; d < shifts_.size(); ++d) {
     int64_t n = primals[0].shape()[d];

@@ -162,8 +162,8 @@ std::vector<array> Reduce::vjp(const std::vector<array>& primals,
     default: return {zeros_like(x, std::nullopt, s)};
   }
 }
-std::vector<array> Reduce::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
-                               const std::vector<int>&) {
+std::vector<array> Reduce::jvp(const std::vector<array>& primals,
+                               const std::vector<array>& tangents, const std::vector<int>&) {
   const array &x = primals[0], &t = tangents[0];
   Stream s = stream();
   switch (op_) {

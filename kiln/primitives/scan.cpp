@@ -85,7 +85,9 @@ struct ScanAxis {
   array cumsum(const array& a, bool reverse, bool inclusive = true) const {
     return kiln::cumsum(a, axis, reverse, inclusive, std::nullopt, s);
   }
-  array cumprod(const array& a) const { return kiln::cumprod(a, axis, false, true, std::nullopt, s); }
+  array cumprod(const array& a) const {
+    return kiln::cumprod(a, axis, false, true, std::nullopt, s);
+  }
   array log_cumsum_exp(const array& a, bool reverse) const {
     return logcumsumexp(a, axis, reverse, true, s);
   }

@@ -137,7 +137,8 @@ std::vector<array> Unary::vjp(const std::vector<array>& primals,
       if (is_complex(x.dtype())) {  // c * conj(x) / |x|, 0 at x = 0
         array unit = divide(conjugate(x, s), astype(out, x.dtype(), s), s);
         array z = array(0, x.dtype());
-        return {multiply(astype(c, x.dtype(), s), where(equal(out, array(0.0f), s), z, unit, s), s)};
+        array safe = where(equal(out, array(0.0f), s), z, unit, s);
+        return {multiply(astype(c, x.dtype(), s), safe, s)};
       }
       return {multiply(c, sign(x, s), s)};
     case UnaryOp::Real: return {astype(c, x.dtype(), s)};

@@ -56,7 +56,9 @@ py::object tree_replace_arrays(py::handle tree, const std::vector<array>& values
 
 namespace {
 
-bool is_sequence(py::handle h) { return py::isinstance<py::list>(h) || py::isinstance<py::tuple>(h); }
+bool is_sequence(py::handle h) {
+  return py::isinstance<py::list>(h) || py::isinstance<py::tuple>(h);
+}
 
 std::string type_name(py::handle h) { return py::str(py::type::of(h).attr("__name__")); }
 

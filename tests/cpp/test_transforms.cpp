@@ -63,8 +63,8 @@ TEST(Transforms, GradAndValueAndGrad) {
   expect_values(g2(array(3.0, float64)), {18.0});
 
   // The gradient with respect to the second argument only.
-  auto g = grad([](const std::vector<array>& in) { return std::vector{sum(multiply(in[0], in[1]))}; },
-                {1});
+  auto dot = [](const std::vector<array>& in) { return std::vector{sum(multiply(in[0], in[1]))}; };
+  auto g = grad(dot, {1});
   expect_values(g({vec({1.0, 2.0}), vec({3.0, 4.0})})[0], {1.0, 2.0});
 }
 

@@ -101,7 +101,8 @@ OPS = [
     ("arctan2", mx.arctan2, [(any_, (3, 4)), (pos, (3, 4))]),
     ("remainder", mx.remainder, [(pos, (3, 4)), (pos, (3, 4))]),
     ("floor_divide", mx.floor_divide, [(pos, (3, 4)), (pos, (3, 4))]),
-    ("where", lambda c, x, y: mx.where(c > 0, x, y), [(any_, (3, 4)), (any_, (4,)), (any_, (3, 1))]),
+    ("where", lambda c, x, y: mx.where(c > 0, x, y),
+     [(any_, (3, 4)), (any_, (4,)), (any_, (3, 1))]),
     ("clip", lambda x: mx.clip(x, -0.5, 0.7), [(any_, (3, 4))]),
     # shape
     ("reshape", lambda x: mx.reshape(x, (4, 3)), [(any_, (3, 4))]),
@@ -121,7 +122,8 @@ OPS = [
     ("slice_update_dynamic", lambda x, u: mx.slice_update(x, u, mx.array([1, 2]), [0, 1]),
      [(any_, (4, 5)), (any_, (2, 2))]),
     # concatenation, padding, rolling
-    ("concatenate", lambda a, b: mx.concatenate([a, b, a], axis=1), [(any_, (2, 3)), (any_, (2, 1))]),
+    ("concatenate", lambda a, b: mx.concatenate([a, b, a], axis=1),
+     [(any_, (2, 3)), (any_, (2, 1))]),
     ("stack", lambda a, b: mx.stack([a, b], axis=1), [(any_, (2, 3)), (any_, (2, 3))]),
     ("split", lambda x: mx.split(x, [1, 3], axis=1)[1] * 2, [(any_, (2, 5))]),
     ("tile", lambda x: mx.tile(x, (2, 3)), [(any_, (2, 3))]),
@@ -586,6 +588,29 @@ def test_checkpoint():
     h2 = mx.grad(lambda w: mx.sum(mx.grad(loss)(w, mx.checkpoint(block))))(w)
     h1 = mx.grad(lambda w: mx.sum(mx.grad(loss)(w, block)))(w)
     np.testing.assert_allclose(np.array(h2), np.array(h1), rtol=1e-10)
+
+
+def test_checkpoint_lowers_peak_memory():
+    x = mx.array(np.random.default_rng(0).standard_normal((256, 256)).astype(np.float32))
+    mx.eval(x)
+
+    def block(h):
+        for _ in range(10):
+            h = mx.sin(h) * 1.01
+        return h
+
+    def peak(fn):
+        mx.synchronize()
+        mx.reset_peak_memory()
+        base = mx.get_active_memory()
+        g = mx.grad(lambda x: mx.sum(fn(fn(fn(x)))))(x)
+        mx.eval(g)
+        return mx.get_peak_memory() - base, np.array(g)
+
+    plain, g1 = peak(block)
+    ckpt, g2 = peak(mx.checkpoint(block))
+    np.testing.assert_allclose(g2, g1, rtol=1e-6)
+    assert ckpt < 0.7 * plain, (ckpt, plain)
 
 
 # ---------------------------------------------------------------- composition
