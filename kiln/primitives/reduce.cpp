@@ -184,10 +184,11 @@ std::pair<std::vector<array>, std::vector<int>> Reduce::vmap(const std::vector<a
   std::vector<int> ax = shifted(axes_, b);
   // The node's own output dtype is not known here: 16-bit floats sum in float32 (as the
   // kernels accumulate anyway) and vmap casts to the traced dtype.
-  Dtype out = op_ == And || op_ == Or       ? bool_
-              : op_ == Max || op_ == Min    ? x.dtype()
-              : x.dtype() == float16 || x.dtype() == bfloat16 ? float32
-                                                              : sum_dtype(x.dtype());
+  bool half = x.dtype() == float16 || x.dtype() == bfloat16;
+  Dtype out = op_ == And || op_ == Or      ? bool_
+              : op_ == Max || op_ == Min   ? x.dtype()
+              : op_ == Sum && half         ? float32
+                                           : sum_dtype(x.dtype());
   Shape shape = x.shape();
   for (int a : ax) shape[a] = 1;
   return {{array(shape, out, std::make_shared<Reduce>(stream(), op_, ax), {x})}, {b}};

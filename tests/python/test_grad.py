@@ -184,7 +184,9 @@ OPS = [
     ("put_along_axis",
      lambda x, v: mx.put_along_axis(x, mx.array(np.array([[0, 2, 0], [1, 1, 0]])), v, axis=1),
      [(any_, (2, 3)), (any_, (2, 3))]),
+    ("take_negative", lambda x: mx.take(x, mx.array([-1, 0, -3, -1]), axis=0), [(any_, (3, 2))]),
     ("getitem_array", lambda x: x[IDX], [(any_, (3, 4))]),
+    ("getitem_slices", lambda x: x[:, IDX, 1:], [(any_, (2, 3, 4))]),
     ("getitem_pair", lambda x: x[IDX, mx.array([0, 1, 3, 3])], [(any_, (3, 4))]),
     ("setitem_array", lambda x, v: setitem(x, IDX, v), [(any_, (3, 4)), (any_, (4, 4))]),
     ("at_add", lambda x, v: x.at[IDX].add(v), [(any_, (3, 4)), (any_, (4, 4))]),
@@ -232,6 +234,38 @@ def check_rule(fn, inputs, rng, rtol=1e-6, atol=1e-7):
 def test_rule_against_finite_differences(name, fn, spec, rng):
     inputs = [gen(rng, shape) for gen, shape in spec]
     check_rule(fn, inputs, rng)
+
+
+@pytest.mark.parametrize("name,fn,spec", OPS, ids=[o[0] for o in OPS])
+def test_rule_in_float32(name, fn, spec, rng):
+    """The same rules in float32 give float32 cotangents close to the float64 ones."""
+    inputs = [gen(rng, shape) for gen, shape in spec]
+    out = fn(*[mx.array(x) for x in inputs])
+    u = rng.standard_normal(out.shape)
+    _, g64 = mx.vjp(fn, [mx.array(x) for x in inputs], [mx.array(u)])
+    x32 = [mx.array(x.astype(np.float32)) for x in inputs]
+    _, g32 = mx.vjp(fn, x32, [mx.array(u.astype(np.float32))])
+    for a, b in zip(g32, g64):
+        assert a.dtype == mx.float32
+        np.testing.assert_allclose(np.array(a), np.array(b), rtol=2e-3, atol=2e-3)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_rules_in_half_precision(dtype, rng):
+    dt = getattr(mx, dtype)
+    fns = [
+        lambda x: mx.sum(mx.softmax(x, axis=-1) * mx.arange(4).astype(x.dtype)),
+        lambda x: mx.sum(mx.tanh(mx.matmul(x, x.T))),
+        lambda x: mx.mean(mx.exp(x) / (1 + x * x)),
+        lambda x: mx.logsumexp(x),
+        lambda x: mx.sum(mx.cumsum(mx.sigmoid(x), axis=1) * x[::-1]),
+    ]
+    for fn in fns:
+        x = rng.uniform(-1, 1, (3, 4))
+        ref = np.array(mx.grad(fn)(mx.array(x)))
+        g = mx.grad(fn)(mx.array(x).astype(dt))
+        assert g.dtype == dt
+        np.testing.assert_allclose(np.array(g.astype(mx.float32)), ref, rtol=5e-2, atol=5e-2)
 
 
 def test_complex_vjp_jvp_pairing(rng):
