@@ -79,27 +79,6 @@ py::object as_primals(const py::tuple& args) {
   return args;
 }
 
-// A tree like `tree` whose array leaves are replaced, in order, by the given objects.
-py::object tree_replace_leaves(py::handle tree, const std::vector<py::object>& leaves) {
-  size_t i = 0;
-  std::function<py::object(py::handle)> rec = [&](py::handle t) -> py::object {
-    if (py::isinstance<py::list>(t) || py::isinstance<py::tuple>(t)) {
-      py::list out;
-      for (auto item : t) out.append(rec(item));
-      if (py::isinstance<py::tuple>(t)) return py::tuple(out);
-      return out;
-    }
-    if (py::isinstance<py::dict>(t)) {
-      py::dict out;
-      for (auto item : py::reinterpret_borrow<py::dict>(t)) out[item.first] = rec(item.second);
-      return out;
-    }
-    if (py::isinstance<array>(t)) return leaves.at(i++);
-    return py::reinterpret_borrow<py::object>(t);
-  };
-  return rec(tree);
-}
-
 // The axes `axes_tree` gives the arrays of `tree` (see tree_axes), made non-negative against
 // each array's rank plus `extra` (1 for output axes, which count the mapped axis); -1 for None.
 std::vector<int> checked_axes(py::handle tree, py::handle axes_tree,
@@ -230,7 +209,8 @@ py::object make_grad(py::object fun, const DiffArgs& spec, bool with_value, std:
     py::object value;
     auto call = [&](const std::vector<array>& flat) -> std::vector<array> {
       py::list new_args(args);
-      py::dict new_kwargs(kwargs);
+      py::dict new_kwargs;  // a copy: the call's own dict stays as it was
+      for (auto item : kwargs) new_kwargs[item.first] = item.second;
       size_t off = 0;
       for (size_t t = 0; t < trees.size(); ++t) {
         std::vector<array> part(flat.begin() + off, flat.begin() + off + counts[t]);

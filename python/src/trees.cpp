@@ -25,33 +25,31 @@ std::vector<array> tree_arrays(py::handle tree, bool strict, const char* what) {
   return out;
 }
 
-namespace {
-py::object replace(py::handle tree, const std::vector<array>& values, size_t& i) {
-  if (py::isinstance<py::list>(tree)) {
-    py::list out;
-    for (auto item : tree) out.append(replace(item, values, i));
-    return out;
-  }
-  if (py::isinstance<py::tuple>(tree)) {
-    py::list out;
-    for (auto item : tree) out.append(replace(item, values, i));
-    return py::tuple(out);
-  }
-  if (py::isinstance<py::dict>(tree)) {
-    py::dict out;
-    for (auto item : py::reinterpret_borrow<py::dict>(tree)) {
-      out[item.first] = replace(item.second, values, i);
+py::object tree_replace_leaves(py::handle tree, const std::vector<py::object>& leaves) {
+  size_t i = 0;
+  std::function<py::object(py::handle)> rec = [&](py::handle t) -> py::object {
+    if (py::isinstance<py::list>(t) || py::isinstance<py::tuple>(t)) {
+      py::list out;
+      for (auto item : t) out.append(rec(item));
+      if (py::isinstance<py::tuple>(t)) return py::tuple(out);
+      return out;
     }
-    return out;
-  }
-  if (py::isinstance<array>(tree)) return py::cast(values.at(i++));
-  return py::reinterpret_borrow<py::object>(tree);
+    if (py::isinstance<py::dict>(t)) {
+      py::dict out;
+      for (auto item : py::reinterpret_borrow<py::dict>(t)) out[item.first] = rec(item.second);
+      return out;
+    }
+    if (py::isinstance<array>(t)) return leaves.at(i++);
+    return py::reinterpret_borrow<py::object>(t);
+  };
+  return rec(tree);
 }
-}  // namespace
 
 py::object tree_replace_arrays(py::handle tree, const std::vector<array>& values) {
-  size_t i = 0;
-  return replace(tree, values, i);
+  std::vector<py::object> leaves;
+  leaves.reserve(values.size());
+  for (auto& v : values) leaves.push_back(py::cast(v));
+  return tree_replace_leaves(tree, leaves);
 }
 
 namespace {

@@ -19,6 +19,8 @@ std::vector<array> tree_arrays(py::handle tree, bool strict = false, const char*
 
 // A copy of `tree` whose array leaves are replaced, in order, by `values`.
 py::object tree_replace_arrays(py::handle tree, const std::vector<array>& values);
+// The same with any objects in place of the arrays (axes, None...).
+py::object tree_replace_leaves(py::handle tree, const std::vector<py::object>& leaves);
 
 // For each array leaf of `tree` (in visiting order), the integer (or None: nullopt) given for
 // it by `axes`, a prefix of the tree: an int or None applies to the whole subtree under it, a
