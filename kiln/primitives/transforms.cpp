@@ -13,6 +13,20 @@ namespace kiln {
 
 namespace {
 
+// A user's rule returned values of the wrong shapes.
+void check_shapes(const std::vector<array>& values, const std::vector<array>& like,
+                  size_t like_first, const char* rule, const char* what) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    const Shape& want = like[like_first + i].shape();
+    if (values[i].shape() != want) {
+      throw std::invalid_argument(std::string("[custom_function] the ") + rule + " returned " +
+                                  what + " " + std::to_string(i) + " of shape " +
+                                  shape_to_string(values[i].shape()) + ", expected " +
+                                  shape_to_string(want));
+    }
+  }
+}
+
 void share_tail(const std::vector<array>& inputs, std::vector<array>& outputs, size_t first) {
   for (size_t i = 0; i < outputs.size(); ++i) outputs[i].copy_shared_buffer(inputs[first + i]);
 }
@@ -120,6 +134,7 @@ std::vector<array> CustomTransforms::vjp(const std::vector<array>& primals,
     throw std::invalid_argument("[custom_function] the vjp returned " + std::to_string(g.size()) +
                                 " cotangents for " + std::to_string(n_) + " inputs");
   }
+  check_shapes(g, primals, 0, "vjp", "a cotangent for input");
   std::vector<array> out;
   for (int i : argnums) {
     // The trailing inputs (the forward outputs) are behind stop_gradient.
@@ -142,6 +157,7 @@ std::vector<array> CustomTransforms::jvp(const std::vector<array>& primals,
     throw std::invalid_argument("[custom_function] the jvp returned " + std::to_string(t.size()) +
                                 " tangents for " + std::to_string(n_out) + " outputs");
   }
+  check_shapes(t, primals, size_t(n_), "jvp", "a tangent for output");
   return t;
 }
 

@@ -143,6 +143,12 @@ TEST(Transforms, CustomFunctionAndCheckpoint) {
   auto cj = custom_function(f, std::nullopt, tangent);
   auto [o, t] = jvp(cj, {x}, {vec({1.0, 1.0})});
   expect_values(t[0], {7.0, 7.0});
+
+  VjpFunction wrong = [](const std::vector<array>&, const std::vector<array>&,
+                         const std::vector<array>&) { return std::vector{vec({1.0})}; };
+  auto bad = custom_vjp(f, wrong);
+  auto loss = [&](const std::vector<array>& in) { return std::vector{sum(bad(in)[0])}; };
+  EXPECT_THROW(grad(loss)({x}), std::invalid_argument);
 }
 
 TEST(Transforms, StopGradientAndDepends) {
