@@ -3,9 +3,10 @@ and gradients, Kiln against PyTorch autograd on the same device, in the same run
 
 Both compute relu(relu(x W1 + b1) W2 + b2) W3 + b3, the mean squared error against a target,
 and the gradients of all six parameters; Kiln's timed region ends with mx.eval of the loss and
-gradients. Prints the median milliseconds per step over --repeat steps after --warmup steps,
-the ratio torch/kiln (above 1: Kiln is faster), and whether the gradients agree; `--json PATH`
-also writes the rows as JSON. `--device gpu` times both on the GPU (PyTorch on CUDA).
+gradients. Prints the median milliseconds per step over --repeat steps after --warmup steps
+(the two libraries' steps alternate, so a busy machine slows both alike), the ratio
+torch/kiln (above 1: Kiln is faster), and whether the gradients agree; `--json PATH` also
+writes the row as JSON. `--device gpu` times both on the GPU (PyTorch on CUDA).
 `--threads N` gives both the same number of CPU threads (default: all cores); Kiln's matrix
 products run through OpenBLAS within that count."""
 
@@ -71,15 +72,19 @@ def torch_step(params, x, y, device):
     return step
 
 
-def median_ms(fn, warmup, repeat):
+def median_ms(fns, warmup, repeat):
+    """Median milliseconds of each function; their runs alternate, so a busy machine slows
+    them alike."""
     for _ in range(warmup):
-        fn()
-    times = []
+        for fn in fns:
+            fn()
+    times = [[] for _ in fns]
     for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1e3)
-    return float(np.median(times))
+        for fn, ts in zip(fns, times):
+            t = time.perf_counter()
+            fn()
+            ts.append((time.perf_counter() - t) * 1e3)
+    return [float(np.median(ts)) for ts in times]
 
 
 def main():
@@ -105,17 +110,20 @@ def main():
 
     kparams = {k: mx.array(v) for k, v in params.items()}
     kstep = kiln_step(kparams, mx.array(x), mx.array(y))
-    tk = median_ms(kstep, args.warmup, args.repeat)
-    row = {"workload": f"value_and_grad MLP {LAYERS}x{WIDTH}, batch {BATCH}, f32",
-           "device": args.device, "threads": args.threads, "kiln_ms": tk}
-    line = f"{row['workload']} [{args.device}, {args.threads} threads]  kiln {tk:8.2f} ms"
+    steps = [kstep]
     if not args.no_torch:
         import torch
 
         torch.set_num_threads(args.threads)
-        tdev = "cuda" if args.device == "gpu" else "cpu"
-        tstep = torch_step(params, x, y, tdev)
-        tt = median_ms(tstep, args.warmup, args.repeat)
+        tstep = torch_step(params, x, y, "cuda" if args.device == "gpu" else "cpu")
+        steps.append(tstep)
+    times = median_ms(steps, args.warmup, args.repeat)
+    tk = times[0]
+    row = {"workload": f"value_and_grad MLP {LAYERS}x{WIDTH}, batch {BATCH}, f32",
+           "device": args.device, "threads": args.threads, "kiln_ms": tk}
+    line = f"{row['workload']} [{args.device}, {args.threads} threads]  kiln {tk:8.2f} ms"
+    if not args.no_torch:
+        tt = times[1]
         kv, kg = kstep()
         tv, tg = tstep()
         agree = abs(float(kv.item()) - float(tv.item())) <= 1e-4 * abs(float(tv.item())) and all(
