@@ -117,9 +117,16 @@ array times_partial(BinaryOp op, int i, const array& a, const array& b, const ar
       return i == 0 ? divide(multiply(v, b, s), r, s)
                     : negative(divide(multiply(v, a, s), r, s), s);
     }
-    default:  // piecewise constant (floor_divide) or not real-valued (comparisons, bitwise)
+    // Piecewise constant, or not real-valued: no derivative flows.
+    case BinaryOp::FloorDivide: case BinaryOp::Equal: case BinaryOp::NotEqual:
+    case BinaryOp::NaNEqual: case BinaryOp::Less: case BinaryOp::LessEqual:
+    case BinaryOp::Greater: case BinaryOp::GreaterEqual: case BinaryOp::LogicalAnd:
+    case BinaryOp::LogicalOr: case BinaryOp::BitwiseAnd: case BinaryOp::BitwiseOr:
+    case BinaryOp::BitwiseXor: case BinaryOp::LeftShift: case BinaryOp::RightShift:
       return zeros(broadcast_shapes(a.shape(), b.shape()), v.dtype(), s);
   }
+  // Listing every op above lets the compiler flag a new op without a rule (-Wswitch).
+  throw std::logic_error(std::string("[") + binary_op_name(op) + "] has no derivative rule");
 }
 
 }  // namespace

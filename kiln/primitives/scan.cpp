@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <ostream>
+#include <stdexcept>
 
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
@@ -145,7 +146,7 @@ array forward_vjp(Scan::Op op, const array& x, const array& out, const array& c,
       return subtract(part(c), part(negative(c, s)), s);
     }
   }
-  return c;
+  throw std::logic_error("[Scan] unknown scan op");
 }
 
 array forward_jvp(Scan::Op op, const array& x, const array& out, const array& t,
@@ -177,7 +178,7 @@ array forward_jvp(Scan::Op op, const array& x, const array& out, const array& t,
       return subtract(part(t), part(negative(t, s)), s);
     }
   }
-  return t;
+  throw std::logic_error("[Scan] unknown scan op");
 }
 
 }  // namespace

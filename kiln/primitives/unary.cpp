@@ -110,8 +110,17 @@ array times_derivative(UnaryOp op, const array& x, const array& out, const array
     case UnaryOp::Sigmoid:
       return multiply(v, multiply(out, subtract(c(1.0), out, s), s), s);
     case UnaryOp::Conjugate: return conjugate(v, s);
-    default: return zeros_like(out, std::nullopt, s);  // piecewise constant or not real-valued
+    // Piecewise constant, or not real-valued: no derivative flows.
+    case UnaryOp::Sign: case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round:
+    case UnaryOp::LogicalNot: case UnaryOp::BitwiseInvert: case UnaryOp::IsNan:
+    case UnaryOp::IsInf: case UnaryOp::IsFinite: case UnaryOp::IsPosInf: case UnaryOp::IsNegInf:
+      return zeros_like(out, std::nullopt, s);
+    // Handled by the callers (their vjp and jvp differ).
+    case UnaryOp::Abs: case UnaryOp::Real: case UnaryOp::Imag:
+      break;
   }
+  // Listing every op above lets the compiler flag a new op without a rule (-Wswitch).
+  throw std::logic_error(std::string("[") + unary_op_name(op) + "] has no derivative rule");
 }
 
 bool uses_output(UnaryOp op) {

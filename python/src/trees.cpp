@@ -79,7 +79,7 @@ void axes_rec(py::handle tree, py::handle axes, const std::string& what,
   if (is_sequence(axes)) {
     if (!is_sequence(tree) || py::len(tree) != py::len(axes)) {
       throw py::value_error(what + " has " + std::to_string(py::len(axes)) +
-                            " entries where the arguments have " +
+                            " entries where the values have " +
                             (is_sequence(tree) ? std::to_string(py::len(tree)) + " entries"
                                                : "a " + type_name(tree)));
     }
@@ -90,7 +90,7 @@ void axes_rec(py::handle tree, py::handle axes, const std::string& what,
   }
   if (py::isinstance<py::dict>(axes)) {
     if (!py::isinstance<py::dict>(tree)) {
-      throw py::value_error(what + " is a dict where the arguments have a " +
+      throw py::value_error(what + " is a dict where the values have a " +
                             type_name(tree));
     }
     auto t = py::reinterpret_borrow<py::dict>(tree);
