@@ -159,8 +159,10 @@ std::vector<array> Reduce::vjp(const std::vector<array>& primals,
     case Prod: return {multiply(cb, product_of_others(x, axes_, s), s)};
     case Max:
     case Min: return {multiply(cb, extreme_share(x, outputs[0], axes_, s), s)};
-    default: return {zeros_like(x, std::nullopt, s)};
+    case And:
+    case Or: return {zeros_like(x, std::nullopt, s)};
   }
+  throw std::logic_error("[Reduce] unknown reduction");
 }
 std::vector<array> Reduce::jvp(const std::vector<array>& primals,
                                const std::vector<array>& tangents, const std::vector<int>&) {
@@ -174,8 +176,10 @@ std::vector<array> Reduce::jvp(const std::vector<array>& primals,
       array out = op_ == Max ? max(x, axes_, true, s) : min(x, axes_, true, s);
       return {sum(multiply(t, extreme_share(x, out, axes_, s), s), axes_, true, s)};
     }
-    default: return {zeros(output_shapes(primals)[0], bool_, s)};
+    case And:
+    case Or: return {zeros(output_shapes(primals)[0], bool_, s)};
   }
+  throw std::logic_error("[Reduce] unknown reduction");
 }
 std::pair<std::vector<array>, std::vector<int>> Reduce::vmap(const std::vector<array>& inputs,
                                                              const std::vector<int>& axes) {
