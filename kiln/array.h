@@ -23,6 +23,10 @@ using Strides = std::vector<int64_t>;  // in elements
 class Primitive;
 class array;
 
+// True while a transform (grad, vjp, jvp, vmap) traces a function: only then does a
+// tracer array keep its graph after evaluation.
+bool in_tracing();
+
 // Types an array can be built from directly: those with a Dtype.
 template <typename T>
 concept ElementType = requires { dtype_of<T>::value; };
@@ -201,7 +205,7 @@ class array {
   void set_event(Event e) { desc_->event = std::move(e); }
   std::exception_ptr error() const { return desc_->error; }
   void set_error(std::exception_ptr e) { desc_->error = std::move(e); }
-  bool is_tracer() const { return desc_->is_tracer; }
+  bool is_tracer() const { return desc_->is_tracer && in_tracing(); }
   void set_tracer(bool t) { desc_->is_tracer = t; }
   // Drops the primitive and inputs of this node and its siblings (after evaluation).
   void detach();

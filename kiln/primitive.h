@@ -1,6 +1,22 @@
 // The contract every operation implements. A primitive is the "how" of a graph node: it
 // computes its outputs from its inputs on a device, and states its derivative and batching
 // rules in terms of ops.
+//
+// Adding a primitive means adding its three transform rules in the same change (declare
+// them with KILN_TRANSFORM_RULES, define them next to the primitive in
+// kiln/primitives/<family>.cpp, and add the op to the finite-difference and vmap tables in
+// tests/python/test_grad.py and test_vmap.py). The rules build ordinary nodes with ops on
+// the primitive's stream, so their results can be transformed again (grad of grad):
+// - vjp(primals, cotangents, argnums, outputs): one cotangent per entry of argnums, of that
+//   input's shape. The transforms only ask for floating-point or complex inputs that depend
+//   on the traced arguments; cotangents of broadcast inputs are summed back to their shape.
+//   `outputs` are the forward results, so exp, sqrt or sigmoid reuse them.
+// - jvp(primals, tangents, argnums): one tangent per output, of the output's shape, given
+//   the tangents of the inputs in argnums (the others are constant).
+// - vmap(inputs, axes): the outputs of the primitive applied to every slice of the inputs
+//   along their mapped axes (axes[i] == -1: input i is not mapped and is shared), and the
+//   mapped axis of each output (-1: not mapped).
+// A primitive that has no derivative (comparisons, integer outputs) still answers: zeros.
 #pragma once
 
 #include <ostream>
@@ -69,6 +85,16 @@ class Primitive {
  private:
   Stream stream_;
 };
+
+// Declares a primitive's three transform rules (defined with the primitive).
+#define KILN_TRANSFORM_RULES                                                                  \
+  std::vector<array> vjp(const std::vector<array>& primals,                                   \
+                         const std::vector<array>& cotangents, const std::vector<int>& argnums, \
+                         const std::vector<array>& outputs) override;                         \
+  std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents, \
+                         const std::vector<int>& argnums) override;                           \
+  std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>& inputs,      \
+                                                       const std::vector<int>& axes) override;
 
 // A primitive with exactly one output.
 class UnaryPrimitive : public Primitive {

@@ -57,6 +57,10 @@ void fail(std::vector<array>& outputs, const std::exception_ptr& err) {
 void run_cpu(array& arr) {
   std::vector<array> outputs = arr.outputs();
   std::exception_ptr err = input_error(arr);
+  // A tracer keeps its inputs for the backward pass: holding them here keeps their memory
+  // from being donated to the outputs.
+  std::vector<array> keep;
+  if (arr.is_tracer()) keep = arr.inputs();
   if (!err) {
     try {
       arr.primitive().eval_cpu(arr.inputs(), outputs);
@@ -80,6 +84,8 @@ void run_cpu(array& arr) {
 // available when the stream reaches the eval's end event.
 void run_gpu(array& arr) {
   std::exception_ptr err = input_error(arr);
+  std::vector<array> keep;  // as in run_cpu
+  if (arr.is_tracer()) keep = arr.inputs();
   if (!err) {
     try {
       gpu::eval(arr);

@@ -19,7 +19,8 @@ array full(Shape shape, const array& value, std::optional<Dtype> dtype, StreamOr
     // An array value broadcasts to the shape (then is copied, so the result is dense).
     return contiguous(broadcast_to(v, shape, s), false, s);
   }
-  return array(std::move(shape), dt, std::make_shared<Full>(to_stream(s)), {v});
+  auto p = std::make_shared<Full>(to_stream(s), shape);
+  return array(std::move(shape), dt, std::move(p), {v});
 }
 
 array zeros(Shape shape, Dtype dtype, StreamOrDevice s) {

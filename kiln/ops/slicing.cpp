@@ -14,14 +14,14 @@ std::pair<SliceSpec, Shape> make_spec(const array& a, const std::vector<SliceBou
                             " slices for an array of " + std::to_string(a.ndim()) +
                             " dimensions");
   }
-  SliceSpec spec{Shape(a.ndim(), 0), Shape(a.ndim(), 1)};
-  Shape shape = a.shape();
+  SliceSpec spec{Shape(a.ndim(), 0), Shape(a.ndim(), 1), a.shape()};
   for (size_t i = 0; i < bounds.size(); ++i) {
     auto r = resolve_slice(bounds[i], a.shape()[i]);
     spec.start[i] = r.start;
     spec.step[i] = r.step;
-    shape[i] = r.count;
+    spec.count[i] = r.count;
   }
+  Shape shape = spec.count;
   return {std::move(spec), std::move(shape)};
 }
 

@@ -25,6 +25,7 @@ class Binary : public UnaryPrimitive {
   BinaryOp op() const { return op_; }
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
+  KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return binary_op_name(op_); }
@@ -39,6 +40,7 @@ class Select : public UnaryPrimitive {
   using UnaryPrimitive::UnaryPrimitive;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
+  KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override { return true; }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Select"; }

@@ -1,5 +1,9 @@
 #include "kiln/primitives/creation.h"
 
+#include "kiln/ops/creation.h"
+#include "kiln/ops/reduce.h"
+#include "kiln/ops/shape.h"
+
 namespace kiln {
 
 bool Arange::is_equivalent(const Primitive& other) const {
@@ -10,6 +14,31 @@ bool Arange::is_equivalent(const Primitive& other) const {
 bool Linspace::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const Linspace*>(&other);
   return o && o->start_ == start_ && o->stop_ == stop_ && o->endpoint_ == endpoint_;
+}
+
+
+bool Full::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const Full*>(&other);
+  return o && o->shape_ == shape_;
+}
+
+// ---------------------------------------------------------------- transform rules
+
+std::vector<array> Full::vjp(const std::vector<array>&, const std::vector<array>& cotangents,
+                             const std::vector<int>&, const std::vector<array>&) {
+  return {sum(cotangents[0], false, stream())};
+}
+std::vector<array> Full::jvp(const std::vector<array>&, const std::vector<array>& tangents,
+                             const std::vector<int>&) {
+  return {broadcast_to(tangents[0], shape_, stream())};
+}
+std::pair<std::vector<array>, std::vector<int>> Full::vmap(const std::vector<array>& inputs,
+                                                           const std::vector<int>& axes) {
+  const array& v = inputs[0];  // (n,): one fill value per slice
+  Shape column{v.shape()[0]}, shape{v.shape()[0]};
+  column.insert(column.end(), shape_.size(), 1);
+  shape.insert(shape.end(), shape_.begin(), shape_.end());
+  return {{full(shape, reshape(v, column, stream()), std::nullopt, stream())}, {0}};
 }
 
 }  // namespace kiln

@@ -1,18 +1,25 @@
-// Primitives that make new arrays: Full (fill with a value), Arange and Linspace.
+// Primitives that make new arrays: Full (fill with a value), Arange and Linspace. Arange and
+// Linspace have no inputs, so no transform ever applies a rule to them.
 #pragma once
 
 #include "kiln/primitive.h"
 
 namespace kiln {
 
-// Fills the output with its one input, a 0-d array of the output's dtype.
+// Fills the output (of `shape`) with its one input, a 0-d array of the output's dtype.
 class Full : public UnaryPrimitive {
  public:
-  using UnaryPrimitive::UnaryPrimitive;
+  Full(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override { return true; }
+  KILN_TRANSFORM_RULES
+  bool is_equivalent(const Primitive& other) const override;
+  std::vector<Shape> output_shapes(const std::vector<array>&) override { return {shape_}; }
   const char* name() const override { return "Full"; }
+
+ private:
+  Shape shape_;
 };
 
 class Arange : public UnaryPrimitive {

@@ -13,6 +13,7 @@ class Reshape : public UnaryPrimitive {
   Reshape(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
+  KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "Reshape"; }
   const Shape& shape() const { return shape_; }
@@ -28,6 +29,7 @@ class Transpose : public UnaryPrimitive {
   Transpose(Stream s, std::vector<int> axes) : UnaryPrimitive(s), axes_(std::move(axes)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
+  KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Transpose"; }
@@ -42,6 +44,7 @@ class Broadcast : public UnaryPrimitive {
   Broadcast(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
+  KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "Broadcast"; }
   const Shape& shape() const { return shape_; }
@@ -55,6 +58,7 @@ class AsType : public UnaryPrimitive {
   AsType(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
+  KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};
@@ -72,6 +76,7 @@ class Contiguous : public UnaryPrimitive {
   Contiguous(Stream s, bool allow_col_major) : UnaryPrimitive(s), allow_col_(allow_col_major) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
+  KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};
@@ -88,6 +93,7 @@ class Diagonal : public UnaryPrimitive {
   Diagonal(Stream s, int offset, int axis1, int axis2)
       : UnaryPrimitive(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "Diagonal"; }
   // Gives `out` the view of `in` (both shapes set) that the diagonal describes.
@@ -105,6 +111,7 @@ class AsStrided : public UnaryPrimitive {
       : UnaryPrimitive(s), shape_(std::move(shape)), strides_(std::move(strides)),
         offset_(offset) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "AsStrided"; }
 
@@ -121,6 +128,7 @@ class View : public UnaryPrimitive {
  public:
   View(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "View"; }
   // The strides (in elements of the new dtype) of a view of `in`, if one exists.

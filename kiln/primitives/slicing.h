@@ -6,11 +6,12 @@
 
 namespace kiln {
 
-// Per-axis start and step of a slice whose sizes are the output's shape. Starts are in
-// range and steps are non-zero (negative steps walk backwards).
+// Per-axis start, step and element count of a slice (the counts are the output's shape).
+// Starts are in range and steps are non-zero (negative steps walk backwards).
 struct SliceSpec {
   Shape start;
   Shape step;
+  Shape count;
   bool operator==(const SliceSpec&) const = default;
 };
 
@@ -19,6 +20,7 @@ class Slice : public UnaryPrimitive {
   Slice(Stream s, SliceSpec spec) : UnaryPrimitive(s), spec_(std::move(spec)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
+  KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "Slice"; }
   const SliceSpec& spec() const { return spec_; }
@@ -36,6 +38,7 @@ class SliceUpdate : public UnaryPrimitive {
   SliceUpdate(Stream s, SliceSpec spec) : UnaryPrimitive(s), spec_(std::move(spec)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
+  KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};

@@ -23,6 +23,7 @@ class Unary : public UnaryPrimitive {
   UnaryOp op() const { return op_; }
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
+  KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return unary_op_name(op_); }
