@@ -12,7 +12,6 @@ class Full : public UnaryPrimitive {
   Full(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
-  bool is_equivalent(const Primitive& other) const override { return true; }
   KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>&) override { return {shape_}; }
