@@ -6,6 +6,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "kiln/backend/cuda/jit.h"
 #include "kiln/backend/gpu.h"
 #include "kiln/primitive.h"
 
@@ -246,6 +247,7 @@ void make_device_current(const array& a, const Stream& s) {
   if (d.nbytes()) {
     KILN_CUDA_CHECK(cudaMemcpyAsync(copy.ptr, d.raw_host(), d.nbytes(), cudaMemcpyHostToDevice,
                                     cuda_stream(s)));
+    ++h2d_copies;
   }
   d.used_on_stream(s.index);
   d.set_valid(d.host_valid(), true);
@@ -253,6 +255,7 @@ void make_device_current(const array& a, const Stream& s) {
 
 namespace {
 thread_local const Stream* tl_current = nullptr;
+std::atomic<size_t> h2d_copies{0}, d2h_copies{0};
 }
 
 const Stream& current_stream() {
@@ -329,6 +332,14 @@ void copy_to_host(const void* device_ptr, void* host_ptr, size_t nbytes, int dev
   if (!nbytes) return;
   KILN_CUDA_CHECK(cudaSetDevice(device));
   KILN_CUDA_CHECK(cudaMemcpy(host_ptr, device_ptr, nbytes, cudaMemcpyDeviceToHost));
+  ++d2h_copies;
+}
+
+TransferStats transfer_stats() { return {h2d_copies.load(), d2h_copies.load()}; }
+
+KernelCacheStats kernel_cache_stats() {
+  auto s = jit_stats();
+  return {s.compiled, s.disk_hits};
 }
 
 void new_stream(const Stream& s) { streams().add(s); }
