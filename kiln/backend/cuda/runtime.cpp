@@ -195,6 +195,7 @@ Streams& streams() {
 }
 
 constexpr size_t kFlushEvery = 256;
+std::atomic<size_t> h2d_copies{0}, d2h_copies{0};
 
 }  // namespace
 
@@ -255,7 +256,6 @@ void make_device_current(const array& a, const Stream& s) {
 
 namespace {
 thread_local const Stream* tl_current = nullptr;
-std::atomic<size_t> h2d_copies{0}, d2h_copies{0};
 }
 
 const Stream& current_stream() {
