@@ -6,6 +6,8 @@
 
 #if !KILN_DEVICE_CODE
 #include <cmath>
+
+#include "kiln/types/vector_math.h"
 #endif
 
 namespace kiln::math {
@@ -24,30 +26,55 @@ namespace kiln::math {
 #define KILN_MATH_2(name)                                               \
   KILN_HD float name(float x, float y) { return std::name(x, y); }     \
   KILN_HD double name(double x, double y) { return std::name(x, y); }
+// On the host, the functions with a vectorizable version (vector_math.h) use it.
+#define KILN_MATH_1_F(name)                                 \
+  KILN_HD float name(float x) { return vmath::name(x); }   \
+  KILN_HD double name(double x) { return std::name(x); }
+#define KILN_MATH_1_FD(name)                                \
+  KILN_HD float name(float x) { return vmath::name(x); }   \
+  KILN_HD double name(double x) { return vmath::name(x); }
 #endif
 
+#if KILN_DEVICE_CODE
 KILN_MATH_1(exp)
-KILN_MATH_1(exp2)
 KILN_MATH_1(expm1)
 KILN_MATH_1(log)
 KILN_MATH_1(log2)
 KILN_MATH_1(log10)
 KILN_MATH_1(log1p)
-KILN_MATH_1(sqrt)
-KILN_MATH_1(cbrt)
 KILN_MATH_1(sin)
 KILN_MATH_1(cos)
+KILN_MATH_1(tanh)
+KILN_MATH_1(erf)
+#else
+KILN_MATH_1_FD(exp)
+KILN_MATH_1_F(expm1)
+KILN_MATH_1_FD(log)
+KILN_MATH_1_F(log2)
+KILN_MATH_1_F(log10)
+KILN_MATH_1_F(log1p)
+KILN_MATH_1_F(tanh)
+KILN_MATH_1_F(erf)
+// The vector formula covers |x| < 2^23; the CPU kernels vectorize it and redo the rest.
+KILN_HD float sin(float x) { return vmath::sincos_in_range(x) ? vmath::sin_core(x) : std::sin(x); }
+KILN_HD double sin(double x) { return std::sin(x); }
+KILN_HD float cos(float x) { return vmath::sincos_in_range(x) ? vmath::cos_core(x) : std::cos(x); }
+KILN_HD double cos(double x) { return std::cos(x); }
+#undef KILN_MATH_1_F
+#undef KILN_MATH_1_FD
+#endif
+KILN_MATH_1(exp2)
+KILN_MATH_1(sqrt)
+KILN_MATH_1(cbrt)
 KILN_MATH_1(tan)
 KILN_MATH_1(asin)
 KILN_MATH_1(acos)
 KILN_MATH_1(atan)
 KILN_MATH_1(sinh)
 KILN_MATH_1(cosh)
-KILN_MATH_1(tanh)
 KILN_MATH_1(asinh)
 KILN_MATH_1(acosh)
 KILN_MATH_1(atanh)
-KILN_MATH_1(erf)
 KILN_MATH_1(floor)
 KILN_MATH_1(ceil)
 KILN_MATH_1(trunc)
@@ -113,13 +140,14 @@ T erfinv_impl(T x) {
     p = 1.00167406 + p * w;
     p = 2.83297682 + p * w;
   }
-  double y = p * double(x);
-  // Newton: y -= (erf(y) - x) / (2/sqrt(pi) exp(-y^2))
+  // Newton on |y|: y -= (erf(y) - x) / (2/sqrt(pi) exp(-y^2)). Near |x| = 1, erf(y) - x
+  // cancels, so the residual is taken as (1 - x) - erfc(y) there (1 - x is exact).
+  double ax = std::fabs(double(x)), y = p * ax;
   for (int i = 0; i < 2; ++i) {
-    double err = std::erf(y) - double(x);
+    double err = ax > 0.5 ? (1.0 - ax) - std::erfc(y) : std::erf(y) - ax;
     y -= err / (1.1283791670955126 * std::exp(-y * y));
   }
-  return T(y);
+  return T(std::copysign(y, double(x)));
 }
 inline float erfinv(float x) { return erfinv_impl(x); }
 inline double erfinv(double x) { return erfinv_impl(x); }
