@@ -63,14 +63,20 @@ struct Negative {
 
 struct Sign {
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x) const {
-    return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);  // keeps nan and signed zero
+    // Zeros of either sign give +0 and nan stays nan, as in NumPy.
+    return x > T(0) ? T(1) : (x < T(0) ? T(-1) : (x == T(0) ? T(0) : x));
   }
   KILN_HALF_VIA_FLOAT(Sign)
   template <typename T, KILN_INT(T)> KILN_HD T operator()(T x) const {
     if constexpr (is_signed_int<T>::value) return T((x > 0) - (x < 0));
     return T(x > 0);
   }
+  // z / |z| (NumPy 2's definition); an infinite part counts as +-1 and finite parts as 0.
   KILN_HD complex64_t operator()(complex64_t z) const {
+    if (math::isinf(z.real) || math::isinf(z.imag)) {
+      z = {math::isinf(z.real) ? math::copysign(1.0f, z.real) : 0.0f,
+           math::isinf(z.imag) ? math::copysign(1.0f, z.imag) : 0.0f};
+    }
     float m = cmath::abs(z);
     return m == 0.0f ? complex64_t(0.0f) : complex64_t(z.real / m, z.imag / m);
   }
@@ -103,14 +109,14 @@ KILN_FLOAT_COMPLEX_FN(Tan, tan)
 KILN_FLOAT_COMPLEX_FN(Sinh, sinh)
 KILN_FLOAT_COMPLEX_FN(Cosh, cosh)
 KILN_FLOAT_COMPLEX_FN(Tanh, tanh)
-KILN_FLOAT_FN(Expm1, expm1)
-KILN_FLOAT_FN(Log1p, log1p)
-KILN_FLOAT_FN(ArcSin, asin)
-KILN_FLOAT_FN(ArcCos, acos)
-KILN_FLOAT_FN(ArcTan, atan)
-KILN_FLOAT_FN(ArcSinh, asinh)
-KILN_FLOAT_FN(ArcCosh, acosh)
-KILN_FLOAT_FN(ArcTanh, atanh)
+KILN_FLOAT_COMPLEX_FN(Expm1, expm1)
+KILN_FLOAT_COMPLEX_FN(Log1p, log1p)
+KILN_FLOAT_COMPLEX_FN(ArcSin, asin)
+KILN_FLOAT_COMPLEX_FN(ArcCos, acos)
+KILN_FLOAT_COMPLEX_FN(ArcTan, atan)
+KILN_FLOAT_COMPLEX_FN(ArcSinh, asinh)
+KILN_FLOAT_COMPLEX_FN(ArcCosh, acosh)
+KILN_FLOAT_COMPLEX_FN(ArcTanh, atanh)
 KILN_FLOAT_FN(Erf, erf)
 KILN_FLOAT_FN(ErfInv, erfinv)
 #undef KILN_FLOAT_FN
@@ -147,10 +153,10 @@ struct Reciprocal {
 
 struct Sigmoid {
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x) const {
-    // Written to stay finite for large |x| in either direction.
+    // e = exp(-|x|) never overflows; for x < 0 the result e / (1 + e) keeps its relative
+    // accuracy down to the subnormals instead of cancelling in 1 - s.
     T e = math::exp(-math::abs(x));
-    T s = T(1) / (T(1) + e);
-    return x >= T(0) ? s : T(1) - s;
+    return (x >= T(0) ? T(1) : e) / (T(1) + e);
   }
   KILN_HALF_VIA_FLOAT(Sigmoid)
 };
@@ -332,10 +338,11 @@ struct Power {
   KILN_HD complex64_t operator()(complex64_t x, complex64_t y) const { return cmath::pow(x, y); }
 };
 
-// maximum/minimum propagate nan, as NumPy's do.
+// maximum/minimum propagate nan, as NumPy's do; of equal values (0 and -0) they return y,
+// as NumPy's float32/float64 loops do.
 struct Maximum {
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x, T y) const {
-    return (x >= y || math::isnan(x)) ? x : y;
+    return (x > y || math::isnan(x)) ? x : y;
   }
   KILN_HALF2_VIA_FLOAT(Maximum)
   template <typename T, KILN_INT(T)> KILN_HD T operator()(T x, T y) const { return x > y ? x : y; }
@@ -347,7 +354,7 @@ struct Maximum {
 };
 struct Minimum {
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x, T y) const {
-    return (x <= y || math::isnan(x)) ? x : y;
+    return (x < y || math::isnan(x)) ? x : y;
   }
   KILN_HALF2_VIA_FLOAT(Minimum)
   template <typename T, KILN_INT(T)> KILN_HD T operator()(T x, T y) const { return x < y ? x : y; }
