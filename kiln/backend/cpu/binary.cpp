@@ -1,9 +1,11 @@
 // CPU kernels for Binary and Select. Broadcasting happens here: operands are read with
-// stride 0 along broadcast dimensions, so `x + 1` needs no broadcast copy.
+// stride 0 along broadcast dimensions, so `x + 1` needs no broadcast copy. float16/bfloat16
+// run through the float loops in blocks.
 #include <type_traits>
 
 #include "kiln/backend/common/strided.h"
 #include "kiln/backend/cpu/elementwise.h"
+#include "kiln/backend/cpu/half_convert.h"
 #include "kiln/primitives/binary.h"
 #include "kiln/primitives/elementwise_traits.h"
 
@@ -31,7 +33,28 @@ KILN_SIMD_CLONES void binary_vs_simd(const T* a, T b, Out* o, int64_t n) {
 template <typename Op, typename T, typename Out>
 void binary_dense(const T* a, int64_t sa, const T* b, int64_t sb, Out* o, int64_t n) {
   constexpr bool simd = std::is_arithmetic_v<T> && std::is_arithmetic_v<Out>;
-  if constexpr (simd) {
+  if constexpr (is_half_type<T>::value) {
+    // Convert blocks of the vector operands to float, run the float loop, convert back (or
+    // write bools directly).
+    using F = binary_result_t<Op, float>;
+    static_assert(std::is_same_v<Out, T> || std::is_same_v<Out, F>);
+    float fa[cpu::kHalfBlock], fb[cpu::kHalfBlock];
+    F res[cpu::kHalfBlock];
+    if (!sa) fa[0] = float(*a);
+    if (!sb) fb[0] = float(*b);
+    for (int64_t i = 0; i < n; i += cpu::kHalfBlock) {
+      int64_t m = std::min(cpu::kHalfBlock, n - i);
+      if (sa) cpu::to_float(a + i, fa, m);
+      if (sb) cpu::to_float(b + i, fb, m);
+      if constexpr (std::is_same_v<Out, F>) {
+        binary_dense<Op>(fa, sa, fb, sb, o + i, m);
+      } else {
+        binary_dense<Op>(fa, sa, fb, sb, res, m);
+        cpu::from_float(res, o + i, m);
+      }
+    }
+    return;
+  } else if constexpr (simd) {
     if (sa && sb) return binary_vv_simd<Op>(a, b, o, n);
     if (sb) return binary_sv_simd<Op>(*a, b, o, n);
     if (sa) return binary_vs_simd<Op>(a, *b, o, n);
@@ -84,7 +107,8 @@ void binary_kernel(const array& a, const array& b, array& out) {
   cpu::parallel_for(rows, std::max<int64_t>(1, cpu::kElementwiseGrain / cols),
                     [&](int64_t s, int64_t e) {
                       for_each_row<3>(layout.shape, strides, s, e, [&](auto off, int64_t n, auto st) {
-                        if (st[0] == 1 && st[1] <= 1 && st[2] <= 1) {
+                        auto unit = [](int64_t st) { return st == 0 || st == 1; };
+                        if (st[0] == 1 && unit(st[1]) && unit(st[2])) {
                           binary_dense<Op>(pa + off[1], st[1], pb + off[2], st[2], po + off[0], n);
                           return;
                         }
@@ -108,23 +132,60 @@ void dispatch(const array& a, const array& b, array& out, BinaryOp op) {
   });
 }
 
+// where: elements are copied as raw bits of their size, so one kernel serves all dtypes of
+// that size. SC/SX/SY are 1 for a vector operand and 0 for a broadcast scalar.
+template <int SC, int SX, int SY, typename T>
+KILN_SIMD_CLONES void select_dense_simd(const bool* c, const T* x, const T* y, T* o, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) o[i] = c[i * SC] ? x[i * SX] : y[i * SY];
+}
+
+template <typename T>
+void select_dense(const bool* c, int64_t sc, const T* x, int64_t sx, const T* y, int64_t sy,
+                  T* o, int64_t n) {
+  switch (sc * 4 + sx * 2 + sy) {
+    case 0: return select_dense_simd<0, 0, 0>(c, x, y, o, n);
+    case 1: return select_dense_simd<0, 0, 1>(c, x, y, o, n);
+    case 2: return select_dense_simd<0, 1, 0>(c, x, y, o, n);
+    case 3: return select_dense_simd<0, 1, 1>(c, x, y, o, n);
+    case 4: return select_dense_simd<1, 0, 0>(c, x, y, o, n);
+    case 5: return select_dense_simd<1, 0, 1>(c, x, y, o, n);
+    case 6: return select_dense_simd<1, 1, 0>(c, x, y, o, n);
+    default: return select_dense_simd<1, 1, 1>(c, x, y, o, n);
+  }
+}
+
 template <typename T>
 void select_kernel(const array& c, const array& x, const array& y, array& out) {
+  const bool* pc = c.data<bool>();
+  const T* px = x.data<T>();
+  const T* py = y.data<T>();
+  // Fast path: all three dense with the output's shape and one layout.
+  if (c.shape() == out.shape() && x.shape() == out.shape() && y.shape() == out.shape() &&
+      same_dense_layout(x, c) && same_dense_layout(y, c)) {
+    cpu::set_output_like(x.is_donatable() ? x : y, out);
+    T* po = out.data<T>();
+    cpu::parallel_for(int64_t(c.data_size()), cpu::kElementwiseGrain, [&](int64_t s, int64_t e) {
+      select_dense<T>(pc + s, 1, px + s, 1, py + s, 1, po + s, e - s);
+    });
+    return;
+  }
   out.allocate();
   if (out.size() == 0) return;
   auto layout = collapse_contiguous_dims(
       out.shape(), {out.strides(), broadcast_strides(c, out.shape()),
                     broadcast_strides(x, out.shape()), broadcast_strides(y, out.shape())});
-  const bool* pc = c.data<bool>();
-  const T* px = x.data<T>();
-  const T* py = y.data<T>();
   T* po = out.data<T>();
   int64_t rows = row_count(layout.shape), cols = layout.shape.back();
   std::array<const int64_t*, 4> strides{layout.strides[0].data(), layout.strides[1].data(),
                                         layout.strides[2].data(), layout.strides[3].data()};
+  auto unit = [](int64_t st) { return st == 0 || st == 1; };
   cpu::parallel_for(rows, std::max<int64_t>(1, cpu::kElementwiseGrain / cols),
                     [&](int64_t s, int64_t e) {
                       for_each_row<4>(layout.shape, strides, s, e, [&](auto off, int64_t n, auto st) {
+                        if (st[0] == 1 && unit(st[1]) && unit(st[2]) && unit(st[3])) {
+                          return select_dense<T>(pc + off[1], st[1], px + off[2], st[2],
+                                                 py + off[3], st[3], po + off[0], n);
+                        }
                         for (int64_t i = 0; i < n; ++i) {
                           po[off[0] + i * st[0]] = pc[off[1] + i * st[1]] ? px[off[2] + i * st[2]]
                                                                           : py[off[3] + i * st[3]];
@@ -145,9 +206,13 @@ void Binary::eval_cpu(const std::vector<array>& inputs, array& out) {
 }
 
 void Select::eval_cpu(const std::vector<array>& inputs, array& out) {
-  dispatch_dtype(out.dtype(), [&]<typename T>(type_tag<T>) {
-    select_kernel<T>(inputs[0], inputs[1], inputs[2], out);
-  });
+  switch (out.itemsize()) {
+    case 1: return select_kernel<uint8_t>(inputs[0], inputs[1], inputs[2], out);
+    case 2: return select_kernel<uint16_t>(inputs[0], inputs[1], inputs[2], out);
+    case 4: return select_kernel<uint32_t>(inputs[0], inputs[1], inputs[2], out);
+    case 8: return select_kernel<uint64_t>(inputs[0], inputs[1], inputs[2], out);
+  }
+  throw std::logic_error("[where] unexpected element size");
 }
 
 }  // namespace kiln

@@ -6,10 +6,11 @@
 #include "kiln/array.h"
 #include "kiln/backend/cpu/thread_pool.h"
 
-// Hot contiguous loops get AVX-512 and AVX2 versions next to the baseline one; the loader
-// picks the best the CPU has.
+// Hot contiguous loops get AVX-512 and AVX2+FMA versions (the x86-64-v4 and -v3 levels)
+// next to the baseline one; the loader picks the best the CPU has.
 #if defined(__x86_64__) && !defined(__clang__)
-#define KILN_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define KILN_SIMD_CLONES \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define KILN_SIMD_CLONES
 #endif
@@ -19,6 +20,10 @@ namespace kiln::cpu {
 // Elements below which an elementwise kernel stays on one thread (waking the pool costs
 // more than it saves).
 constexpr int64_t kElementwiseGrain = int64_t(1) << 16;
+
+// Elements per block when a dense loop runs in two passes through stack buffers (16-bit
+// floats through the float loop, sin/cos with their fix-up pass).
+constexpr int64_t kHalfBlock = 512;
 
 // Gives `out` the same layout as `in` (an elementwise op on dense data keeps its order),
 // taking over in's memory when nothing else uses it and the element sizes match.
