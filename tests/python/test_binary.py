@@ -479,3 +479,20 @@ def test_clip(rng, dtype):
     out = mx.clip(to_kiln(x, dtype), to_kiln(lo, dtype), to_kiln(hi, dtype))
     assert_close(out, np.minimum(np.maximum(x, lo), hi), dtype=dtype)
     assert mx.clip(mx.array(float("nan")), 0.0, 1.0).item() != mx.clip(mx.array(float("nan")), 0.0, 1.0).item()
+
+
+def test_outputs_past_the_streaming_threshold(rng):
+    # Outputs of 16 MiB and more are written with streaming stores in 1 KiB blocks; odd sizes
+    # give unaligned piece boundaries and tails.
+    n = (1 << 22) + 37
+    x = rng.standard_normal(n).astype(np.float32)
+    y = rng.standard_normal(n).astype(np.float32)
+    kx, ky = mx.array(x), mx.array(y)
+    np.testing.assert_array_equal(np.array(kx + ky), x + y)
+    np.testing.assert_array_equal(np.array(kx < ky), x < y)
+    np.testing.assert_array_equal(np.array(mx.abs(kx)), np.abs(x))
+    np.testing.assert_array_equal(np.array(mx.where(kx > 0, kx, ky)), np.where(x > 0, x, y))
+    col = rng.standard_normal((2049, 1)).astype(np.float32)
+    row = rng.standard_normal((1, 2053)).astype(np.float32)
+    np.testing.assert_array_equal(np.array(mx.array(col) * mx.array(row)), col * row)
+    np.testing.assert_array_equal(np.array(mx.array(x.astype(np.float64)) - 1.0), x.astype(np.float64) - 1.0)

@@ -349,6 +349,7 @@ struct Maximum {
   KILN_HD bool operator()(bool x, bool y) const { return x || y; }
   KILN_HD complex64_t operator()(complex64_t x, complex64_t y) const {
     if (math::isnan(x.real) || math::isnan(x.imag)) return x;
+    if (math::isnan(y.real) || math::isnan(y.imag)) return y;
     return x > y ? x : y;
   }
 };
@@ -361,6 +362,7 @@ struct Minimum {
   KILN_HD bool operator()(bool x, bool y) const { return x && y; }
   KILN_HD complex64_t operator()(complex64_t x, complex64_t y) const {
     if (math::isnan(x.real) || math::isnan(x.imag)) return x;
+    if (math::isnan(y.real) || math::isnan(y.imag)) return y;
     return x < y ? x : y;
   }
 };

@@ -63,6 +63,11 @@ void binary_dense(const T* a, int64_t sa, const T* b, int64_t sb, Out* o, int64_
   for (int64_t i = 0; i < n; ++i) o[i] = op(a[i * sa], b[i * sb]);
 }
 
+// Ops cheap enough that a large dense loop runs at memory speed (see cpu::use_streaming).
+template <typename Op>
+constexpr bool kCheap =
+    !cpu::is_one_of<Op, ew::Power, ew::LogAddExp, ew::ArcTan2, ew::FloorDivide, ew::Remainder>;
+
 // True when x can be read linearly alongside an output laid out like `like`.
 bool same_dense_layout(const array& x, const array& like) {
   return x.flags().contiguous && x.shape() == like.shape() && x.strides() == like.strides() &&
@@ -74,10 +79,18 @@ void binary_kernel(const array& a, const array& b, array& out) {
   using Out = binary_result_t<Op, T>;
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
+  bool stream = false;  // decided once out has memory
+  auto dense = [&](const T* x, int64_t sx, const T* y, int64_t sy, Out* o, int64_t n) {
+    if (!stream) return binary_dense<Op>(x, sx, y, sy, o, n);
+    cpu::write_streamed(o, n, [&](int64_t i, int64_t m, Out* d) {
+      binary_dense<Op>(x + i * sx, sx, y + i * sy, sy, d, m);
+    });
+  };
   auto run_dense = [&](int64_t sa, int64_t sb, int64_t n) {
+    stream = kCheap<Op> && cpu::use_streaming(out, {&a, &b});
     Out* po = out.data<Out>();
     cpu::parallel_for(n, cpu::kElementwiseGrain, [&](int64_t s, int64_t e) {
-      binary_dense<Op>(pa + s * sa, sa, pb + s * sb, sb, po + s, e - s);
+      dense(pa + s * sa, sa, pb + s * sb, sb, po + s, e - s);
     });
   };
   bool a_scalar = a.data_size() == 1, b_scalar = b.data_size() == 1;
@@ -97,6 +110,7 @@ void binary_kernel(const array& a, const array& b, array& out) {
   // General: row-contiguous output, operands read through broadcast strides.
   out.allocate();
   if (out.size() == 0) return;
+  stream = kCheap<Op> && cpu::use_streaming(out, {&a, &b});
   auto layout = collapse_contiguous_dims(
       out.shape(),
       {out.strides(), broadcast_strides(a, out.shape()), broadcast_strides(b, out.shape())});
@@ -109,7 +123,7 @@ void binary_kernel(const array& a, const array& b, array& out) {
                       for_each_row<3>(layout.shape, strides, s, e, [&](auto off, int64_t n, auto st) {
                         auto unit = [](int64_t st) { return st == 0 || st == 1; };
                         if (st[0] == 1 && unit(st[1]) && unit(st[2])) {
-                          binary_dense<Op>(pa + off[1], st[1], pb + off[2], st[2], po + off[0], n);
+                          dense(pa + off[1], st[1], pb + off[2], st[2], po + off[0], n);
                           return;
                         }
                         Op op;
@@ -134,14 +148,22 @@ void dispatch(const array& a, const array& b, array& out, BinaryOp op) {
 
 // where: elements are copied as raw bits of their size, so one kernel serves all dtypes of
 // that size. SC/SX/SY are 1 for a vector operand and 0 for a broadcast scalar.
+// Both operands are read and blended with a mask: a conditional read would be compiled as a
+// branch, which random conditions mispredict. The condition is read as bytes (0 or 1): the
+// vectorizer does not convert from bool.
 template <int SC, int SX, int SY, typename T>
-KILN_SIMD_CLONES void select_dense_simd(const bool* c, const T* x, const T* y, T* o, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) o[i] = c[i * SC] ? x[i * SX] : y[i * SY];
+KILN_SIMD_CLONES void select_dense_simd(const uint8_t* c, const T* x, const T* y, T* o,
+                                        int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    T mask = T(0) - T(c[i * SC]);
+    o[i] = (x[i * SX] & mask) | (y[i * SY] & ~mask);
+  }
 }
 
 template <typename T>
-void select_dense(const bool* c, int64_t sc, const T* x, int64_t sx, const T* y, int64_t sy,
+void select_dense(const bool* cond, int64_t sc, const T* x, int64_t sx, const T* y, int64_t sy,
                   T* o, int64_t n) {
+  const uint8_t* c = reinterpret_cast<const uint8_t*>(cond);
   switch (sc * 4 + sx * 2 + sy) {
     case 0: return select_dense_simd<0, 0, 0>(c, x, y, o, n);
     case 1: return select_dense_simd<0, 0, 1>(c, x, y, o, n);
@@ -159,18 +181,28 @@ void select_kernel(const array& c, const array& x, const array& y, array& out) {
   const bool* pc = c.data<bool>();
   const T* px = x.data<T>();
   const T* py = y.data<T>();
+  bool stream = false;  // decided once out has memory
+  auto dense = [&](const bool* c, int64_t sc, const T* x, int64_t sx, const T* y, int64_t sy,
+                   T* o, int64_t n) {
+    if (!stream) return select_dense<T>(c, sc, x, sx, y, sy, o, n);
+    cpu::write_streamed(o, n, [&](int64_t i, int64_t m, T* d) {
+      select_dense<T>(c + i * sc, sc, x + i * sx, sx, y + i * sy, sy, d, m);
+    });
+  };
   // Fast path: all three dense with the output's shape and one layout.
   if (c.shape() == out.shape() && x.shape() == out.shape() && y.shape() == out.shape() &&
       same_dense_layout(x, c) && same_dense_layout(y, c)) {
     cpu::set_output_like(x.is_donatable() ? x : y, out);
+    stream = cpu::use_streaming(out, {&x, &y});
     T* po = out.data<T>();
     cpu::parallel_for(int64_t(c.data_size()), cpu::kElementwiseGrain, [&](int64_t s, int64_t e) {
-      select_dense<T>(pc + s, 1, px + s, 1, py + s, 1, po + s, e - s);
+      dense(pc + s, 1, px + s, 1, py + s, 1, po + s, e - s);
     });
     return;
   }
   out.allocate();
   if (out.size() == 0) return;
+  stream = cpu::use_streaming(out, {});
   auto layout = collapse_contiguous_dims(
       out.shape(), {out.strides(), broadcast_strides(c, out.shape()),
                     broadcast_strides(x, out.shape()), broadcast_strides(y, out.shape())});
@@ -183,8 +215,8 @@ void select_kernel(const array& c, const array& x, const array& y, array& out) {
                     [&](int64_t s, int64_t e) {
                       for_each_row<4>(layout.shape, strides, s, e, [&](auto off, int64_t n, auto st) {
                         if (st[0] == 1 && unit(st[1]) && unit(st[2]) && unit(st[3])) {
-                          return select_dense<T>(pc + off[1], st[1], px + off[2], st[2],
-                                                 py + off[3], st[3], po + off[0], n);
+                          return dense(pc + off[1], st[1], px + off[2], st[2], py + off[3],
+                                       st[3], po + off[0], n);
                         }
                         for (int64_t i = 0; i < n; ++i) {
                           po[off[0] + i * st[0]] = pc[off[1] + i * st[1]] ? px[off[2] + i * st[2]]

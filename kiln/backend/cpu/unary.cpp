@@ -82,19 +82,34 @@ void unary_dense(const In* in, Out* out, int64_t n) {
   }
 }
 
+// Ops cheap enough that a large dense loop runs at memory speed (see cpu::use_streaming).
+template <typename Op>
+constexpr bool kCheap = cpu::is_one_of<Op, ew::Abs, ew::Negative, ew::Sign, ew::Square, ew::Sqrt,
+                                  ew::Rsqrt, ew::Reciprocal, ew::Floor, ew::Ceil, ew::Trunc,
+                                  ew::Round, ew::Conjugate, ew::Real, ew::Imag, ew::LogicalNot,
+                                  ew::BitwiseInvert, ew::IsNan, ew::IsInf, ew::IsFinite,
+                                  ew::IsPosInf, ew::IsNegInf>;
+
 template <typename Op, typename In>
 void unary_kernel(const array& in, array& out) {
   using Out = unary_result_t<Op, In>;
+  bool stream = false;
+  auto dense = [&](const In* x, Out* o, int64_t n) {
+    if (!stream) return unary_dense<Op>(x, o, n);
+    cpu::write_streamed(o, n, [&](int64_t i, int64_t m, Out* d) { unary_dense<Op>(x + i, d, m); });
+  };
   if (in.flags().contiguous) {
     cpu::set_output_like(in, out);
+    stream = kCheap<Op> && cpu::use_streaming(out, {&in});
     const In* src = in.data<In>();
     Out* dst = out.data<Out>();
     cpu::parallel_for(int64_t(in.data_size()), cpu::kElementwiseGrain,
-                      [&](int64_t b, int64_t e) { unary_dense<Op>(src + b, dst + b, e - b); });
+                      [&](int64_t b, int64_t e) { dense(src + b, dst + b, e - b); });
     return;
   }
   out.allocate();
   if (out.size() == 0) return;
+  stream = kCheap<Op> && cpu::use_streaming(out, {&in});
   auto layout = collapse_contiguous_dims(in.shape(), {out.strides(), in.strides()});
   const In* src = in.data<In>();
   Out* dst = out.data<Out>();
@@ -105,7 +120,7 @@ void unary_kernel(const array& in, array& out) {
                       for_each_row<2>(layout.shape, strides, b, e, [&](auto off, int64_t n, auto st) {
                         Out* o = dst + off[0];
                         const In* x = src + off[1];
-                        if (st[0] == 1 && st[1] == 1) return unary_dense<Op>(x, o, n);
+                        if (st[0] == 1 && st[1] == 1) return dense(x, o, n);
                         Op op;
                         for (int64_t i = 0; i < n; ++i) o[i * st[0]] = op(x[i * st[1]]);
                       });
