@@ -79,7 +79,12 @@ KILN_MATH_1(floor)
 KILN_MATH_1(ceil)
 KILN_MATH_1(trunc)
 KILN_MATH_1(rint)
+#if KILN_DEVICE_CODE
 KILN_MATH_2(pow)
+#else
+KILN_HD float pow(float x, float y) { return vmath::pow(x, y); }
+KILN_HD double pow(double x, double y) { return std::pow(x, y); }
+#endif
 KILN_MATH_2(atan2)
 KILN_MATH_2(hypot)
 KILN_MATH_2(fmod)

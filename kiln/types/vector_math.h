@@ -193,7 +193,7 @@ KILN_VMATH float log(float x) {
   float f = split_log(x, e);
   // ln2 split so that e * hi is exact.
   float y = e * 0x1.62ep-1f + (f + (log1p_tail(f) + e * 0x1.0bfbe8p-15f));
-  return (x > 0.0f && x < kInfF) ? y : log_special(x, kInfF, kNanF);
+  return ((x > 0.0f) & (x < kInfF)) ? y : log_special(x, kInfF, kNanF);
 }
 
 KILN_VMATH double log(double x) {
@@ -201,7 +201,7 @@ KILN_VMATH double log(double x) {
   double e;
   double f = split_log(x, e);
   double y = e * 0x1.62e42fefa3800p-1 + (log1p_reduced(f) + e * 0x1.ef35793c76730p-45);
-  return (x > 0.0 && x < kInfD) ? y : log_special(x, kInfD, kNanD);
+  return ((x > 0.0) & (x < kInfD)) ? y : log_special(x, kInfD, kNanD);
 }
 
 KILN_VMATH float log2(float x) {
@@ -210,7 +210,7 @@ KILN_VMATH float log2(float x) {
   float f = split_log(x, e);
   // log2(e) as hi + lo: f * hi + f * lo keeps the leading product's rounding the only one.
   float y = e + (f * 0x1.715476p+0f + (f * 0x1.4ae0c0p-26f + log1p_tail(f) * 0x1.715476p+0f));
-  return (x > 0.0f && x < kInfF) ? y : log_special(x, kInfF, kNanF);
+  return ((x > 0.0f) & (x < kInfF)) ? y : log_special(x, kInfF, kNanF);
 }
 
 KILN_VMATH float log10(float x) {
@@ -221,7 +221,7 @@ KILN_VMATH float log10(float x) {
   float y = e * 0x1.344p-2f + (f * 0x1.bcb7b2p-2f + (f * -0x1.5b235ep-27f +
                                                      log1p_tail(f) * 0x1.bcb7b2p-2f +
                                                      e * 0x1.3509f8p-18f));
-  return (x > 0.0f && x < kInfF) ? y : log_special(x, kInfF, kNanF);
+  return ((x > 0.0f) & (x < kInfF)) ? y : log_special(x, kInfF, kNanF);
 }
 
 KILN_VMATH float log1p(float x) {
@@ -229,8 +229,37 @@ KILN_VMATH float log1p(float x) {
   // log(u) with u = 1 + x rounded, corrected by the rounding error of u to first order.
   float u = 1.0f + x;
   float y = log(u) + (x - (u - 1.0f)) / u;
-  y = (x == 0.0f || x == kInfF) ? x : y;  // keeps -0; inf - inf would give nan
+  y = ((x == 0.0f) | (x == kInfF)) ? x : y;  // keeps -0; inf - inf would give nan
   return u == 0.0f ? -kInfF : y;
+}
+
+// ---------------------------------------------------------------- pow
+
+// x^y for float as exp(y log|x|) in double: the double functions' error, scaled by
+// |y log x| < 2^8 where the result is finite, stays far below a float ulp. The special
+// cases follow C99/libm: x^0 = 1^y = 1 (even for nan), (-1)^(+-inf) = 1, a negative finite x
+// needs an integral y (else nan) and an odd y keeps the sign (also of -0 and -inf).
+KILN_VMATH float pow(float x, float y) {
+  using namespace detail;
+  double xd = x, yd = y;
+  double r = exp(yd * log(fabs(xd)));
+  // The tests compare the doubles' bits as 64-bit integers: GCC narrows comparisons of a
+  // converted float back to float ones, and masks of mixed widths stop the vectorizer.
+  constexpr uint64_t kMag = 0x7fffffffffffffffull, kInfBits = 0x7ff0000000000000ull;
+  uint64_t xb = bits(xd), xmag = xb & kMag, ymag = bits(yd) & kMag;
+  // |y| >= 2^24 is an even integer; below, y is integral when rounding leaves it unchanged.
+  double ay = f64(ymag), shifted = ay + kShiftD;
+  bool small = ymag < 0x4170000000000000ull, whole = shifted - kShiftD == ay;
+  bool integral = !small | whole;
+  double half = ay * 0.5;
+  bool odd = small & whole & ((half + kShiftD) - kShiftD != half);
+  bool neg = (xb >> 63) != 0;
+  bool finite_nonzero = (xmag != 0) & (xmag < kInfBits);
+  r = (neg & odd) ? -r : r;
+  r = (neg & finite_nonzero & !integral) ? kNanD : r;
+  r = ((xmag == 0x3ff0000000000000ull) & (ymag == kInfBits)) ? 1.0 : r;
+  r = ((ymag == 0) | (xb == 0x3ff0000000000000ull)) ? 1.0 : r;
+  return float(r);
 }
 
 // ---------------------------------------------------------------- sin, cos

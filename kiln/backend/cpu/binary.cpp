@@ -17,17 +17,19 @@ namespace {
 template <typename Op, typename T, typename Out>
 KILN_SIMD_CLONES void binary_vv_simd(const T* a, const T* b, Out* o, int64_t n) {
   Op op;
-  for (int64_t i = 0; i < n; ++i) o[i] = op(a[i], b[i]);
+  for (int64_t i = 0; i < n; ++i) {
+    cpu::simd_store(o, i, op(T(cpu::simd_load(a, i)), T(cpu::simd_load(b, i))));
+  }
 }
 template <typename Op, typename T, typename Out>
 KILN_SIMD_CLONES void binary_sv_simd(T a, const T* b, Out* o, int64_t n) {
   Op op;
-  for (int64_t i = 0; i < n; ++i) o[i] = op(a, b[i]);
+  for (int64_t i = 0; i < n; ++i) cpu::simd_store(o, i, op(a, T(cpu::simd_load(b, i))));
 }
 template <typename Op, typename T, typename Out>
 KILN_SIMD_CLONES void binary_vs_simd(const T* a, T b, Out* o, int64_t n) {
   Op op;
-  for (int64_t i = 0; i < n; ++i) o[i] = op(a[i], b);
+  for (int64_t i = 0; i < n; ++i) cpu::simd_store(o, i, op(T(cpu::simd_load(a, i)), b));
 }
 
 template <typename Op, typename T, typename Out>

@@ -24,6 +24,26 @@ namespace kiln::cpu {
 template <typename T, typename... Us>
 constexpr bool is_one_of = (std::is_same_v<T, Us> || ...);
 
+// The vectorizer refuses some operations on vectors of bool (negation, bit-precision
+// arithmetic) that it does on bytes: the SIMD loops read bools as bytes compared with 0 and
+// store them as bytes.
+template <typename T>
+inline auto simd_load(const T* p, int64_t i) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return reinterpret_cast<const uint8_t*>(p)[i] != 0;
+  } else {
+    return p[i];
+  }
+}
+template <typename T, typename V>
+inline void simd_store(T* p, int64_t i, V v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    reinterpret_cast<uint8_t*>(p)[i] = uint8_t(v);
+  } else {
+    p[i] = v;
+  }
+}
+
 // Elements below which an elementwise kernel stays on one thread (waking the pool costs
 // more than it saves).
 constexpr int64_t kElementwiseGrain = int64_t(1) << 16;

@@ -18,7 +18,7 @@ namespace {
 template <typename Op, typename In, typename Out>
 KILN_SIMD_CLONES void unary_dense_simd(const In* in, Out* out, int64_t n) {
   Op op;
-  for (int64_t i = 0; i < n; ++i) out[i] = op(in[i]);
+  for (int64_t i = 0; i < n; ++i) cpu::simd_store(out, i, op(cpu::simd_load(in, i)));
 }
 
 // float sin and cos: the vector formula covers |x| < 2^23. The block runs it on every
