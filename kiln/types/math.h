@@ -1,5 +1,6 @@
 // Scalar math for float and double with one spelling on host and device: kiln::math::exp(x)
-// calls std::exp on the host and CUDA's exp/expf on the device.
+// calls CUDA's exp/expf on the device, and on the host the vectorizable version in
+// vector_math.h where there is one (else std::exp).
 #pragma once
 
 #include "kiln/types/host_device.h"
@@ -35,6 +36,7 @@ namespace kiln::math {
   KILN_HD double name(double x) { return vmath::name(x); }
 #endif
 
+// Besides libm's names: log1p_exp(x) = log(1 + e^x) for x <= 0 or nan (logaddexp).
 #if KILN_DEVICE_CODE
 KILN_MATH_1(exp)
 KILN_MATH_1(expm1)
@@ -44,8 +46,20 @@ KILN_MATH_1(log10)
 KILN_MATH_1(log1p)
 KILN_MATH_1(sin)
 KILN_MATH_1(cos)
+KILN_MATH_1(tan)
+KILN_MATH_1(asin)
+KILN_MATH_1(acos)
+KILN_MATH_1(atan)
+KILN_MATH_1(sinh)
+KILN_MATH_1(cosh)
 KILN_MATH_1(tanh)
+KILN_MATH_1(asinh)
+KILN_MATH_1(acosh)
+KILN_MATH_1(atanh)
 KILN_MATH_1(erf)
+KILN_MATH_2(atan2)
+KILN_HD float log1p_exp(float x) { return ::log1pf(::expf(x)); }
+KILN_HD double log1p_exp(double x) { return ::log1p(::exp(x)); }
 #else
 KILN_MATH_1_FD(exp)
 KILN_MATH_1_F(expm1)
@@ -55,26 +69,31 @@ KILN_MATH_1_F(log10)
 KILN_MATH_1_F(log1p)
 KILN_MATH_1_F(tanh)
 KILN_MATH_1_F(erf)
-// The vector formula covers |x| < 2^23; the CPU kernels vectorize it and redo the rest.
+KILN_MATH_1_F(asin)
+KILN_MATH_1_F(acos)
+KILN_MATH_1_F(atan)
+KILN_MATH_1_F(sinh)
+KILN_MATH_1_F(cosh)
+KILN_MATH_1_F(asinh)
+KILN_MATH_1_F(acosh)
+KILN_MATH_1_F(atanh)
+KILN_HD float log1p_exp(float x) { return vmath::log1p_exp(x); }
+KILN_HD double log1p_exp(double x) { return std::log1p(vmath::exp(x)); }
+KILN_HD float atan2(float y, float x) { return vmath::atan2(y, x); }
+KILN_HD double atan2(double y, double x) { return std::atan2(y, x); }
+// The vector formulas cover |x| < 2^23; the CPU kernels vectorize them and redo the rest.
 KILN_HD float sin(float x) { return vmath::sincos_in_range(x) ? vmath::sin_core(x) : std::sin(x); }
 KILN_HD double sin(double x) { return std::sin(x); }
 KILN_HD float cos(float x) { return vmath::sincos_in_range(x) ? vmath::cos_core(x) : std::cos(x); }
 KILN_HD double cos(double x) { return std::cos(x); }
+KILN_HD float tan(float x) { return vmath::sincos_in_range(x) ? vmath::tan_core(x) : std::tan(x); }
+KILN_HD double tan(double x) { return std::tan(x); }
 #undef KILN_MATH_1_F
 #undef KILN_MATH_1_FD
 #endif
 KILN_MATH_1(exp2)
 KILN_MATH_1(sqrt)
 KILN_MATH_1(cbrt)
-KILN_MATH_1(tan)
-KILN_MATH_1(asin)
-KILN_MATH_1(acos)
-KILN_MATH_1(atan)
-KILN_MATH_1(sinh)
-KILN_MATH_1(cosh)
-KILN_MATH_1(asinh)
-KILN_MATH_1(acosh)
-KILN_MATH_1(atanh)
 KILN_MATH_1(floor)
 KILN_MATH_1(ceil)
 KILN_MATH_1(trunc)
@@ -85,7 +104,6 @@ KILN_MATH_2(pow)
 KILN_HD float pow(float x, float y) { return vmath::pow(x, y); }
 KILN_HD double pow(double x, double y) { return std::pow(x, y); }
 #endif
-KILN_MATH_2(atan2)
 KILN_MATH_2(hypot)
 KILN_MATH_2(fmod)
 KILN_MATH_2(copysign)

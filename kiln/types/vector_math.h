@@ -8,8 +8,9 @@
 // range (tests sweep them against float64/extended-precision references). The polynomial
 // coefficients are our own minimax fits of the named remainder functions.
 //
-// sin/cos cover |x| < 2^23 exactly (see sin_core); math::sin falls back to libm beyond, and
-// the CPU kernel runs that fallback only for the elements that need it.
+// sin/cos/tan cover |x| < 2^23 exactly (see sincos_core); math::sin falls back to libm
+// beyond, and the CPU kernel runs that fallback only for the elements that need it. Most
+// float32 functions compute in double inside, where simple formulas have bits to spare.
 #pragma once
 
 #include "kiln/types/host_device.h"
@@ -19,6 +20,7 @@
 #endif
 
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
@@ -233,6 +235,19 @@ KILN_VMATH float log1p(float x) {
   return u == 0.0f ? -kInfF : y;
 }
 
+// log(1 + e^x) for x <= 0 (logaddexp's correction term). Written out rather than as
+// log1p(exp(x)): u = 1 + e^x lies in [1, 2] (or is nan), so log's special-value selects are
+// not needed, and those composed with exp's confused the vectorizer.
+KILN_VMATH float log1p_exp(float x) {
+  using namespace detail;
+  float e = exp(x);
+  float u = 1.0f + e;
+  float k;
+  float f = split_log(u, k);
+  float y = k * 0x1.62ep-1f + (f + (log1p_tail(f) + k * 0x1.0bfbe8p-15f));
+  return y + (e - (u - 1.0f)) / u;
+}
+
 // ---------------------------------------------------------------- pow
 
 // x^y for float as exp(y log|x|) in double: the double functions' error, scaled by
@@ -294,6 +309,120 @@ KILN_VMATH float sincos_core(float x, uint64_t shift) {
 KILN_VMATH bool sincos_in_range(float x) { return detail::fabs(x) < 0x1p23f; }
 KILN_VMATH float sin_core(float x) { return detail::sincos_core(x, 0); }
 KILN_VMATH float cos_core(float x) { return detail::sincos_core(x, 1); }
+
+KILN_VMATH float tan_core(float x) {
+  // Same reduction as sin/cos; tan r or -1/tan r by the quadrant. Exact for |x| < 2^23.
+  using namespace detail;
+  double xd = x;
+  double t = xd * 0x1.45f306dc9c883p-1 + kShiftD;
+  uint64_t q = bits(t);
+  double k = t - kShiftD;
+  double r = xd - k * 0x1.921fb54000000p+0;
+  r = r - k * 0x1.10b4611800000p-30;
+  r = r - k * 0x1.313198a2e0370p-61;
+  double z = r * r;
+  double s = r * (1.0 + z * (-0x1.555545265ff9ap-3 + z * (0x1.11073af0d4e7dp-7 +
+                                                          z * -0x1.9943dda9c9c24p-13)));
+  double c = 1.0 - 0.5 * z + z * z * (0x1.55554a1136aedp-5 + z * (-0x1.6c0c339558a6cp-10 +
+                                                                   z * 0x1.99eb97a32c114p-16));
+  return float((q & 1) ? -c / s : s / c);
+}
+
+// ---------------------------------------------------------------- inverse trigonometric
+
+namespace detail {
+
+// atan(a) for a >= 0 (inf included) in double: 1/a folds a > 1 into [0, 1], then
+// atan t = pi/6 + atan((t sqrt3 - 1) / (t + sqrt3)) folds t > tan(pi/12) into
+// |u| <= tan(pi/12), where u + u^3 P(u^2) (fit of (atan u - u) / u^3) is accurate to 1e-10.
+KILN_VMATH double atan_nonneg(double a) {
+  bool inverted = a > 1.0;
+  double t = inverted ? 1.0 / a : a;
+  bool shifted = t > 0x1.126145e9ecd56p-2;
+  double u = shifted ? (t * 0x1.bb67ae8584caap+0 - 1.0) / (t + 0x1.bb67ae8584caap+0) : t;
+  double z = u * u;
+  double p = 0x1.8be192fb0562ap-4;
+  p = p * z - 0x1.22d7b4ae96597p-3;
+  p = p * z + 0x1.998f4094cee5dp-3;
+  p = p * z - 0x1.55554ba56f1d6p-2;
+  double v = u + u * z * p;
+  v = shifted ? 0x1.0c152382d7366p-1 + v : v;
+  return inverted ? 0x1.921fb54442d18p+0 - v : v;
+}
+
+KILN_VMATH double copysign(double mag, double sgn) {
+  return f64((bits(mag) & 0x7fffffffffffffffull) | (bits(sgn) & 0x8000000000000000ull));
+}
+
+}  // namespace detail
+
+KILN_VMATH float atan(float x) {
+  using namespace detail;
+  double xd = x;
+  return float(copysign(atan_nonneg(fabs(xd)), xd));
+}
+
+KILN_VMATH float atan2(float y, float x) {
+  using namespace detail;
+  // atan(|y| / |x|), moved to the left half plane when x is negative (or -0), signed as y.
+  // 0/0 and inf/inf take the values C99 gives the angle there: 0 and pi/4.
+  double yd = y, xd = x, ay = fabs(yd), ax = fabs(xd);
+  double a = ay / ax;
+  a = ((ay == 0.0) & (ax == 0.0)) ? 0.0 : a;
+  a = ((ay == kInfD) & (ax == kInfD)) ? 1.0 : a;
+  double th = atan_nonneg(a);
+  th = (bits(xd) >> 63) ? 0x1.921fb54442d18p+1 - th : th;
+  return float(copysign(th, yd));
+}
+
+KILN_VMATH float asin(float x) {
+  using namespace detail;
+  double a = fabs(double(x));
+  return float(copysign(atan_nonneg(a / std::sqrt((1.0 - a) * (1.0 + a))), double(x)));
+}
+
+KILN_VMATH float acos(float x) {
+  double xd = x;
+  return float(2.0 * detail::atan_nonneg(std::sqrt((1.0 - xd) / (1.0 + xd))));
+}
+
+// ---------------------------------------------------------------- hyperbolic
+
+// In double, where exp(|x|) cannot overflow before the float result does; below 2^-12 the
+// series' next term is under 2^-49 relative.
+KILN_VMATH float sinh(float x) {
+  using namespace detail;
+  double a = fabs(double(x));
+  double e = exp(a);
+  double v = a < 0x1p-12 ? a + a * a * a * (1.0 / 6.0) : 0.5 * (e - 1.0 / e);
+  return float(copysign(v, double(x)));
+}
+
+KILN_VMATH float cosh(float x) {
+  double e = exp(detail::fabs(double(x)));
+  return float(0.5 * (e + 1.0 / e));
+}
+
+KILN_VMATH float asinh(float x) {
+  using namespace detail;
+  double a = fabs(double(x));
+  double large = log(a + std::sqrt(a * a + 1.0));
+  double v = a < 0x1p-12 ? a - a * a * a * (1.0 / 6.0) : large;
+  return float(copysign(v, double(x)));
+}
+
+KILN_VMATH float acosh(float x) {
+  double xd = x;
+  // Two roots, not sqrt((x - 1)(x + 1)): below 1 one of them is nan, as the result must be.
+  return float(log(xd + std::sqrt(xd - 1.0) * std::sqrt(xd + 1.0)));
+}
+
+KILN_VMATH float atanh(float x) {
+  using namespace detail;
+  double a = fabs(double(x));
+  double v = a < 0x1p-12 ? a + a * a * a * (1.0 / 3.0) : 0.5 * log((1.0 + a) / (1.0 - a));
+  return float(copysign(v, double(x)));
+}
 
 // ---------------------------------------------------------------- tanh, erf
 

@@ -407,11 +407,12 @@ struct Minimum {
 };
 
 struct LogAddExp {
+  // Branch-free so that it vectorizes: a nan in either input reaches the result through
+  // hi or lo - hi; equal infinities (where lo - hi is nan) are the one case to pick out.
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x, T y) const {
-    if (math::isnan(x) || math::isnan(y)) return x + y;
     T hi = x > y ? x : y, lo = x > y ? y : x;
-    if (math::isinf(hi) && hi == lo) return hi;  // inf+inf or -inf+-inf
-    return hi + math::log1p(math::exp(lo - hi));
+    T r = hi + math::log1p_exp(lo - hi);
+    return ((hi == lo) & math::isinf(hi)) ? hi : r;
   }
   KILN_HALF2_VIA_FLOAT(LogAddExp)
 };

@@ -21,7 +21,7 @@ KILN_SIMD_CLONES void unary_dense_simd(const In* in, Out* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) cpu::simd_store(out, i, op(cpu::simd_load(in, i)));
 }
 
-// float sin and cos: the vector formula covers |x| < 2^23. The block runs it on every
+// float sin, cos and tan: the vector formula covers |x| < 2^23. The block runs it on every
 // element and reports whether any element was out of its range.
 template <typename Op> struct RangedCore { static constexpr bool value = false; };
 template <> struct RangedCore<ew::Sin> {
@@ -31,6 +31,10 @@ template <> struct RangedCore<ew::Sin> {
 template <> struct RangedCore<ew::Cos> {
   static constexpr bool value = true;
   static float core(float x) { return vmath::cos_core(x); }
+};
+template <> struct RangedCore<ew::Tan> {
+  static constexpr bool value = true;
+  static float core(float x) { return vmath::tan_core(x); }
 };
 
 template <typename Op>
