@@ -40,12 +40,12 @@ void binary_dense(const T* a, int64_t sa, const T* b, int64_t sb, Out* o, int64_
     // write bools directly).
     using F = binary_result_t<Op, float>;
     static_assert(std::is_same_v<Out, T> || std::is_same_v<Out, F>);
-    float fa[cpu::kHalfBlock], fb[cpu::kHalfBlock];
-    F res[cpu::kHalfBlock];
+    float fa[cpu::kBufferBlock], fb[cpu::kBufferBlock];
+    F res[cpu::kBufferBlock];
     if (!sa) fa[0] = float(*a);
     if (!sb) fb[0] = float(*b);
-    for (int64_t i = 0; i < n; i += cpu::kHalfBlock) {
-      int64_t m = std::min(cpu::kHalfBlock, n - i);
+    for (int64_t i = 0; i < n; i += cpu::kBufferBlock) {
+      int64_t m = std::min(cpu::kBufferBlock, n - i);
       if (sa) cpu::to_float(a + i, fa, m);
       if (sb) cpu::to_float(b + i, fb, m);
       if constexpr (std::is_same_v<Out, F>) {

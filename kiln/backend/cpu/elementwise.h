@@ -50,7 +50,7 @@ constexpr int64_t kElementwiseGrain = int64_t(1) << 16;
 
 // Elements per block when a dense loop runs in two passes through stack buffers (16-bit
 // floats through the float loop, sin/cos with their fix-up pass).
-constexpr int64_t kHalfBlock = 512;
+constexpr int64_t kBufferBlock = 512;
 
 // Outputs of at least this many bytes are written with streaming stores (write_streamed)
 // by the kernels whose speed is the memory's (cheap ops, not computed in place): such an

@@ -53,10 +53,10 @@ void unary_dense(const In* in, Out* out, int64_t n) {
     // Convert a block to float, run the float loop, convert back (or write bools directly).
     using F = unary_result_t<Op, float>;
     static_assert(std::is_same_v<Out, In> || std::is_same_v<Out, F>);
-    float buf[cpu::kHalfBlock];
-    F res[cpu::kHalfBlock];
-    for (int64_t b = 0; b < n; b += cpu::kHalfBlock) {
-      int64_t m = std::min(cpu::kHalfBlock, n - b);
+    float buf[cpu::kBufferBlock];
+    F res[cpu::kBufferBlock];
+    for (int64_t b = 0; b < n; b += cpu::kBufferBlock) {
+      int64_t m = std::min(cpu::kBufferBlock, n - b);
       cpu::to_float(in + b, buf, m);
       if constexpr (std::is_same_v<Out, F>) {
         unary_dense<Op>(buf, out + b, m);
@@ -67,10 +67,10 @@ void unary_dense(const In* in, Out* out, int64_t n) {
     }
   } else if constexpr (std::is_same_v<In, float> && RangedCore<Op>::value) {
     // Through a buffer: `out` may be `in` (donated), and the fix-up pass reads `in`.
-    float buf[cpu::kHalfBlock];
+    float buf[cpu::kBufferBlock];
     Op op;
-    for (int64_t b = 0; b < n; b += cpu::kHalfBlock) {
-      int64_t m = std::min(cpu::kHalfBlock, n - b);
+    for (int64_t b = 0; b < n; b += cpu::kBufferBlock) {
+      int64_t m = std::min(cpu::kBufferBlock, n - b);
       if (ranged_simd<Op>(in + b, buf, m)) {
         for (int64_t i = 0; i < m; ++i) {
           if (!vmath::sincos_in_range(in[b + i])) buf[i] = op(in[b + i]);
