@@ -83,10 +83,14 @@ void binary_kernel(const array& a, const array& b, array& out) {
   const T* pb = b.data<T>();
   bool stream = false;  // decided once out has memory
   auto dense = [&](const T* x, int64_t sx, const T* y, int64_t sy, Out* o, int64_t n) {
-    if (!stream) return binary_dense<Op>(x, sx, y, sy, o, n);
-    cpu::write_streamed(o, n, [&](int64_t i, int64_t m, Out* d) {
-      binary_dense<Op>(x + i * sx, sx, y + i * sy, sy, d, m);
-    });
+    if constexpr (kCheap<Op>) {
+      if (stream) {
+        return cpu::write_streamed(o, n, [&](int64_t i, int64_t m, Out* d) {
+          binary_dense<Op>(x + i * sx, sx, y + i * sy, sy, d, m);
+        });
+      }
+    }
+    binary_dense<Op>(x, sx, y, sy, o, n);
   };
   auto run_dense = [&](int64_t sa, int64_t sb, int64_t n) {
     stream = kCheap<Op> && cpu::use_streaming(out, {&a, &b});

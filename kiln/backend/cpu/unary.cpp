@@ -99,8 +99,13 @@ void unary_kernel(const array& in, array& out) {
   using Out = unary_result_t<Op, In>;
   bool stream = false;
   auto dense = [&](const In* x, Out* o, int64_t n) {
-    if (!stream) return unary_dense<Op>(x, o, n);
-    cpu::write_streamed(o, n, [&](int64_t i, int64_t m, Out* d) { unary_dense<Op>(x + i, d, m); });
+    if constexpr (kCheap<Op>) {
+      if (stream) {
+        auto fill = [&](int64_t i, int64_t m, Out* d) { unary_dense<Op>(x + i, d, m); };
+        return cpu::write_streamed(o, n, fill);
+      }
+    }
+    unary_dense<Op>(x, o, n);
   };
   if (in.flags().contiguous) {
     cpu::set_output_like(in, out);
