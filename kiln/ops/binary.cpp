@@ -133,6 +133,20 @@ array right_shift(const array& a, const array& b, StreamOrDevice s) {
   return binary_op(BinaryOp::RightShift, a, b, d, "right_shift", s);
 }
 
+array isclose(const array& a, const array& b, double rtol, double atol, bool equal_nan,
+              StreamOrDevice s) {
+  Dtype d = to_inexact(promoted(a, b));
+  array x = astype(a, d, s), y = astype(b, d, s);
+  Dtype real_dtype = is_complex(d) ? float32 : d;
+  array tol = add(array(atol, real_dtype), multiply(array(rtol, real_dtype), abs(y, s), s), s);
+  array close = less_equal(abs(subtract(x, y, s), s), tol, s);
+  // Where either side is inf or nan, the formula does not apply: compare exactly instead.
+  array finite = logical_and(isfinite(x, s), isfinite(y, s), s);
+  close = where(finite, close, equal(x, y, s), s);
+  if (equal_nan) close = logical_or(close, logical_and(isnan(x, s), isnan(y, s), s), s);
+  return close;
+}
+
 array where(const array& condition, const array& x, const array& y, StreamOrDevice s) {
   Shape shape = broadcast_shapes({condition.shape(), x.shape(), y.shape()}, "where");
   Dtype d = promote_types(x.dtype(), y.dtype());
