@@ -24,10 +24,9 @@ void check_on_host(const IndexBound& b, const char* op) {
   auto lay = collapse_contiguous_dims(shape, {strides});
   cpu::dispatch_index(idx.dtype(), [&]<typename I>(type_tag<I>) {
     const I* p = idx.data<I>();
-    cpu::walk_offsets(lay.shape, lay.strides[0], 0, shape_size(lay.shape),
-                      [&](int64_t, int64_t off) {
-                        cpu::checked_index(p[off], b.size, b.limit, op, b.axis);
-                      });
+    cpu::walk_offsets(
+        lay.shape, lay.strides[0], 0, shape_size(lay.shape),
+        [&](int64_t, int64_t off) { cpu::checked_index(p[off], b.size, b.limit, op, b.axis); });
   });
 }
 
@@ -50,8 +49,8 @@ std::vector<std::string> indexing_instances() {
     v.push_back(instance("scatter_claim", {w}));
     v.push_back(instance("scatter_axis_claim", {w}));
   }
-  for (const char* op : {"kiln::ew::Add", "kiln::ew::Multiply", "kiln::ew::Maximum",
-                         "kiln::ew::Minimum"}) {
+  for (const char* op :
+       {"kiln::ew::Add", "kiln::ew::Multiply", "kiln::ew::Maximum", "kiln::ew::Minimum"}) {
     for (Dtype d : all_dtypes) v.push_back(instance("scatter_reduce", {op, type_name(d)}));
   }
   v.push_back("kiln::cu::mask_count");
@@ -85,23 +84,22 @@ void IndexCheck::raise_if_any() const {
   if (!h[cu::kErrFlag]) return;
   const IndexBound& b = bounds_.at(size_t(h[cu::kErrOperand]));
   uint64_t bits = h[cu::kErrValue];
-  cpu::throw_index_error(op_,
-                         is_unsigned(b.indices->dtype()) ? std::to_string(bits)
-                                                         : std::to_string(int64_t(bits)),
-                         b.axis, b.size);
+  cpu::throw_index_error(
+      op_, is_unsigned(b.indices->dtype()) ? std::to_string(bits) : std::to_string(int64_t(bits)),
+      b.axis, b.size);
 }
 
 RowGrid row_grid(int64_t rows, int64_t cols, int device) {
   // Threads along a row: the smallest power of two covering it, up to a block; the rest of
   // the block takes further rows, so short rows still fill whole warps.
   int tx = 1;
-  while (tx < cols && tx < kBlock) tx *= 2;
-  int ty = kBlock / tx;
+  while (tx < cols && tx < cu::kRowBlock) tx *= 2;
+  int ty = cu::kRowBlock / tx;
   int64_t cap = int64_t(device_properties(device).sm_count) * 16;
   int64_t gx = std::min(ceil_div(std::max<int64_t>(rows, 1), ty), cap);
   // Few, long rows: more blocks split each row.
-  int64_t gy = std::min({ceil_div(std::max<int64_t>(cols, 1), tx), std::max<int64_t>(1, cap / gx),
-                         int64_t(65535)});
+  int64_t gy = std::min(
+      {ceil_div(std::max<int64_t>(cols, 1), tx), std::max<int64_t>(1, cap / gx), int64_t(65535)});
   return {dim3(unsigned(gx), unsigned(gy)), dim3(unsigned(tx), unsigned(ty))};
 }
 
@@ -168,7 +166,8 @@ std::vector<int64_t> slice_starts(const array& start, const std::vector<int>& ax
     for (int64_t t = 0; t < n; ++t) std::memcpy(&bytes[t * item], p + t * stride * item, item);
   } else if (n > 0) {
     // The span of memory the starts occupy, copied once.
-    int64_t lo = std::min<int64_t>(0, (n - 1) * stride), hi = std::max<int64_t>(0, (n - 1) * stride);
+    int64_t lo = std::min<int64_t>(0, (n - 1) * stride),
+            hi = std::max<int64_t>(0, (n - 1) * stride);
     std::vector<char> span(size_t((hi - lo + 1) * item));
     cudaStream_t cs = cuda_stream(s);
     KILN_CUDA_CHECK(cudaMemcpyAsync(span.data(), device_ptr<const char>(start) + lo * item,

@@ -22,7 +22,8 @@ void Gather::eval_gpu(const std::vector<array>& inputs, array& out) {
     axis_strides.push_back(a.strides()[ax]);
   }
   IndexCheck check("Gather", bounds, s);
-  cu::IndexSpace ix = index_space(index_shape, bounds, Strides(index_shape.size(), 0), axis_strides);
+  cu::IndexSpace ix =
+      index_space(index_shape, bounds, Strides(index_shape.size(), 0), axis_strides);
   // Each output slice is row-contiguous; its rows are runs in both arrays.
   auto sl = make_strided<2>(slice_sizes_, {row_strides(slice_sizes_), a.strides()});
   const int64_t cols = sl.shape[sl.ndim - 1];
@@ -62,7 +63,8 @@ void GatherAxis::eval_gpu(const std::vector<array>& inputs, array& out) {
 
 void DynamicSlice::eval_gpu(const std::vector<array>& inputs, array& out) {
   const array& a = inputs[0];
-  std::vector<int64_t> pos = slice_starts(inputs[1], axes_, a.shape(), slice_size_, "slice", stream());
+  std::vector<int64_t> pos =
+      slice_starts(inputs[1], axes_, a.shape(), slice_size_, "slice", stream());
   if (out.size() == 0) return allocate(out, stream());
   int64_t offset = a.offset();
   for (size_t t = 0; t < axes_.size(); ++t) {

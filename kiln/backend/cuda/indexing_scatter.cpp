@@ -71,8 +71,7 @@ int64_t count_on_host(const array& mask) {
 void check_count(int64_t selected, int64_t values) {
   if (selected != values) {
     throw std::invalid_argument("[masked_scatter] the mask selects " + std::to_string(selected) +
-                                " positions but " + std::to_string(values) +
-                                " values were given");
+                                " positions but " + std::to_string(values) + " values were given");
   }
 }
 
@@ -95,11 +94,11 @@ void Scatter::eval_gpu(const std::vector<array>& inputs, array& out) {
     axis_strides.push_back(out.strides()[ax]);
   }
   IndexCheck check("Scatter", bounds, s);
-  cu::IndexSpace ix = index_space(index_shape, bounds,
-                                  Strides(upd.strides().begin(), upd.strides().begin() + ni),
-                                  axis_strides);
-  auto sl = make_strided<2>(slice, {out.strides(), Strides(upd.strides().begin() + ni,
-                                                           upd.strides().end())});
+  cu::IndexSpace ix =
+      index_space(index_shape, bounds, Strides(upd.strides().begin(), upd.strides().begin() + ni),
+                  axis_strides);
+  auto sl = make_strided<2>(
+      slice, {out.strides(), Strides(upd.strides().begin() + ni, upd.strides().end())});
   const int64_t cols = sl.shape[sl.ndim - 1];
   const int64_t slice_rows = shape_size(slice) / cols;
   const int64_t n_index = shape_size(index_shape);
@@ -155,17 +154,17 @@ void ScatterAxis::eval_gpu(const std::vector<array>& inputs, array& out) {
   const long long axis_stride = out.strides()[axis_];
   if (idx.shape()[axis_] == 1) {
     // One index per line along the axis: no element is written twice.
-    launch_kernel(s, "indexing.cuh", instance("scatter_axis_assign", {t, "unsigned int"}),
-                  g.grid, g.block, 0, device_ptr<void>(out), pi, dt, device_ptr<const void>(upd),
+    launch_kernel(s, "indexing.cuh", instance("scatter_axis_assign", {t, "unsigned int"}), g.grid,
+                  g.block, 0, device_ptr<void>(out), pi, dt, device_ptr<const void>(upd),
                   static_cast<const void*>(nullptr), sp, rows, (long long)size, axis_stride,
                   check.device_flag());
   } else {
     array win = claim_buffer(out, idx.size(), s);
     launch_kernel(s, "indexing.cuh", instance("scatter_axis_claim", {claim_type(win)}), g.grid,
-                  g.block, 0, device_ptr<void>(win), pi, dt, sp, rows, (long long)size,
-                  axis_stride, check.device_flag());
-    launch_kernel(s, "indexing.cuh", instance("scatter_axis_assign", {t, claim_type(win)}),
-                  g.grid, g.block, 0, device_ptr<void>(out), pi, dt, device_ptr<const void>(upd),
+                  g.block, 0, device_ptr<void>(win), pi, dt, sp, rows, (long long)size, axis_stride,
+                  check.device_flag());
+    launch_kernel(s, "indexing.cuh", instance("scatter_axis_assign", {t, claim_type(win)}), g.grid,
+                  g.block, 0, device_ptr<void>(out), pi, dt, device_ptr<const void>(upd),
                   device_ptr<const void>(win), sp, rows, (long long)size, axis_stride,
                   static_cast<unsigned long long*>(nullptr));
   }
@@ -177,8 +176,8 @@ void DynamicSliceUpdate::eval_gpu(const std::vector<array>& inputs, array& out) 
   const array& src = inputs[0];
   const array& upd = inputs[1];
   // Check the start before copying anything.
-  std::vector<int64_t> pos = slice_starts(inputs[2], axes_, src.shape(), upd.shape(),
-                                          "slice_update", s);
+  std::vector<int64_t> pos =
+      slice_starts(inputs[2], axes_, src.shape(), upd.shape(), "slice_update", s);
   copy_or_donate(src, out, s);
   int64_t offset = 0;
   for (size_t t = 0; t < axes_.size(); ++t) offset += pos[t] * out.strides()[axes_[t]];
@@ -215,8 +214,8 @@ void MaskedScatter::eval_gpu(const std::vector<array>& inputs, array& out) {
     // The count decides whether the assignment is valid: it must reach the host.
     long long selected = 0;
     cudaStream_t cs = cuda_stream(s);
-    KILN_CUDA_CHECK(cudaMemcpyAsync(&selected, po + tiles, sizeof(selected),
-                                    cudaMemcpyDeviceToHost, cs));
+    KILN_CUDA_CHECK(
+        cudaMemcpyAsync(&selected, po + tiles, sizeof(selected), cudaMemcpyDeviceToHost, cs));
     KILN_CUDA_CHECK(cudaStreamSynchronize(cs));
     check_count(selected, n_values);
     if (selected == 0) return;

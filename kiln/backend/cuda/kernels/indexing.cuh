@@ -13,6 +13,8 @@
 namespace kiln::cu {
 
 // ---------------------------------------------------------------- work layout
+// Blocks of kRowBlock threads; registers are capped so that four blocks fit on an SM (enough
+// loads in flight for the scattered accesses) without spilling.
 
 __device__ __forceinline__ long long row_begin() {
   return (long long)blockIdx.x * blockDim.y + threadIdx.y;
@@ -36,7 +38,8 @@ __device__ __forceinline__ void row_offsets(const Strided<K>& p, long long r, lo
 
 // Offsets of element i (row-major) of a collapsed layout.
 template <int K>
-__device__ __forceinline__ void element_offsets(const Strided<K>& p, long long i, long long (&off)[K]) {
+__device__ __forceinline__ void element_offsets(const Strided<K>& p, long long i,
+                                                long long (&off)[K]) {
   if (p.ndim == 1) {
     for (int k = 0; k < K; ++k) off[k] = i * p.strides[k][0];
   } else {
@@ -116,8 +119,9 @@ __device__ __forceinline__ bool index_start(const IndexSpace& s, long long i,
 // slice (merged; [0]: out within a slice, row-major, [1]: src) as slice_rows rows of its last
 // dimension; work row r is (i, slice row) = (r / slice_rows, r % slice_rows).
 template <typename T>
-__global__ void gather(const T* src, T* out, IndexSpace ix, Strided<2> sl, long long slice_rows,
-                       long long rows, unsigned long long* err) {
+__global__ void __launch_bounds__(kRowBlock, 4)
+    gather(const T* src, T* out, IndexSpace ix, Strided<2> sl, long long slice_rows, long long rows,
+           unsigned long long* err) {
   const int last = sl.ndim - 1;
   const long long cols = sl.shape[last], sc = sl.strides[1][last];
   for (long long r = row_begin(); r < rows; r += row_step()) {
@@ -135,9 +139,9 @@ __global__ void gather(const T* src, T* out, IndexSpace ix, Strided<2> sl, long 
 // take_along_axis: out[p] = src[p with its coordinate on the axis replaced by the index at p].
 // `sp` merges out's shape: [0] out, [1] the indices, [2] src with stride 0 on the axis.
 template <typename T>
-__global__ void gather_axis(const T* src, const void* idx, int idx_dtype, T* out, Strided<3> sp,
-                            long long rows, long long size, long long axis_stride,
-                            unsigned long long* err) {
+__global__ void __launch_bounds__(kRowBlock, 4)
+    gather_axis(const T* src, const void* idx, int idx_dtype, T* out, Strided<3> sp, long long rows,
+                long long size, long long axis_stride, unsigned long long* err) {
   const int last = sp.ndim - 1;
   const long long cols = sp.shape[last];
   const long long s0 = sp.strides[0][last], s1 = sp.strides[1][last], s2 = sp.strides[2][last];
@@ -253,8 +257,9 @@ KILN_ATOMIC_MINMAX(uint64_t)
 // position (plus one) that writes it, so that pass 2 writes it once, with the last update
 // in index order (the CPU's order).
 template <typename W>
-__global__ void scatter_claim(W* win, IndexSpace ix, Strided<2> sl, long long slice_rows,
-                              long long rows, unsigned long long* err) {
+__global__ void __launch_bounds__(kRowBlock, 4)
+    scatter_claim(W* win, IndexSpace ix, Strided<2> sl, long long slice_rows, long long rows,
+                  unsigned long long* err) {
   const int last = sl.ndim - 1;
   const long long cols = sl.shape[last], oc = sl.strides[0][last];
   for (long long r = row_begin(); r < rows; r += row_step()) {
@@ -270,8 +275,9 @@ __global__ void scatter_claim(W* win, IndexSpace ix, Strided<2> sl, long long sl
 
 // out[start(i) + s] = upd[i, s]; with `win`, only where index position i holds the claim.
 template <typename T, typename W>
-__global__ void scatter_assign(T* out, const T* upd, const W* win, IndexSpace ix, Strided<2> sl,
-                               long long slice_rows, long long rows, unsigned long long* err) {
+__global__ void __launch_bounds__(kRowBlock, 4)
+    scatter_assign(T* out, const T* upd, const W* win, IndexSpace ix, Strided<2> sl,
+                   long long slice_rows, long long rows, unsigned long long* err) {
   const int last = sl.ndim - 1;
   const long long cols = sl.shape[last], oc = sl.strides[0][last], uc = sl.strides[1][last];
   for (long long r = row_begin(); r < rows; r += row_step()) {
@@ -292,8 +298,9 @@ __global__ void scatter_assign(T* out, const T* upd, const W* win, IndexSpace ix
 // out[start(i) + s] = Op(out[start(i) + s], upd[i, s]), repeated positions combining all
 // their updates.
 template <typename Op, typename T>
-__global__ void scatter_reduce(T* out, const T* upd, IndexSpace ix, Strided<2> sl,
-                               long long slice_rows, long long rows, unsigned long long* err) {
+__global__ void __launch_bounds__(kRowBlock, 4)
+    scatter_reduce(T* out, const T* upd, IndexSpace ix, Strided<2> sl, long long slice_rows,
+                   long long rows, unsigned long long* err) {
   const int last = sl.ndim - 1;
   const long long cols = sl.shape[last], oc = sl.strides[0][last], uc = sl.strides[1][last];
   for (long long r = row_begin(); r < rows; r += row_step()) {
@@ -314,9 +321,9 @@ __global__ void scatter_reduce(T* out, const T* upd, IndexSpace ix, Strided<2> s
 // stride 0 on the axis, [1] the indices, [2] the updates; an update's claim is its row-major
 // position among the indices (plus one).
 template <typename W>
-__global__ void scatter_axis_claim(W* win, const void* idx, int idx_dtype, Strided<3> sp,
-                                   long long rows, long long size, long long axis_stride,
-                                   unsigned long long* err) {
+__global__ void __launch_bounds__(kRowBlock, 4)
+    scatter_axis_claim(W* win, const void* idx, int idx_dtype, Strided<3> sp, long long rows,
+                       long long size, long long axis_stride, unsigned long long* err) {
   const int last = sp.ndim - 1;
   const long long cols = sp.shape[last], s0 = sp.strides[0][last], s1 = sp.strides[1][last];
   for (long long r = row_begin(); r < rows; r += row_step()) {
@@ -335,9 +342,10 @@ __global__ void scatter_axis_claim(W* win, const void* idx, int idx_dtype, Strid
 }
 
 template <typename T, typename W>
-__global__ void scatter_axis_assign(T* out, const void* idx, int idx_dtype, const T* upd,
-                                    const W* win, Strided<3> sp, long long rows, long long size,
-                                    long long axis_stride, unsigned long long* err) {
+__global__ void __launch_bounds__(kRowBlock, 4)
+    scatter_axis_assign(T* out, const void* idx, int idx_dtype, const T* upd, const W* win,
+                        Strided<3> sp, long long rows, long long size, long long axis_stride,
+                        unsigned long long* err) {
   const int last = sp.ndim - 1;
   const long long cols = sp.shape[last];
   const long long s0 = sp.strides[0][last], s1 = sp.strides[1][last], s2 = sp.strides[2][last];

@@ -8,6 +8,9 @@ namespace kiln::cu {
 
 constexpr int kMaxIndexArrays = kMaxDims;
 
+// Threads per block of the row-layout gathers and scatters (blockDim.x * blockDim.y).
+constexpr int kRowBlock = 256;
+
 // The index arrays of a Gather or Scatter over their common index space (dimensions merged
 // where every operand allows), and the updates' strides over that space (Scatter).
 struct IndexSpace {
