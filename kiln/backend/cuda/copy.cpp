@@ -98,7 +98,7 @@ void copy_to_new(const array& src, array& dst, const Stream& s, bool row_major) 
     } else {
       allocate(dst, s, src.data_size(), src.strides(), src.flags());
     }
-    copy_dense(device_ptr(src), src.dtype(), device_ptr(dst), dst.dtype(),
+    copy_dense(device_ptr<const void>(src), src.dtype(), device_ptr(dst), dst.dtype(),
                int64_t(src.data_size()), s);
     return;
   }

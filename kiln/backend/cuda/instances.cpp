@@ -8,6 +8,7 @@ std::vector<std::pair<std::string, std::vector<std::string>>> registered_instanc
       {"elementwise.cuh", elementwise_instances()},
       {"copy.cuh", copy_instances()},
       {"gemv.cuh", gemv_instances()},
+      {"indexing.cuh", indexing_instances()},
   };
 }
 

@@ -361,13 +361,18 @@ void eval(array& arr) {
   }
   for (auto& o : outputs) {
     auto& d = o.data_shared_ptr();
-    // Only a buffer with a device copy was written by kernels; a view of a host scalar that
-    // no kernel needed stays on the host.
-    if (!d || !(d->device_copy().ptr || d->nbytes() == 0) || !d->device_valid()) continue;
-    std::lock_guard<std::mutex> lock(d->mutex());
-    d->set_valid(false, true);
+    if (!d || !d->device_valid()) continue;  // a view of a host scalar no kernel needed
     d->used_on_stream(s.index);
+    // A fresh buffer or one a kernel wrote (donation) now lives on the device only; a view
+    // of an input leaves that input's copies as they were.
+    bool shared = false;
+    for (auto& in : arr.inputs()) shared |= in.data_shared_ptr() == d;
+    if (d->take_device_write() || !shared) {
+      std::lock_guard<std::mutex> lock(d->mutex());
+      d->set_valid(false, true);
+    }
   }
+  for (auto& in : arr.inputs()) in.data_shared_ptr()->take_device_write();
 }
 
 void synchronize(const Stream& s) {
