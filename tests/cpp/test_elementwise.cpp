@@ -18,14 +18,14 @@ std::vector<float> values(const array& x) {
 
 // a[:, ::-1] and a[::-1, ::2] of a 3x8 arange.
 array base() { return reshape(arange(0.0, 24.0, 1.0, float32, true), {3, 8}); }
-const SliceBound all{std::nullopt, std::nullopt, 1};
+const SliceBound every{std::nullopt, std::nullopt, 1};
 const SliceBound reversed{std::nullopt, std::nullopt, -1};
 
 }  // namespace
 
 TEST(Elementwise, BinaryOnReversedViews) {
   array a = base();
-  array r = slice(a, {all, reversed});                    // strides (8, -1)
+  array r = slice(a, {every, reversed});                    // strides (8, -1)
   array s = slice(a, {reversed, SliceBound{0, 8, 1}});    // strides (-8, 1)
   array row = reshape(arange(0.0, 8.0, 1.0, float32, true), {1, 8});
   std::vector<float> got = values(add(r, s));
@@ -43,7 +43,7 @@ TEST(Elementwise, UnaryAndHalfOnGappedReversedViews) {
   array a = base();
   array v = slice(a, {reversed, SliceBound{std::nullopt, std::nullopt, 2}});  // 3x4, (-8, 2)
   std::vector<float> e = values(exp(negative(v)));
-  std::vector<float> h = values(sqrt(astype(slice(a, {all, reversed}), float16)));
+  std::vector<float> h = values(sqrt(astype(slice(a, {every, reversed}), float16)));
   for (int i = 0; i < 3; ++i) {
     for (int j = 0; j < 4; ++j) {
       float x = float(8 * (2 - i) + 2 * j);
@@ -57,7 +57,7 @@ TEST(Elementwise, UnaryAndHalfOnGappedReversedViews) {
 
 TEST(Elementwise, WhereOnReversedViews) {
   array a = base();
-  array r = slice(a, {all, reversed});
+  array r = slice(a, {every, reversed});
   array cond = greater(r, array(10.0f));
   std::vector<float> got = values(where(cond, r, array(-1.0f)));
   for (int i = 0; i < 3; ++i) {
