@@ -17,6 +17,7 @@ class Pad : public UnaryPrimitive {
   Pad(Stream s, Shape low, Shape high, PadMode mode)
       : UnaryPrimitive(s), low_(std::move(low)), high_(std::move(high)), mode_(mode) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Pad"; }
@@ -32,6 +33,7 @@ class Roll : public UnaryPrimitive {
  public:
   Roll(Stream s, Shape shifts) : UnaryPrimitive(s), shifts_(std::move(shifts)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};

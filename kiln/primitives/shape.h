@@ -88,6 +88,7 @@ class Diagonal : public UnaryPrimitive {
   Diagonal(Stream s, int offset, int axis1, int axis2)
       : UnaryPrimitive(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "Diagonal"; }
   // Gives `out` the view of `in` (both shapes set) that the diagonal describes.
@@ -105,6 +106,7 @@ class AsStrided : public UnaryPrimitive {
       : UnaryPrimitive(s), shape_(std::move(shape)), strides_(std::move(strides)),
         offset_(offset) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "AsStrided"; }
 
@@ -121,6 +123,7 @@ class View : public UnaryPrimitive {
  public:
   View(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "View"; }
   // The strides (in elements of the new dtype) of a view of `in`, if one exists.

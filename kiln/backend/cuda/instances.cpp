@@ -7,6 +7,7 @@ std::vector<std::pair<std::string, std::vector<std::string>>> registered_instanc
   return {
       {"elementwise.cuh", elementwise_instances()},
       {"copy.cuh", copy_instances()},
+      {"pad.cuh", pad_instances()},
   };
 }
 

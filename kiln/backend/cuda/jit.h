@@ -39,6 +39,7 @@ void launch(cudaKernel_t kernel, dim3 grid, dim3 block, void** args, size_t shar
 std::vector<std::pair<std::string, std::vector<std::string>>> registered_instances();
 std::vector<std::string> elementwise_instances();  // elementwise.cuh
 std::vector<std::string> copy_instances();         // copy.cuh
+std::vector<std::string> pad_instances();          // pad.cuh
 // The module source that includes a kernel file (what launch_kernel compiles).
 std::string source_for(const std::string& file);
 // Compiles `instance` of `source` for `arch` into the disk cache unless it is there already.
