@@ -247,7 +247,7 @@ def run(args):
             if row["kiln"] is not None:
                 pct = 100 * row["kiln_GBps"] * 1e9 / bw
                 row["kiln_percent_of_copy"] = pct
-                row["target"] += "" if pct >= ADD_TARGET_PERCENT_OF_COPY else " (NO vs copy)"
+                row["target_copy"] = "yes" if pct >= ADD_TARGET_PERCENT_OF_COPY else "NO"
             if row["torch"] is not None:
                 row["torch_percent_of_copy"] = 100 * row["torch_GBps"] * 1e9 / bw
         results.append(row)
@@ -290,7 +290,8 @@ def print_table(results):
             pct = r.get("kiln_percent_of_copy")
             print(f"device-to-device copy of 64M f32 (torch): {r['torch_copy_GBps']:.0f} GB/s; "
                   f"Kiln's add reaches {'n/a' if pct is None else f'{pct:.1f}%'} of it "
-                  f"(target {ADD_TARGET_PERCENT_OF_COPY:.0f}%), torch's add "
+                  f"(target {ADD_TARGET_PERCENT_OF_COPY:.0f}%: {r.get('target_copy', 'n/a')}), "
+                  f"torch's add "
                   f"{r.get('torch_percent_of_copy', float('nan')):.1f}%")
         for fw in ("kiln", "torch"):
             if fw + "_note" in r:

@@ -24,7 +24,7 @@ void copy_dense(const void* in, Dtype tin, void* out, Dtype tout, int64_t n, con
 
 
 // Rows shorter than this go to the strided kernel: a warp per row would mostly idle.
-constexpr int64_t kMinRowBytes = 256;
+constexpr int64_t kMinRowBytes = 128;
 
 bool aligned(const void* p, size_t bytes) { return reinterpret_cast<uintptr_t>(p) % bytes == 0; }
 
