@@ -22,7 +22,6 @@ void copy_dense(const void* in, Dtype tin, void* out, Dtype tout, int64_t n, con
                 grid_blocks(ceil_div(n, vw), stream_device(s)), kBlock, 0, in, out, (long long)n);
 }
 
-
 // Rows shorter than this go to the strided kernel: a warp per row would mostly idle.
 constexpr int64_t kMinRowBytes = 128;
 

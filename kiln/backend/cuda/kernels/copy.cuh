@@ -1,5 +1,6 @@
 // Copies with dtype conversion: dense (vectorized), strided, and a tiled transpose for
-// layouts whose fastest axes differ between source and destination.
+// layouts whose fastest axes differ between source and destination; same-dtype copies of
+// rows contiguous on both sides move raw bits.
 #pragma once
 
 #include "kiln/backend/cuda/kernels/params.cuh"
@@ -72,20 +73,22 @@ __global__ void copy_rows(const T* in, T* out, long long rows, long long cols, S
   }
 }
 
-// dst[b, r, c] = src[b, r, c] where the source is contiguous (or densest) along r and the
-// destination along c. A 64x64 tile goes through shared memory so both sides access memory
-// coalesced: it is stored as tile[c][r] with one padding element per line, which keeps the
-// accesses of both phases free of bank conflicts for 4-byte types (8 lanes cover a line of
-// 8V elements while 4 neighbouring lines shift the banks by one each).
-// Grid: (ceil(C/64), min(ceil(R/64), 65535), min(B, 65535)), looping over the rest of y and z;
-// block: 256 threads.
-// Elements per vector access of the vectorized path: 16 bytes of the wider type, at most 4.
+// Elements per access of copy_transpose's vectorized path: 16 bytes of the wider type, at
+// most 4 elements (the host computes the same width when it checks alignment).
 template <typename In, typename Out>
 struct TransposeWidth {
   static constexpr int size = sizeof(In) > sizeof(Out) ? sizeof(In) : sizeof(Out);
   static constexpr int value = size >= 8 ? 2 : 4;
 };
 
+// dst[b, r, c] = src[b, r, c] where the source is contiguous (or densest) along r and the
+// destination along c. A 64x64 tile goes through shared memory so both sides access memory
+// coalesced: it is stored as tile[c][r] with one padding element per line, which keeps the
+// accesses of both phases free of bank conflicts for 4-byte types (8 lanes cover a line of
+// 8V elements while 4 neighbouring lines shift the banks by one each). Full tiles of aligned
+// layouts move V elements per access; edge tiles and other layouts go element by element.
+// Grid: (ceil(C/64), min(ceil(R/64), 65535), min(B, 65535)), looping over the rest of y and z;
+// block: 256 threads.
 template <typename In, typename Out>
 __global__ void __launch_bounds__(256) copy_transpose(const In* in, Out* out, TransposeParams p) {
   constexpr int T = kTransposeTile;
