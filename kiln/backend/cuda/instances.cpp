@@ -9,6 +9,7 @@ std::vector<std::pair<std::string, std::vector<std::string>>> registered_instanc
       {"copy.cuh", copy_instances()},
       {"gemv.cuh", gemv_instances()},
       {"indexing.cuh", indexing_instances()},
+      {"pad.cuh", pad_instances()},
   };
 }
 

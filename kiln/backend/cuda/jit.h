@@ -41,6 +41,7 @@ std::vector<std::string> elementwise_instances();  // elementwise.cuh
 std::vector<std::string> copy_instances();         // copy.cuh
 std::vector<std::string> gemv_instances();         // gemv.cuh
 std::vector<std::string> indexing_instances();     // indexing.cuh
+std::vector<std::string> pad_instances();          // pad.cuh
 // The module source that includes a kernel file (what launch_kernel compiles).
 std::string source_for(const std::string& file);
 // Compiles `instance` of `source` for `arch` into the disk cache unless it is there already.
