@@ -26,8 +26,10 @@ struct CompiledModule {
 CompiledModule compile(const std::string& source, const std::vector<std::string>& instances,
                        const std::string& arch, const std::vector<std::string>& options = {});
 
-// The kernel for one instantiation of `source` on `device`, compiled or loaded on first use.
-cudaKernel_t get_kernel(const std::string& source, const std::string& instance, int device);
+// The kernel for one instantiation of `source` on `device`, compiled (with the extra NVRTC
+// `options`) or loaded on first use.
+cudaKernel_t get_kernel(const std::string& source, const std::string& instance, int device,
+                        const std::vector<std::string>& options = {});
 
 // Launches with cudaLaunchKernel; `args` points to each argument's value.
 void launch(cudaKernel_t kernel, dim3 grid, dim3 block, void** args, size_t shared_mem,
