@@ -13,3 +13,4 @@
 #include "kiln/ops/shape.h"
 #include "kiln/ops/slicing.h"
 #include "kiln/ops/unary.h"
+#include "kiln/ops/upcast.h"
