@@ -3,6 +3,7 @@
 
 #include "kiln/ops/binary.h"
 #include "kiln/ops/concat.h"
+#include "kiln/ops/custom_kernel.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/einsum.h"
 #include "kiln/ops/indexing.h"

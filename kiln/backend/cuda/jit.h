@@ -47,6 +47,11 @@ std::string source_for(const std::string& file);
 // Returns true when it compiled.
 bool warm_cache(const std::string& source, const std::string& instance, const std::string& arch);
 
+// NVRTC options that make the toolkit's headers (cooperative_groups.h, cuda_fp16.h...)
+// includable, for custom kernels: found from $CUDA_HOME, $CUDA_PATH, the toolkit Kiln was
+// built with, or /usr/local/cuda; empty when none has them.
+const std::vector<std::string>& toolkit_include_options();
+
 // Statistics for tests: compilations done and disk-cache hits in this process.
 struct JitStats {
   size_t compiled = 0;
