@@ -69,10 +69,9 @@ fast::TemplateArgs template_list(py::handle obj) {
   fast::TemplateArgs out;
   if (obj.is_none()) return out;
   for (auto item : as_list(obj, "[cuda_kernel] template")) {
-    if (!py::isinstance<py::tuple>(item) || py::len(item) != 2 ||
-        !py::isinstance<py::str>(item[py::int_(0)])) {
-      throw py::type_error("[cuda_kernel] template entries must be (name, value) tuples");
-    }
+    bool pair = (py::isinstance<py::tuple>(item) || py::isinstance<py::list>(item)) &&
+                py::len(item) == 2 && py::isinstance<py::str>(item[py::int_(0)]);
+    if (!pair) throw py::type_error("[cuda_kernel] template entries must be (name, value) pairs");
     std::string name = py::cast<std::string>(item[py::int_(0)]);
     py::object v = item[py::int_(1)];
     if (py::isinstance<py::bool_>(v)) {

@@ -259,6 +259,7 @@ def test_bad_definitions():
         (dict(threadgroup=(1024, 2, 1)), ValueError, "1024"),
         (dict(grid=(1, 1 << 20, 1)), ValueError, "65535"),
         (dict(template=[("T", 1.5)]), TypeError, "bool, an int or a Dtype"),
+        (dict(template=[("T",)]), TypeError, "pairs"),
         (dict(template=[("T", mx.float32), ("T", 2)]), ValueError, "twice"),
         (dict(template=[("1T", mx.float32)]), ValueError, "identifier"),
         (dict(output_shapes=[(-2,)]), ValueError, "negative"),
@@ -434,7 +435,7 @@ def test_verbose_prints_source(capsys):
 
 
 @gpu_only
-def test_second_call_reuses_the_kernel(rng):
+def test_repeated_calls_agree(rng):
     x = mx.array(rng.standard_normal(64).astype(np.float32))
     first = run1(EXP_ANY, [x], (64,), mx.float32, 64, template=[("T", mx.float32)])
     second = run1(EXP_ANY, [x], (64,), mx.float32, 64, template=[("T", mx.float32)])
