@@ -10,6 +10,10 @@ list(FILTER _kiln_sources INCLUDE REGEX "backend/no_gpu.cpp$")
 set_source_files_properties(${_kiln_sources} PROPERTIES HEADER_FILE_ONLY ON)
 target_compile_definitions(kiln PUBLIC KILN_HAS_CUDA=1)
 target_link_libraries(kiln PUBLIC CUDA::cudart_static CUDA::nvrtc CUDA::cublasLt)
+# Custom kernels may include the toolkit's headers (cooperative_groups.h...): the toolkit
+# found here is one place to look for them at run time.
+set_source_files_properties(${PROJECT_SOURCE_DIR}/kiln/backend/cuda/custom_kernel.cpp
+  PROPERTIES COMPILE_DEFINITIONS "KILN_CUDA_TOOLKIT_ROOT=\"${CUDAToolkit_LIBRARY_ROOT}\"")
 
 # Headers shared with the device (the numeric types and the elementwise formulas) and the
 # kernel sources are embedded as strings: NVRTC compiles the very text the CPU build uses.

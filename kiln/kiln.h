@@ -5,6 +5,7 @@
 #include "kiln/array.h"
 #include "kiln/device.h"
 #include "kiln/dtype.h"
+#include "kiln/export.h"
 #include "kiln/memory.h"
 #include "kiln/ops/ops.h"
 #include "kiln/printing.h"

@@ -2,6 +2,7 @@
 
 #include "kiln/ops/shape.h"
 #include "kiln/ops/unary.h"
+#include "kiln/ops/upcast.h"
 #include "kiln/ops/utils.h"
 #include "kiln/primitives/binary.h"
 
@@ -17,6 +18,7 @@ array binary_op(BinaryOp op, const array& a, const array& b, Dtype compute, cons
     throw std::invalid_argument(std::string("[") + name + "] not supported for dtypes " +
                                 dtype_name(a.dtype()) + " and " + dtype_name(b.dtype()));
   }
+  check_upcast(name, {a.dtype(), b.dtype()}, compute);
   Dtype out = binary_output_dtype(op, compute);
   return array(std::move(shape), out, std::make_shared<Binary>(to_stream(s), op),
                {astype(a, compute, s), astype(b, compute, s)});
@@ -150,6 +152,7 @@ array isclose(const array& a, const array& b, double rtol, double atol, bool equ
 array where(const array& condition, const array& x, const array& y, StreamOrDevice s) {
   Shape shape = broadcast_shapes({condition.shape(), x.shape(), y.shape()}, "where");
   Dtype d = promote_types(x.dtype(), y.dtype());
+  check_upcast("where", {x.dtype(), y.dtype()}, d);
   return array(std::move(shape), d, std::make_shared<Select>(to_stream(s)),
                {astype(condition, bool_, s), astype(x, d, s), astype(y, d, s)});
 }
