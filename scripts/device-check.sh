@@ -45,7 +45,7 @@ run_tests() {
   local t0=$SECONDS
   ./$BUILD/tests/cpp/kiln_tests > "$OUT/cpp_tests.log" 2>&1
   log "C++ tests: $(tail -1 "$OUT/cpp_tests.log")"
-  (cd tests/python && KILN_TEST_DEVICE=gpu timeout 900 "$PY" -m pytest -q -p no:cacheprovider \
+  (cd tests/python && KILN_TEST_DEVICE=gpu timeout "${KILN_TEST_TIMEOUT:-900}" "$PY" -m pytest -q -p no:cacheprovider \
      -o addopts="" "$@" > "$OUT/gpu_tests.log" 2>&1)
   log "GPU python tests ($((SECONDS - t0)) s): $(tail -1 "$OUT/gpu_tests.log")"
   grep -E "^(FAILED|ERROR)" "$OUT/gpu_tests.log" | head -40 | tee -a "$OUT/summary.log"
@@ -55,7 +55,7 @@ run_bench() {
   export PYTHONPATH=$PWD/$BUILD/python
   for b in benchmarks/gpu_*.py; do
     [ -f "$b" ] || continue
-    timeout 600 "$PY" "$b" --json "$OUT/$(basename "$b" .py).json" > "$OUT/$(basename "$b" .py).log" 2>&1
+    timeout "${KILN_BENCH_TIMEOUT:-600}" "$PY" "$b" --json "$OUT/$(basename "$b" .py).json" > "$OUT/$(basename "$b" .py).log" 2>&1
     log "$b"; tail -25 "$OUT/$(basename "$b" .py).log" | tee -a "$OUT/summary.log"
   done
 }
