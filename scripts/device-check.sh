@@ -53,10 +53,13 @@ run_tests() {
 
 run_bench() {
   export PYTHONPATH=$PWD/$BUILD/python
-  for b in benchmarks/gpu_*.py; do
-    [ -f "$b" ] || continue
-    timeout "${KILN_BENCH_TIMEOUT:-600}" "$PY" "$b" --json "$OUT/$(basename "$b" .py).json" > "$OUT/$(basename "$b" .py).log" 2>&1
-    log "$b"; tail -25 "$OUT/$(basename "$b" .py).log" | tee -a "$OUT/summary.log"
+  local b name
+  for b in benchmarks/gpu_*.py "benchmarks/grad.py --device gpu" "benchmarks/compile.py --device gpu"; do
+    [ -f "${b%% *}" ] || continue
+    name=$(basename "${b%% *}" .py)
+    # shellcheck disable=SC2086  # $b carries the script's arguments
+    timeout "${KILN_BENCH_TIMEOUT:-600}" "$PY" $b --json "$OUT/$name.json" > "$OUT/$name.log" 2>&1
+    log "$b"; tail -25 "$OUT/$name.log" | tee -a "$OUT/summary.log"
   done
 }
 
