@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # On a bare GPU machine: build Kiln, warm the kernel cache in parallel, run the GPU tests and
-# the GPU benchmarks, writing every log under $OUT (default /tmp/kiln-device).
+# the GPU benchmarks, writing the logs under $OUT (default /tmp/kiln-device).
 #   scripts/device-check.sh [all|build|test|bench|smoke] [pytest args...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-all}
 shift || true
-OUT=${OUT:-/tmp/kiln-device}
-mkdir -p "$OUT"
+# The device tool returns at most 8 files: logs are written to a scratch folder, and on exit
+# the summary and the test log are copied out with everything else in one archive.
+DEST=${OUT:-/tmp/kiln-device}
+OUT=/tmp/kiln-logs
+rm -rf "$OUT" && mkdir -p "$OUT" "$DEST"
+trap 'cp "$OUT"/summary.log "$OUT"/gpu_tests.log "$DEST"/ 2>/dev/null; tar czf "$DEST/logs.tgz" -C "$OUT" .' EXIT
 export KILN_CACHE_DIR=${KILN_CACHE_DIR:-/tmp/kiln-cache}
 export PYTHONUNBUFFERED=1
 PY=$(command -v python3)
