@@ -52,7 +52,7 @@ run_tests() {
   (cd tests/python && KILN_TEST_DEVICE=gpu timeout "${KILN_TEST_TIMEOUT:-900}" "$PY" -m pytest -v --tb=short -p no:cacheprovider \
      -o addopts="" "$@" > "$OUT/gpu_tests.log" 2>&1)
   log "GPU python tests ($((SECONDS - t0)) s): $(tail -1 "$OUT/gpu_tests.log")"
-  grep -E "^(FAILED|ERROR) " "$OUT/gpu_tests.log" || grep -E " (FAILED|ERROR) +\[" "$OUT/gpu_tests.log" | head -60 | tee -a "$OUT/summary.log"
+  { grep -E "^(FAILED|ERROR) " "$OUT/gpu_tests.log" || grep -E " (FAILED|ERROR) +\[" "$OUT/gpu_tests.log"; } | head -60 | tee -a "$OUT/summary.log"
 }
 
 run_bench() {
