@@ -10,9 +10,10 @@ using namespace cuda;
 namespace {
 
 constexpr const char* kFile = "softmax.cuh";
-// Register-resident rows: at most 32 registers of values per thread (a quarter of what a
-// 1024-thread block may use per thread: softmax_block's launch bounds), and 1024 threads.
-constexpr int kRowRegisters = 32;
+// Register-resident rows: at most 16 registers of values per thread and 1024 threads (a
+// 1024-thread block has 64 registers per thread: softmax_block's launch bounds; 32 registers
+// of values already spilled there).
+constexpr int kRowRegisters = 16;
 constexpr int kMaxRowThreads = 1024;
 
 void check_float(Dtype d, const char* name) {
@@ -25,7 +26,7 @@ void check_float(Dtype d, const char* name) {
 int vec_width(Dtype d) { return std::max<int>(1, 16 / d.size); }
 
 // The most 16-byte vectors a thread of softmax_block holds (values are kept as float, or
-// double for float64): 4 for 16-bit floats, 8 otherwise.
+// double for float64): 2 for 16-bit floats, 4 otherwise.
 int max_vectors(Dtype d) {
   int words = vec_width(d) * (d == float64 ? 2 : 1);
   return kRowRegisters / words;
