@@ -18,6 +18,7 @@ bandwidth as a percentage of it.
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -223,10 +224,10 @@ def relative_error(k, t):
     return np.linalg.norm(k - t) / (norm if norm else 1.0)
 
 
-def run(args):
+def run(args, workloads=WORKLOADS):
     rng = np.random.default_rng(0)
     results = []
-    for name, builder, ops, target, tol in WORKLOADS:
+    for name, builder, ops, target, tol in workloads:
         if args.only and not any(s in name for s in args.only):
             continue
         row = {"workload": name, "ops_per_call": ops, "kiln": None, "torch": None}
@@ -248,7 +249,7 @@ def run(args):
         both = row["kiln"] is not None and row["torch"] is not None
         row["torch_over_kiln"] = row["torch"] / row["kiln"] if both else None
         row["target_min_ratio"] = target
-        row["target"] = ("yes" if row["torch_over_kiln"] >= target else "NO") if both else ""
+        row["target"] = ("yes" if row["torch_over_kiln"] >= target else "NO") if both and target else ""
         if "kiln" in outputs and "torch" in outputs:
             k, t = outputs["kiln"], outputs["torch"]
             err = relative_error(k, t) if k.shape == t.shape else float("inf")
@@ -288,7 +289,8 @@ def print_table(results):
     rows = [header]
     for r in results:
         ratio = "n/a" if r["torch_over_kiln"] is None else f"{r['torch_over_kiln']:.2f}x"
-        target = f">={r['target_min_ratio']:.2f}x {r['target']}".rstrip()
+        target = (f">={r['target_min_ratio']:.2f}x {r['target']}".rstrip()
+                  if r["target_min_ratio"] else "-")
         rows.append([r["workload"], fmt_time(r["kiln"], r["ops_per_call"]), fmt_rate(r, "kiln"),
                      fmt_time(r["torch"], r["ops_per_call"]), fmt_rate(r, "torch"), ratio,
                      target, r.get("check", "-")])
@@ -321,22 +323,27 @@ def environment():
     return env
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(workloads=WORKLOADS, doc=__doc__, report=None):
+    """The command line of this script, and of others that time their own `workloads` the
+    same way (`report(results)` prints what they add after the table)."""
+    script = os.path.basename(sys.argv[0])
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--repeat", type=int, default=20, help="timed runs per framework")
     p.add_argument("--warmup", type=int, default=3, help="untimed runs first")
     p.add_argument("--only", nargs="*", help="run workloads whose name contains one of these")
     p.add_argument("--json", help="write the results to this file")
     args = p.parse_args()
     if torch is None or not torch.cuda.is_available():
-        sys.exit("gpu_ops.py needs PyTorch with a usable CUDA GPU")
+        sys.exit(f"{script} needs PyTorch with a usable CUDA GPU")
     if not mx.cuda.is_available():
-        sys.exit("gpu_ops.py needs a Kiln build with a usable CUDA GPU")
+        sys.exit(f"{script} needs a Kiln build with a usable CUDA GPU")
     mx.set_default_device(mx.gpu)
     env = environment()
     print("  ".join(f"{k}={v}" for k, v in env.items()))
-    results = run(args)
+    results = run(args, workloads)
     print_table(results)
+    if report:
+        report(results)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"environment": env, "repeat": args.repeat, "warmup": args.warmup,
