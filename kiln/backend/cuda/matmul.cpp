@@ -229,9 +229,7 @@ bool try_gemv(const array& a, const array& b, array& out, const Stream& s) {
     int n = (aligned(xp) && aligned(wp) && ld % vw == 0) ? vw : 1;
     constexpr int kRowsPerBlock = 8;
     launch_kernel(s, "gemv.cuh", instance("gemv_rows", {type_name(dt), std::to_string(n)}),
-                  dim3(unsigned(std::min<int64_t>(ceil_div(N, kRowsPerBlock),
-                                                  device_properties(device).sm_count * 8))),
-                  dim3(32 * kRowsPerBlock), 0,
+                  dim3(unsigned(ceil_div(N, kRowsPerBlock))), dim3(32 * kRowsPerBlock), 0,
                   static_cast<const void*>(xp), static_cast<const void*>(wp),
                   device_ptr<void>(out), (long long)N, (long long)K, (long long)ld);
     return true;

@@ -13,18 +13,24 @@ struct alignas(sizeof(T) * N) GemvVec {
 };
 
 // Loads issued per thread before any is used: one 16-byte load in flight per thread left HBM
-// idle (47% of bandwidth on an H200), four reached 57-66%.
-constexpr int kGemvUnroll = 8;
+// idle (47% of bandwidth on an H200); four reached 53-58% in benchmarks/gpu_ops.py (eight,
+// with grid-stride rows, measured worse).
+constexpr int kGemvUnroll = 4;
 
 template <typename T, int N>
 __device__ inline GemvVec<T, N> gemv_load(const T* p) {
   return *reinterpret_cast<const GemvVec<T, N>*>(p);
 }
 
-// One row: <x, wr> over k, by the calling warp; lane 0 writes *y.
+// y[n] = sum_k x[k] * w[n * ld + k]: the matrix's rows are contiguous (x @ W.T with W
+// row-major). One warp per row; each lane reads N consecutive elements per step.
 template <typename T, int N>
-__device__ void gemv_row(const T* __restrict__ x, const T* __restrict__ wr, T* y, long long k) {
+__global__ void gemv_rows(const T* __restrict__ x, const T* __restrict__ w, T* y, long long rows,
+                          long long k, long long ld) {
+  long long row = (long long)blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
   int lane = threadIdx.x % 32;
+  if (row >= rows) return;
+  const T* wr = w + row * ld;
   float acc = 0.0f;
   long long vec_end = k / N * N;
   constexpr long long kStep = 32 * N;
@@ -50,20 +56,7 @@ __device__ void gemv_row(const T* __restrict__ x, const T* __restrict__ wr, T* y
   for (long long t = vec_end + lane; t < k; t += 32) acc += float(wr[t]) * float(x[t]);
 #pragma unroll
   for (int off = 16; off > 0; off /= 2) acc += __shfl_down_sync(0xffffffffu, acc, off);
-  if (lane == 0) *y = cast_to<T>(acc);
-}
-
-// y[n] = sum_k x[k] * w[n * ld + k]: the matrix's rows are contiguous (x @ W.T with W
-// row-major). One warp per row, grid-stride over rows (one wave of blocks, no tail of
-// short-lived warps); each lane reads N consecutive elements per step.
-template <typename T, int N>
-__global__ void gemv_rows(const T* __restrict__ x, const T* __restrict__ w, T* y, long long rows,
-                          long long k, long long ld) {
-  long long warps = (long long)gridDim.x * (blockDim.x / 32);
-  for (long long row = (long long)blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32; row < rows;
-       row += warps) {
-    gemv_row<T, N>(x, w + row * ld, y + row, k);
-  }
+  if (lane == 0) y[row] = cast_to<T>(acc);
 }
 
 // Warps per gemv_cols block: they split the block's rows of k and meet in shared memory.
