@@ -49,10 +49,13 @@ class Encoder {
   void keep_for_reuse(void* ptr, size_t nbytes, int device);
   void* take_reusable(size_t nbytes);  // a kept block of nbytes' size class, or nullptr
   void flush();
+  // Waits for the stream's work and returns every block freed behind it.
+  void synchronize();
 
  private:
   cudaStream_t stream_;
   std::mutex mutex_;
+  void take_all_pending_locked();  // moves the kept blocks to pending_
   std::vector<std::shared_ptr<PendingFree>> pending_;
   std::unordered_map<size_t, std::vector<std::shared_ptr<PendingFree>>> reusable_;
   size_t reusable_bytes_ = 0;
