@@ -16,6 +16,7 @@ void init_indexing(py::module_&);
 void init_matmul(py::module_&);
 void init_reduce(py::module_&);
 void init_scan(py::module_&);
+void init_compile(py::module_&);
 
 PYBIND11_MODULE(core, m) {
   m.doc() = "Kiln arrays: lazy, composable, on CPUs and NVIDIA GPUs (mirrors mlx.core).";
@@ -34,4 +35,5 @@ PYBIND11_MODULE(core, m) {
   init_matmul(m);
   init_reduce(m);
   init_scan(m);
+  init_compile(m);
 }
