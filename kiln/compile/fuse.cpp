@@ -22,6 +22,7 @@ namespace {
 // Limits that keep generated kernels' parameter blocks and sources moderate.
 constexpr size_t kMaxRegionInputs = 24;
 constexpr size_t kMaxRegionSteps = 256;
+constexpr size_t kMaxDuplicates = 16;
 
 std::optional<FusedStep> as_step(const std::shared_ptr<Primitive>& p, bool shapeless) {
   FusedStep s{FusedStep::Kind::unary, 0, p, {}, bool_, {}};
@@ -54,6 +55,7 @@ class Fuser {
     is_output_.assign(g.values.size(), false);
     for (int o : g.outputs) is_output_[o] = true;
     region_.assign(n, -1);
+    in_dup_.assign(n, -1);
     steps_.resize(n);
     for (size_t i = 0; i < n; ++i) {
       if (g.nodes[i].outputs.size() == 1) steps_[i] = as_step(g.nodes[i].primitive, shapeless);
@@ -65,45 +67,125 @@ class Fuser {
     std::vector<int> made_order;   // their roots' positions, for ordering
     for (int root = int(g_.nodes.size()) - 1; root >= 0; --root) {
       if (region_[root] >= 0 || !steps_[root]) continue;
-      std::vector<int> members = grow(root, int(made.size()));
+      int id = int(made.size());
+      Grown r = grow(root, id);
       int ops = 0;
-      for (int m : members) ops += steps_[m]->kind != FusedStep::Kind::broadcast;
-      if (ops < 2) {  // one op needs no fusion: its own kernel broadcasts as well
-        for (int m : members) region_[m] = -1;
+      for (int m : r.members) ops += steps_[m]->kind != FusedStep::Kind::broadcast;
+      if (ops + int(r.dups.size()) < 2) {  // one op needs no fusion: its kernel broadcasts too
+        for (int m : r.members) region_[m] = -1;
+        for (int d : r.dups) in_dup_[d] = -1;
         continue;
       }
-      made.push_back(make_node(members));
+      made.push_back(make_node(r, id));
       made_order.push_back(root);
       region_roots_.push_back(root);
+      // The region reads its duplicates' inputs, not their values: record it (at its root)
+      // as a consumer of those inputs, so that a later region keeps them as outputs.
+      for (int d : r.dups) {
+        auto& users = consumers_[g_.nodes[d].outputs[0]];
+        users.erase(std::remove_if(users.begin(), users.end(),
+                                   [&](int c) { return region_[c] == id; }),
+                    users.end());
+        for (int v : g_.nodes[d].inputs) {
+          if (!internal(g_.values[v].node, id)) consumers_[v].push_back(root);
+        }
+      }
     }
     if (made.empty()) return;
     reorder(std::move(made), made_order);
   }
 
  private:
-  std::vector<int> grow(int root, int id) {
+  // Members move into the region; duplicates are cheap nodes the region recomputes from their
+  // inputs because other users keep them outside (so their values need not reach memory
+  // just for the region). Both sorted.
+  struct Grown {
+    std::vector<int> members, dups;
+  };
+
+  Grown grow(int root, int id) {
     region_[root] = id;
-    std::vector<int> members{root};
+    Grown r{{root}, {}};
+    std::vector<int> order{root};  // everything added, in order
     const Shape& shape = g_.values[g_.nodes[root].outputs[0]].shape;
     const Stream stream = g_.nodes[root].primitive->stream();
     std::vector<int> inputs = g_.nodes[root].inputs;  // region inputs (may repeat)
-    for (size_t next = 0; next < members.size(); ++next) {
-      std::vector<int> ins = g_.nodes[members[next]].inputs;
-      for (int v : ins) {
-        int p = g_.values[v].node;
-        if (p < 0 || region_[p] >= 0 || !steps_[p] || members.size() >= kMaxRegionSteps) {
-          continue;
+    // The producer of v if it could join the region, else -1.
+    auto candidate = [&](int v) {
+      int p = g_.values[v].node;
+      if (p < 0 || region_[p] >= 0 || in_dup_[p] == id || !steps_[p]) return -1;
+      if (g_.values[v].shape != shape || !(g_.nodes[p].primitive->stream() == stream)) return -1;
+      if (order.size() >= kMaxRegionSteps || count_inputs_with(inputs, p, id) > kMaxRegionInputs) {
+        return -1;
+      }
+      return p;
+    };
+    auto add = [&](int p, bool dup) {
+      (dup ? in_dup_[p] : region_[p]) = id;
+      (dup ? r.dups : r.members).push_back(p);
+      order.push_back(p);
+      inputs.insert(inputs.end(), g_.nodes[p].inputs.begin(), g_.nodes[p].inputs.end());
+    };
+    // Members until nothing more joins (a producer may join once its last user has), then
+    // duplicates, then members again from their inputs.
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (size_t i = 0; i < order.size(); ++i) {
+        std::vector<int> ins = g_.nodes[order[i]].inputs;
+        for (int v : ins) {
+          int p = candidate(v);
+          if (p >= 0 && consumers_after(p, id, root)) {
+            add(p, false);
+            changed = true;
+          }
         }
-        if (g_.values[v].shape != shape || !(g_.nodes[p].primitive->stream() == stream)) continue;
-        if (!consumers_after(p, id, root)) continue;
-        if (count_inputs_with(inputs, p, id) > kMaxRegionInputs) continue;
-        region_[p] = id;
-        members.push_back(p);
-        inputs.insert(inputs.end(), g_.nodes[p].inputs.begin(), g_.nodes[p].inputs.end());
+      }
+      for (size_t i = 0; i < order.size() && !changed; ++i) {
+        std::vector<int> ins = g_.nodes[order[i]].inputs;
+        for (int v : ins) {
+          int p = candidate(v);
+          if (p >= 0 && r.dups.size() < kMaxDuplicates && cheap(*steps_[p])) {
+            add(p, true);
+            changed = true;
+          }
+        }
       }
     }
-    std::sort(members.begin(), members.end());
-    return members;
+    std::sort(r.members.begin(), r.members.end());
+    std::sort(r.dups.begin(), r.dups.end());
+    return r;
+  }
+
+  // Ops worth recomputing rather than reading from memory.
+  static bool cheap(const FusedStep& s) {
+    switch (s.kind) {
+      case FusedStep::Kind::cast:
+      case FusedStep::Kind::select:
+        return true;
+      case FusedStep::Kind::broadcast:
+        return false;
+      case FusedStep::Kind::unary:
+        switch (s.unary_op()) {
+          case UnaryOp::Abs: case UnaryOp::Negative: case UnaryOp::Sign: case UnaryOp::Square:
+          case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round:
+          case UnaryOp::Conjugate: case UnaryOp::Real: case UnaryOp::Imag:
+          case UnaryOp::LogicalNot: case UnaryOp::BitwiseInvert: case UnaryOp::IsNan:
+          case UnaryOp::IsInf: case UnaryOp::IsFinite: case UnaryOp::IsPosInf:
+          case UnaryOp::IsNegInf:
+            return true;
+          default:
+            return false;
+        }
+      case FusedStep::Kind::binary:
+        switch (s.binary_op()) {
+          case BinaryOp::FloorDivide: case BinaryOp::Remainder: case BinaryOp::Power:
+          case BinaryOp::LogAddExp: case BinaryOp::ArcTan2:
+            return false;
+          default:
+            return true;
+        }
+    }
+    return false;
   }
 
   // Whether every consumer of p outside region `id` comes after the region's root. Then,
@@ -115,11 +197,15 @@ class Fuser {
     bool broadcast = steps_[p]->kind == FusedStep::Kind::broadcast;
     if (broadcast && is_output_[v]) return false;
     for (int c : consumers_[v]) {
-      if (region_[c] == id) continue;
+      if (region_[c] == id) continue;  // (a duplicated node still reads its inputs itself)
       int at = region_[c] >= 0 ? region_roots_[region_[c]] : c;  // a region sits at its root
       if (broadcast || at < root) return false;
     }
     return true;
+  }
+
+  bool internal(int node, int id) const {
+    return node >= 0 && (region_[node] == id || in_dup_[node] == id);
   }
 
   // Distinct region inputs if p joined the region.
@@ -131,13 +217,16 @@ class Fuser {
     size_t n = 0;
     for (int v : all) {
       int q = g_.values[v].node;
-      if (q == p || (q >= 0 && region_[q] == id)) continue;
+      if (q == p || internal(q, id)) continue;
       ++n;
     }
     return n;
   }
 
-  GraphNode make_node(const std::vector<int>& members) {
+  GraphNode make_node(const Grown& r, int id) {
+    std::vector<int> members = r.members;  // and duplicates, in order
+    members.insert(members.end(), r.dups.begin(), r.dups.end());
+    std::sort(members.begin(), members.end());
     auto graph = std::make_shared<FusedGraph>();
     GraphNode node;
     std::unordered_map<int, int> local;  // graph value -> region value
@@ -153,12 +242,10 @@ class Fuser {
     // Inputs first (numbered before the steps), in order of first use.
     for (int m : members) {
       for (int v : g_.nodes[m].inputs) {
-        int q = g_.values[v].node;
-        if (q < 0 || region_[q] != region_[m]) input_of(v);
+        if (!internal(g_.values[v].node, id)) input_of(v);
       }
     }
     int n_in = int(node.inputs.size());
-    int id = region_[members[0]];
     for (int m : members) {
       FusedStep s = *steps_[m];
       for (int v : g_.nodes[m].inputs) s.args.push_back(local.at(v));
@@ -167,6 +254,7 @@ class Fuser {
       s.shape = g_.values[out].shape;
       local.emplace(out, n_in + int(graph->steps.size()));
       graph->steps.push_back(std::move(s));
+      if (region_[m] != id) continue;  // a duplicate: its own node serves the rest
       bool outside = is_output_[out];
       for (int c : consumers_[out]) outside = outside || region_[c] != id;
       if (outside) {
@@ -204,6 +292,33 @@ class Fuser {
       key.push_back(made_order[k]);
     }
     std::vector<int> producer(g_.values.size(), -1);
+    for (size_t i = 0; i < all.size(); ++i) {
+      for (int o : all[i].outputs) producer[o] = int(i);
+    }
+    // Nodes whose every user now recomputes them are no longer needed.
+    std::vector<bool> live(all.size(), false);
+    std::vector<int> stack;
+    for (int o : g_.outputs) {
+      if (producer[o] >= 0) stack.push_back(producer[o]);
+    }
+    while (!stack.empty()) {
+      int i = stack.back();
+      stack.pop_back();
+      if (live[i]) continue;
+      live[i] = true;
+      for (int v : all[i].inputs) {
+        if (producer[v] >= 0) stack.push_back(producer[v]);
+      }
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (!live[i]) continue;
+      if (kept != i) all[kept] = std::move(all[i]);
+      key[kept++] = key[i];
+    }
+    all.resize(kept);
+    key.resize(kept);
+    std::fill(producer.begin(), producer.end(), -1);
     for (size_t i = 0; i < all.size(); ++i) {
       for (int o : all[i].outputs) producer[o] = int(i);
     }
@@ -245,6 +360,7 @@ class Fuser {
   std::vector<bool> is_output_;
   std::vector<int> region_;  // node -> region, -1 outside any
   std::vector<int> region_roots_;  // region -> its root
+  std::vector<int> in_dup_;  // node -> the region (being) made that recomputes it, or -1
   std::vector<std::optional<FusedStep>> steps_;  // node -> its step if fusable
 };
 

@@ -140,6 +140,19 @@ def test_temporary_inputs_give_outputs_their_memory(rng):
             assert_close(g, w, "float32", rtol=1e-5, atol=1e-5)
 
 
+
+def test_recomputed_values_keep_their_inputs(rng):
+    """abs(sin(x)) is needed by the sum too, so the region after it recomputes the cheap abs
+    from sin(x); sin(x) must then stay available even when an earlier region takes it in."""
+    def f(x):
+        d = mx.abs(mx.sin(x))
+        s = mx.sum(d)
+        return mx.exp(d) * s + 1
+
+    x = rng.standard_normal((40, 30)).astype(np.float32)
+    d = np.abs(np.sin(x.astype(np.float64)))
+    assert_close(mx.compile(f)(mx.array(x)), np.exp(d) * d.sum() + 1, "float32", rtol=1e-5)
+
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 def test_layouts(rng, dtype):
     """Transposed, sliced and broadcast inputs, alone and mixed with dense ones."""
