@@ -10,12 +10,17 @@ list(FILTER _kiln_sources INCLUDE REGEX "backend/no_gpu.cpp$")
 set_source_files_properties(${_kiln_sources} PROPERTIES HEADER_FILE_ONLY ON)
 target_compile_definitions(kiln PUBLIC KILN_HAS_CUDA=1)
 target_link_libraries(kiln PUBLIC CUDA::cudart_static CUDA::nvrtc CUDA::cublasLt)
+# Custom kernels may include the toolkit's headers (cooperative_groups.h...): the toolkit
+# found here is one place to look for them at run time.
+set_source_files_properties(${PROJECT_SOURCE_DIR}/kiln/backend/cuda/custom_kernel.cpp
+  PROPERTIES COMPILE_DEFINITIONS "KILN_CUDA_TOOLKIT_ROOT=\"${CUDAToolkit_LIBRARY_ROOT}\"")
 
 # Headers shared with the device (the numeric types and the elementwise formulas) and the
 # kernel sources are embedded as strings: NVRTC compiles the very text the CPU build uses.
 file(GLOB KILN_DEVICE_TEXT CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/kiln/types/*.h
   ${PROJECT_SOURCE_DIR}/kiln/backend/common/elementwise_ops.h
+  ${PROJECT_SOURCE_DIR}/kiln/backend/common/index_map.h
   ${PROJECT_SOURCE_DIR}/kiln/backend/cuda/kernels/*.cuh)
 set(KILN_EMBEDDED ${PROJECT_BINARY_DIR}/generated/kiln/cuda_embedded_sources.cpp)
 string(REPLACE ";" "|" KILN_DEVICE_TEXT_ARG "${KILN_DEVICE_TEXT}")

@@ -74,6 +74,10 @@ class Data {
   void used_on_stream(int stream_index) {
     stream_mask_.fetch_or(uint64_t(1) << (stream_index % 64), std::memory_order_relaxed);
   }
+  // Set when a GPU kernel got this memory for writing (cuda::device_ptr with a non-const
+  // type); gpu::eval uses it to tell a written (donated) buffer from a view.
+  void note_device_write() { device_write_.store(true, std::memory_order_relaxed); }
+  bool take_device_write() { return device_write_.exchange(false, std::memory_order_relaxed); }
   // After a CPU primitive wrote (or may have written) the host copy.
   void host_written() {
     if (device_.ptr && device_valid_) {
@@ -92,6 +96,7 @@ class Data {
   DeviceCopy device_;
   std::atomic<bool> host_valid_{true};
   std::atomic<uint64_t> stream_mask_{0};
+  std::atomic<bool> device_write_{false};
   bool device_valid_ = false;
   std::mutex mutex_;
 };

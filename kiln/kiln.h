@@ -6,6 +6,7 @@
 #include "kiln/compile.h"
 #include "kiln/device.h"
 #include "kiln/dtype.h"
+#include "kiln/export.h"
 #include "kiln/memory.h"
 #include "kiln/ops/ops.h"
 #include "kiln/printing.h"

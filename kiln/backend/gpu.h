@@ -30,6 +30,17 @@ void drain_releases();
 // Copies a device buffer into host memory, synchronously.
 void copy_to_host(const void* device_ptr, void* host_ptr, size_t nbytes, int device);
 
+// Host<->device copies made by the residency logic (each is one whole buffer).
+struct TransferStats {
+  size_t host_to_device = 0, device_to_host = 0;
+};
+TransferStats transfer_stats();
+// Kernels compiled by NVRTC and kernels loaded from the disk cache in this process.
+struct KernelCacheStats {
+  size_t compiled = 0, disk_hits = 0;
+};
+KernelCacheStats kernel_cache_stats();
+
 // float32 matrix products may use TF32 tensor cores (off unless asked; KILN_ALLOW_TF32=1).
 void set_allow_tf32(bool allow);
 

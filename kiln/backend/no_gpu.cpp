@@ -17,6 +17,8 @@ std::vector<allocator::CachingAllocator*> allocators() { return {}; }
 void* allocate(size_t, int) { no_gpu(); }
 void set_allow_tf32(bool) { no_gpu(); }
 void drain_releases() {}
+TransferStats transfer_stats() { return {}; }
+KernelCacheStats kernel_cache_stats() { return {}; }
 void release(void*, size_t, int, uint64_t) { no_gpu(); }
 void copy_to_host(const void*, void*, size_t, int) { no_gpu(); }
 std::map<std::string, std::variant<std::string, size_t>> device_info(int) { no_gpu(); }

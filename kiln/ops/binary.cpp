@@ -2,6 +2,7 @@
 
 #include "kiln/ops/shape.h"
 #include "kiln/ops/unary.h"
+#include "kiln/ops/upcast.h"
 #include "kiln/ops/utils.h"
 #include "kiln/primitives/binary.h"
 
@@ -17,6 +18,7 @@ array binary_op(BinaryOp op, const array& a, const array& b, Dtype compute, cons
     throw std::invalid_argument(std::string("[") + name + "] not supported for dtypes " +
                                 dtype_name(a.dtype()) + " and " + dtype_name(b.dtype()));
   }
+  check_upcast(name, {a.dtype(), b.dtype()}, compute);
   Dtype out = binary_output_dtype(op, compute);
   return array(std::move(shape), out, std::make_shared<Binary>(to_stream(s), op),
                {astype(a, compute, s), astype(b, compute, s)});
@@ -133,9 +135,24 @@ array right_shift(const array& a, const array& b, StreamOrDevice s) {
   return binary_op(BinaryOp::RightShift, a, b, d, "right_shift", s);
 }
 
+array isclose(const array& a, const array& b, double rtol, double atol, bool equal_nan,
+              StreamOrDevice s) {
+  Dtype d = to_inexact(promoted(a, b));
+  array x = astype(a, d, s), y = astype(b, d, s);
+  Dtype real_dtype = is_complex(d) ? float32 : d;
+  array tol = add(array(atol, real_dtype), multiply(array(rtol, real_dtype), abs(y, s), s), s);
+  array close = less_equal(abs(subtract(x, y, s), s), tol, s);
+  // Where either side is inf or nan, the formula does not apply: compare exactly instead.
+  array finite = logical_and(isfinite(x, s), isfinite(y, s), s);
+  close = where(finite, close, equal(x, y, s), s);
+  if (equal_nan) close = logical_or(close, logical_and(isnan(x, s), isnan(y, s), s), s);
+  return close;
+}
+
 array where(const array& condition, const array& x, const array& y, StreamOrDevice s) {
   Shape shape = broadcast_shapes({condition.shape(), x.shape(), y.shape()}, "where");
   Dtype d = promote_types(x.dtype(), y.dtype());
+  check_upcast("where", {x.dtype(), y.dtype()}, d);
   return array(std::move(shape), d, std::make_shared<Select>(to_stream(s)),
                {astype(condition, bool_, s), astype(x, d, s), astype(y, d, s)});
 }

@@ -36,6 +36,11 @@ array bitwise_xor(const array& a, const array& b, StreamOrDevice s = {});
 array left_shift(const array& a, const array& b, StreamOrDevice s = {});
 array right_shift(const array& a, const array& b, StreamOrDevice s = {});
 
+// |a - b| <= atol + rtol * |b| elementwise (NumPy's formula, asymmetric in a and b); an
+// infinity is close only to the same infinity; nan is close to nan when equal_nan is set.
+array isclose(const array& a, const array& b, double rtol = 1e-5, double atol = 1e-8,
+              bool equal_nan = false, StreamOrDevice s = {});
+
 array where(const array& condition, const array& x, const array& y, StreamOrDevice s = {});
 array clip(const array& a, const std::optional<array>& a_min, const std::optional<array>& a_max,
            StreamOrDevice s = {});

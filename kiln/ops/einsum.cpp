@@ -10,6 +10,7 @@
 #include "kiln/ops/matmul.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/slicing.h"
+#include "kiln/ops/upcast.h"
 
 namespace kiln {
 
@@ -423,6 +424,11 @@ array einsum(const std::string& subscripts, const std::vector<array>& operands,
   Spec spec = parse(subscripts, shapes_of(operands));
   Dtype d = operands[0].dtype();
   for (auto& a : operands) d = promote_types(d, a.dtype());
+  if (promotion_warnings()) {
+    std::vector<Dtype> from;
+    for (auto& a : operands) from.push_back(a.dtype());
+    check_upcast("einsum", from, d);
+  }
   bool sums = false;
   for (auto& in : spec.inputs) {
     for (int l : in) sums = sums || !contains(spec.output, l);

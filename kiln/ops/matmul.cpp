@@ -7,6 +7,7 @@
 #include "kiln/ops/creation.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/unary.h"
+#include "kiln/ops/upcast.h"
 #include "kiln/ops/utils.h"
 #include "kiln/primitives/matmul.h"
 
@@ -30,6 +31,7 @@ Dtype product_dtype(const std::vector<Dtype>& dtypes, const char* op) {
     throw std::invalid_argument(op_name(op) + "only floating point types are supported; got " +
                                 names + " (promoted to " + dtype_name(d) + ")");
   }
+  check_upcast(op, dtypes, d);
   return d;
 }
 

@@ -3,6 +3,7 @@
 
 #include "kiln/ops/binary.h"
 #include "kiln/ops/concat.h"
+#include "kiln/ops/custom_kernel.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/einsum.h"
 #include "kiln/ops/indexing.h"
@@ -13,3 +14,4 @@
 #include "kiln/ops/shape.h"
 #include "kiln/ops/slicing.h"
 #include "kiln/ops/unary.h"
+#include "kiln/ops/upcast.h"

@@ -88,13 +88,25 @@ array ceil(const array& a, StreamOrDevice s) {
   if (!is_inexact(a.dtype())) return a;
   return unary_op(UnaryOp::Ceil, a, a.dtype(), "ceil", s);
 }
-array round(const array& a, int decimals, StreamOrDevice s) {
+array trunc(const array& a, StreamOrDevice s) {
   if (!is_inexact(a.dtype())) return a;
-  if (decimals == 0) return unary_op(UnaryOp::Round, a, a.dtype(), "round", s);
-  array scale(std::pow(10.0, decimals), a.dtype() == complex64 ? float32 : a.dtype());
-  array scaled = multiply(a, astype(scale, a.dtype(), s), s);
-  return divide(unary_op(UnaryOp::Round, scaled, a.dtype(), "round", s),
-                astype(scale, a.dtype(), s), s);
+  return unary_op(UnaryOp::Trunc, a, a.dtype(), "trunc", s);
+}
+array round(const array& a, int decimals, StreamOrDevice s) {
+  Dtype dt = a.dtype();
+  if (dt == bool_ || (decimals >= 0 && !is_inexact(dt))) return a;
+  if (decimals == 0) return unary_op(UnaryOp::Round, a, dt, "round", s);
+  // NumPy's scheme: scale the digit to keep into the units place, round half to even, scale
+  // back, dividing by 10^k rather than multiplying by the inexact 10^-k. Integers (negative
+  // decimals) compute in float64, exact below 2^53; 16-bit floats in float32, where the
+  // scale cannot overflow.
+  Dtype compute = !is_inexact(dt) ? float64 : (dt == float16 || dt == bfloat16) ? float32 : dt;
+  array x = astype(a, compute, s);
+  array scale(std::pow(10.0, std::abs(decimals)), compute == complex64 ? float32 : compute);
+  auto rint = [&](const array& v) { return unary_op(UnaryOp::Round, v, compute, "round", s); };
+  array r = decimals > 0 ? divide(rint(multiply(x, scale, s)), scale, s)
+                         : multiply(rint(divide(x, scale, s)), scale, s);
+  return astype(r, dt, s);
 }
 array conjugate(const array& a, StreamOrDevice s) {
   if (!is_complex(a.dtype())) return a;
@@ -140,6 +152,21 @@ array degrees(const array& a, StreamOrDevice s) {
 array radians(const array& a, StreamOrDevice s) {
   Dtype dt = to_inexact(a.dtype());
   return multiply(astype(a, dt, s), array(M_PI / 180.0, dt), s);
+}
+array nan_to_num(const array& a, double nan, std::optional<double> posinf,
+                 std::optional<double> neginf, StreamOrDevice s) {
+  Dtype dt = a.dtype();
+  if (!is_inexact(dt)) return a;
+  if (is_complex(dt)) {
+    array re = nan_to_num(real(a, s), nan, posinf, neginf, s);
+    array im = nan_to_num(imag(a, s), nan, posinf, neginf, s);
+    return add(astype(re, complex64, s),
+               multiply(astype(im, complex64, s), array(complex64_t(0.0f, 1.0f)), s), s);
+  }
+  finfo info(dt);
+  array out = where(isnan(a, s), array(nan, dt), a, s);
+  out = where(isposinf(a, s), array(posinf.value_or(info.max), dt), out, s);
+  return where(isneginf(a, s), array(neginf.value_or(info.min), dt), out, s);
 }
 
 }  // namespace kiln

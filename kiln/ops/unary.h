@@ -2,6 +2,8 @@
 // sqrt, ...) compute in float32, as in MLX.
 #pragma once
 
+#include <optional>
+
 #include "kiln/array.h"
 #include "kiln/stream.h"
 
@@ -37,6 +39,7 @@ array erfinv(const array& a, StreamOrDevice s = {});
 array sigmoid(const array& a, StreamOrDevice s = {});
 array floor(const array& a, StreamOrDevice s = {});
 array ceil(const array& a, StreamOrDevice s = {});
+array trunc(const array& a, StreamOrDevice s = {});
 array round(const array& a, int decimals = 0, StreamOrDevice s = {});
 array conjugate(const array& a, StreamOrDevice s = {});
 array real(const array& a, StreamOrDevice s = {});
@@ -50,5 +53,9 @@ array isposinf(const array& a, StreamOrDevice s = {});
 array isneginf(const array& a, StreamOrDevice s = {});
 array degrees(const array& a, StreamOrDevice s = {});
 array radians(const array& a, StreamOrDevice s = {});
+// nan -> `nan`, +inf -> `posinf`, -inf -> `neginf` (defaults: the dtype's largest and
+// lowest finite values). Complex arrays are treated part by part; integers pass through.
+array nan_to_num(const array& a, double nan = 0.0, std::optional<double> posinf = std::nullopt,
+                 std::optional<double> neginf = std::nullopt, StreamOrDevice s = {});
 
 }  // namespace kiln

@@ -11,6 +11,7 @@ class Concatenate : public UnaryPrimitive {
   Concatenate(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Concatenate"; }

@@ -7,7 +7,7 @@
   X(Abs) X(Negative) X(Sign) X(Square) X(Sqrt) X(Rsqrt) X(Reciprocal) X(Exp) X(Expm1)      \
   X(Log) X(Log2) X(Log10) X(Log1p) X(Sin) X(Cos) X(Tan) X(ArcSin) X(ArcCos) X(ArcTan)      \
   X(Sinh) X(Cosh) X(Tanh) X(ArcSinh) X(ArcCosh) X(ArcTanh) X(Erf) X(ErfInv) X(Sigmoid)     \
-  X(Floor) X(Ceil) X(Round) X(Conjugate) X(Real) X(Imag) X(LogicalNot) X(BitwiseInvert)    \
+  X(Floor) X(Ceil) X(Trunc) X(Round) X(Conjugate) X(Real) X(Imag) X(LogicalNot) X(BitwiseInvert)    \
   X(IsNan) X(IsInf) X(IsFinite) X(IsPosInf) X(IsNegInf)
 
 #define KILN_BINARY_OPS(X)                                                                 \

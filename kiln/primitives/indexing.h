@@ -19,6 +19,7 @@ class Gather : public UnaryPrimitive {
       : UnaryPrimitive(s), axes_(std::move(axes)), slice_sizes_(std::move(slice_sizes)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Gather"; }
@@ -41,6 +42,7 @@ class Scatter : public UnaryPrimitive {
       : UnaryPrimitive(s), reduce_(reduce), axes_(std::move(axes)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};
@@ -62,6 +64,7 @@ class GatherAxis : public UnaryPrimitive {
   GatherAxis(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[1].shape()};
@@ -80,6 +83,7 @@ class ScatterAxis : public UnaryPrimitive {
   ScatterAxis(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};
@@ -99,6 +103,7 @@ class DynamicSlice : public UnaryPrimitive {
       : UnaryPrimitive(s), axes_(std::move(axes)), slice_size_(std::move(slice_size)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>&) override { return {slice_size_}; }
   const char* name() const override { return "DynamicSlice"; }
@@ -116,6 +121,7 @@ class DynamicSliceUpdate : public UnaryPrimitive {
   DynamicSliceUpdate(Stream s, std::vector<int> axes) : UnaryPrimitive(s), axes_(std::move(axes)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};
@@ -136,6 +142,7 @@ class MaskedScatter : public UnaryPrimitive {
   explicit MaskedScatter(Stream s) : UnaryPrimitive(s) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override {
     return dynamic_cast<const MaskedScatter*>(&other) != nullptr;
   }

@@ -1,5 +1,6 @@
 #include "kiln/primitives/pad.h"
 
+#include "kiln/backend/common/index_map.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/indexing.h"
@@ -10,44 +11,18 @@
 
 namespace kiln {
 
-namespace {
-int64_t floor_mod(int64_t a, int64_t m) {
-  int64_t r = a % m;
-  return r < 0 ? r + m : r;
-}
-}  // namespace
+static_assert(int(PadMode::constant) == index_map::constant &&
+              int(PadMode::edge) == index_map::edge &&
+              int(PadMode::reflect) == index_map::reflect &&
+              int(PadMode::symmetric) == index_map::symmetric);
 
 std::vector<AxisMap> Pad::axis_maps(const Shape& in_shape) const {
   std::vector<AxisMap> maps(in_shape.size());
   for (size_t d = 0; d < in_shape.size(); ++d) {
-    int64_t n = in_shape[d], lo = low_[d];
     AxisMap& m = maps[d];
-    m.resize(size_t(lo + n + high_[d]));
+    m.resize(size_t(low_[d] + in_shape[d] + high_[d]));
     for (int64_t i = 0; i < int64_t(m.size()); ++i) {
-      int64_t k = i - lo;  // position relative to the input
-      if (k >= 0 && k < n) {
-        m[i] = k;
-        continue;
-      }
-      switch (mode_) {
-        case PadMode::constant:
-          m[i] = -1;
-          break;
-        case PadMode::edge:
-          m[i] = k < 0 ? 0 : n - 1;
-          break;
-        case PadMode::reflect: {  // period 2(n - 1): 0 1 .. n-1 n-2 .. 1
-          int64_t p = 2 * (n - 1);
-          int64_t t = p == 0 ? 0 : floor_mod(k, p);
-          m[i] = t < n ? t : p - t;
-          break;
-        }
-        case PadMode::symmetric: {  // period 2n: 0 1 .. n-1 n-1 .. 0
-          int64_t t = floor_mod(k, 2 * n);
-          m[i] = t < n ? t : 2 * n - 1 - t;
-          break;
-        }
-      }
+      m[i] = index_map::source_index(i, low_[d], in_shape[d], int(mode_));
     }
   }
   return maps;
@@ -69,7 +44,9 @@ std::vector<AxisMap> Roll::axis_maps(const Shape& in_shape) const {
   for (size_t d = 0; d < in_shape.size(); ++d) {
     int64_t n = in_shape[d];
     maps[d].resize(size_t(n));
-    for (int64_t i = 0; i < n; ++i) maps[d][i] = floor_mod(i - shifts_[d], n);
+    for (int64_t i = 0; i < n; ++i) {
+      maps[d][i] = index_map::source_index(i, shifts_[d], n, index_map::wrap);
+    }
   }
   return maps;
 }

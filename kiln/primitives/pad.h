@@ -18,6 +18,7 @@ class Pad : public UnaryPrimitive {
       : UnaryPrimitive(s), low_(std::move(low)), high_(std::move(high)), mode_(mode) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Pad"; }
@@ -34,6 +35,7 @@ class Roll : public UnaryPrimitive {
   Roll(Stream s, Shape shifts) : UnaryPrimitive(s), shifts_(std::move(shifts)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};

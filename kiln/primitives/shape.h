@@ -94,6 +94,7 @@ class Diagonal : public UnaryPrimitive {
       : UnaryPrimitive(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "Diagonal"; }
   // Gives `out` the view of `in` (both shapes set) that the diagonal describes.
@@ -112,6 +113,7 @@ class AsStrided : public UnaryPrimitive {
         offset_(offset) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "AsStrided"; }
 
@@ -129,6 +131,7 @@ class View : public UnaryPrimitive {
   View(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
+  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "View"; }
   // The strides (in elements of the new dtype) of a view of `in`, if one exists.

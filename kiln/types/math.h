@@ -1,11 +1,14 @@
 // Scalar math for float and double with one spelling on host and device: kiln::math::exp(x)
-// calls std::exp on the host and CUDA's exp/expf on the device.
+// calls CUDA's exp/expf on the device, and on the host the vectorizable version in
+// vector_math.h where there is one (else std::exp).
 #pragma once
 
 #include "kiln/types/host_device.h"
 
 #if !KILN_DEVICE_CODE
 #include <cmath>
+
+#include "kiln/types/vector_math.h"
 #endif
 
 namespace kiln::math {
@@ -24,17 +27,23 @@ namespace kiln::math {
 #define KILN_MATH_2(name)                                               \
   KILN_HD float name(float x, float y) { return std::name(x, y); }     \
   KILN_HD double name(double x, double y) { return std::name(x, y); }
+// On the host, the functions with a vectorizable version (vector_math.h) use it.
+#define KILN_MATH_1_F(name)                                 \
+  KILN_HD float name(float x) { return vmath::name(x); }   \
+  KILN_HD double name(double x) { return std::name(x); }
+#define KILN_MATH_1_FD(name)                                \
+  KILN_HD float name(float x) { return vmath::name(x); }   \
+  KILN_HD double name(double x) { return vmath::name(x); }
 #endif
 
+// Besides libm's names: log1p_exp(x) = log(1 + e^x) for x <= 0 or nan (logaddexp).
+#if KILN_DEVICE_CODE
 KILN_MATH_1(exp)
-KILN_MATH_1(exp2)
 KILN_MATH_1(expm1)
 KILN_MATH_1(log)
 KILN_MATH_1(log2)
 KILN_MATH_1(log10)
 KILN_MATH_1(log1p)
-KILN_MATH_1(sqrt)
-KILN_MATH_1(cbrt)
 KILN_MATH_1(sin)
 KILN_MATH_1(cos)
 KILN_MATH_1(tan)
@@ -48,12 +57,53 @@ KILN_MATH_1(asinh)
 KILN_MATH_1(acosh)
 KILN_MATH_1(atanh)
 KILN_MATH_1(erf)
+KILN_MATH_2(atan2)
+KILN_HD float log1p_exp(float x) { return ::log1pf(::expf(x)); }
+KILN_HD double log1p_exp(double x) { return ::log1p(::exp(x)); }
+#else
+KILN_MATH_1_FD(exp)
+KILN_MATH_1_F(expm1)
+KILN_MATH_1_FD(log)
+KILN_MATH_1_F(log2)
+KILN_MATH_1_F(log10)
+KILN_MATH_1_F(log1p)
+KILN_MATH_1_F(tanh)
+KILN_MATH_1_F(erf)
+KILN_MATH_1_F(asin)
+KILN_MATH_1_F(acos)
+KILN_MATH_1_F(atan)
+KILN_MATH_1_F(sinh)
+KILN_MATH_1_F(cosh)
+KILN_MATH_1_F(asinh)
+KILN_MATH_1_F(acosh)
+KILN_MATH_1_F(atanh)
+KILN_HD float log1p_exp(float x) { return vmath::log1p_exp(x); }
+KILN_HD double log1p_exp(double x) { return std::log1p(vmath::exp(x)); }
+KILN_HD float atan2(float y, float x) { return vmath::atan2(y, x); }
+KILN_HD double atan2(double y, double x) { return std::atan2(y, x); }
+// The vector formulas cover |x| < 2^23; the CPU kernels vectorize them and redo the rest.
+KILN_HD float sin(float x) { return vmath::sincos_in_range(x) ? vmath::sin_core(x) : std::sin(x); }
+KILN_HD double sin(double x) { return std::sin(x); }
+KILN_HD float cos(float x) { return vmath::sincos_in_range(x) ? vmath::cos_core(x) : std::cos(x); }
+KILN_HD double cos(double x) { return std::cos(x); }
+KILN_HD float tan(float x) { return vmath::sincos_in_range(x) ? vmath::tan_core(x) : std::tan(x); }
+KILN_HD double tan(double x) { return std::tan(x); }
+#undef KILN_MATH_1_F
+#undef KILN_MATH_1_FD
+#endif
+KILN_MATH_1(exp2)
+KILN_MATH_1(sqrt)
+KILN_MATH_1(cbrt)
 KILN_MATH_1(floor)
 KILN_MATH_1(ceil)
 KILN_MATH_1(trunc)
 KILN_MATH_1(rint)
+#if KILN_DEVICE_CODE
 KILN_MATH_2(pow)
-KILN_MATH_2(atan2)
+#else
+KILN_HD float pow(float x, float y) { return vmath::pow(x, y); }
+KILN_HD double pow(double x, double y) { return std::pow(x, y); }
+#endif
 KILN_MATH_2(hypot)
 KILN_MATH_2(fmod)
 KILN_MATH_2(copysign)
@@ -82,8 +132,8 @@ KILN_HD bool isinf(double x) { return std::isinf(x); }
 KILN_HD float rsqrt(float x) { return 1.0f / std::sqrt(x); }
 KILN_HD double rsqrt(double x) { return 1.0 / std::sqrt(x); }
 
-// Inverse error function: Giles' single-precision approximation, refined by two Newton
-// steps on erf so float64 is accurate too.
+// Inverse error function: Giles' single-precision approximation, refined by Newton steps
+// so float64 is accurate too.
 template <typename T>
 T erfinv_impl(T x) {
   if (x <= T(-1)) return x == T(-1) ? -HUGE_VAL : NAN;
@@ -113,13 +163,17 @@ T erfinv_impl(T x) {
     p = 1.00167406 + p * w;
     p = 2.83297682 + p * w;
   }
-  double y = p * double(x);
-  // Newton: y -= (erf(y) - x) / (2/sqrt(pi) exp(-y^2))
-  for (int i = 0; i < 2; ++i) {
-    double err = std::erf(y) - double(x);
-    y -= err / (1.1283791670955126 * std::exp(-y * y));
+  // Newton on |y|: y -= (erf(y) - x) / (2/sqrt(pi) exp(-y^2)). Near |x| = 1, erf(y) - x
+  // cancels, so the residual is taken as (1 - x) - erfc(y) there (1 - x is exact).
+  // The first guess is good to about 1e-4 in the far tail, so up to four steps.
+  double ax = std::fabs(double(x)), y = p * ax;
+  for (int i = 0; i < 4; ++i) {
+    double err = ax > 0.5 ? (1.0 - ax) - std::erfc(y) : std::erf(y) - ax;
+    double step = err / (1.1283791670955126 * std::exp(-y * y));
+    y -= step;
+    if (std::fabs(step) <= 1e-16 * y) break;
   }
-  return T(y);
+  return T(std::copysign(y, double(x)));
 }
 inline float erfinv(float x) { return erfinv_impl(x); }
 inline double erfinv(double x) { return erfinv_impl(x); }

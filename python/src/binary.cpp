@@ -51,6 +51,12 @@ void init_binary(py::module_& m) {
     auto [q, r] = divmod(x, y, s);
     return py::make_tuple(q, r);
   }, py::arg("a"), py::arg("b"), py::arg("stream") = py::none());
+  m.def("isclose", [](py::object a, py::object b, double rtol, double atol, bool equal_nan,
+                      StreamOrDevice s) {
+    auto [x, y] = to_arrays(a, b);
+    return isclose(x, y, rtol, atol, equal_nan, s);
+  }, py::arg("a"), py::arg("b"), py::pos_only(), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8,
+     py::kw_only(), py::arg("equal_nan") = false, py::arg("stream") = py::none());
   m.def("where", [](py::object c, py::object x, py::object y, StreamOrDevice s) {
     auto [a, b] = to_arrays(x, y);
     return where(to_array(c), a, b, s);

@@ -100,6 +100,22 @@ void init_device(py::module_& m) {
 
   auto cuda = m.def_submodule("cuda", "CUDA backend queries");
   cuda.def("is_available", &gpu::is_available);
+  cuda.def("set_allow_tf32", &gpu::set_allow_tf32, py::arg("allow"),
+           "Let float32 matrix products use TF32 tensor cores (off by default).");
+  cuda.def("transfer_stats", [] {
+    auto t = gpu::transfer_stats();
+    py::dict d;
+    d["host_to_device"] = t.host_to_device;
+    d["device_to_host"] = t.device_to_host;
+    return d;
+  }, "Whole-buffer copies between host and device made so far (residency changes).");
+  cuda.def("kernel_cache_stats", [] {
+    auto k = gpu::kernel_cache_stats();
+    py::dict d;
+    d["compiled"] = k.compiled;
+    d["disk_hits"] = k.disk_hits;
+    return d;
+  }, "Kernels compiled by NVRTC and kernels loaded from the disk cache in this process.");
   auto metal = m.def_submodule("metal", "Metal is Apple's; it is never available here");
   metal.def("is_available", [] { return false; });
 }

@@ -17,6 +17,8 @@ void init_matmul(py::module_&);
 void init_reduce(py::module_&);
 void init_scan(py::module_&);
 void init_compile(py::module_&);
+void init_fast(py::module_&);
+void init_diagnostics(py::module_&);
 
 PYBIND11_MODULE(core, m) {
   m.doc() = "Kiln arrays: lazy, composable, on CPUs and NVIDIA GPUs (mirrors mlx.core).";
@@ -36,4 +38,6 @@ PYBIND11_MODULE(core, m) {
   init_reduce(m);
   init_scan(m);
   init_compile(m);
+  init_fast(m);
+  init_diagnostics(m);
 }

@@ -28,7 +28,7 @@ void init_unary(py::module_& m) {
       {"arccos", &arccos}, {"arctan", &arctan}, {"sinh", &sinh}, {"cosh", &cosh},
       {"tanh", &tanh}, {"arcsinh", &arcsinh}, {"arccosh", &arccosh}, {"arctanh", &arctanh},
       {"erf", &erf}, {"erfinv", &erfinv}, {"sigmoid", &sigmoid}, {"floor", &floor},
-      {"ceil", &ceil}, {"real", &real}, {"imag", &imag}, {"logical_not", &logical_not},
+      {"ceil", &ceil}, {"trunc", &trunc}, {"real", &real}, {"imag", &imag}, {"logical_not", &logical_not},
       {"bitwise_invert", &bitwise_invert}, {"isnan", &isnan}, {"isinf", &isinf},
       {"isfinite", &isfinite}, {"isposinf", &isposinf}, {"isneginf", &isneginf},
       {"degrees", &degrees}, {"radians", &radians},
@@ -42,6 +42,11 @@ void init_unary(py::module_& m) {
         py::arg("a"), py::kw_only(), py::arg("stream") = py::none());
   m.def("round", [](const array& a, int decimals, StreamOrDevice s) { return round(a, decimals, s); },
         py::arg("a"), py::pos_only(), py::arg("decimals") = 0, py::arg("stream") = py::none());
+  m.def("nan_to_num",
+        [](py::object a, double nan, std::optional<double> posinf, std::optional<double> neginf,
+           StreamOrDevice s) { return nan_to_num(to_array(a), nan, posinf, neginf, s); },
+        py::arg("a"), py::arg("nan") = 0.0, py::arg("posinf") = py::none(),
+        py::arg("neginf") = py::none(), py::kw_only(), py::arg("stream") = py::none());
   for (auto [alias, name] : {std::pair{"arcsin", "asin"}, {"arccos", "acos"}, {"arctan", "atan"},
                              {"arcsinh", "asinh"}, {"arccosh", "acosh"}, {"arctanh", "atanh"}}) {
     m.attr(name) = m.attr(alias);

@@ -1,5 +1,5 @@
 // Compiles every registered kernel instantiation with NVRTC. Needs no GPU, so CI runs it
-// (`kiln_nvrtc_check sm_90`) to catch a broken kernel source. With --warm it instead fills
+// (`kiln_nvrtc_check sm_90`) to catch a broken kernel source; `--only gemv.cuh` checks one file. With --warm it instead fills
 // the on-disk kernel cache one instantiation at a time, in parallel, exactly as the
 // run-time compiler would, so a GPU machine starts with warm kernels.
 #include <algorithm>
@@ -18,7 +18,12 @@ using namespace kiln::cuda;
 
 int main(int argc, char** argv) {
   std::string arch = argc > 1 ? argv[1] : "sm_90";
-  bool warm = argc > 2 && std::strcmp(argv[2], "--warm") == 0;
+  bool warm = false;
+  std::string only;  // --only FILE: just that kernel file (quick checks while editing)
+  for (int i = 2; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--warm") == 0) warm = true;
+    if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
+  }
   struct Job {
     std::string file;
     std::vector<std::string> instances;
@@ -28,6 +33,7 @@ int main(int argc, char** argv) {
   // Batches keep each NVRTC program (and its memory) moderate in the check mode.
   constexpr size_t kBatch = 150;
   for (auto& [file, list] : registered_instances()) {
+    if (!only.empty() && file != only) continue;
     total += list.size();
     if (warm) {
       for (auto& inst : list) jobs.push_back({file, {inst}});

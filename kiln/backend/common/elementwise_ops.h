@@ -2,8 +2,9 @@
 // kernels), as CUDA device code, and under NVRTC (CMake embeds its text for the GPU
 // kernels and for compile-generated code), so every backend computes the same function.
 //
-// A functor has operator() overloads for the element types it supports; a type without an
-// overload is unsupported for that op (kiln/ops checks this before building a node).
+// A functor has operator() overloads for the element types it supports, each a template
+// constrained to exact types; a type without an overload is unsupported for that op
+// (kiln/ops checks this before building a node).
 // 16-bit floats compute in float and round once at the end.
 #pragma once
 
@@ -32,15 +33,22 @@ template <typename T> struct is_signed_int {
 
 template <bool B, typename T = void> struct enable_if {};
 template <typename T> struct enable_if<true, T> { using type = T; };
+template <typename T, typename U> struct is_same { static constexpr bool value = false; };
+template <typename T> struct is_same<T, T> { static constexpr bool value = true; };
 #define KILN_IF(cond) typename enable_if<(cond), int>::type = 0
 #define KILN_FLOAT(T) KILN_IF(is_real_float<T>::value)
 #define KILN_HALF(T) KILN_IF(is_half<T>::value)
 #define KILN_INT(T) KILN_IF(is_int<T>::value)
 #define KILN_REAL(T) KILN_IF(is_real_float<T>::value || is_int<T>::value)
+// complex64 and bool overloads are templates too, so that no argument reaches them through
+// an implicit conversion (an int would otherwise select the complex formula).
+#define KILN_COMPLEX(T) KILN_IF((is_same<T, complex64_t>::value))
+#define KILN_BOOL(T) KILN_IF((is_same<T, bool>::value))
 
 // A float formula applied to a 16-bit float: compute in float, round once.
 #define KILN_HALF_VIA_FLOAT(Name) \
-  template <typename T, KILN_HALF(T)> KILN_HD T operator()(T x) const { return T(Name{}(float(x))); }
+  template <typename T, KILN_HALF(T)> \
+  KILN_HD T operator()(T x) const { return T(Name{}(float(x))); }
 
 // ------------------------------------------------------------------ unary: same type out
 
@@ -51,26 +59,33 @@ struct Abs {
     if constexpr (is_signed_int<T>::value) return x < 0 ? T(-x) : x;
     return x;
   }
-  KILN_HD float operator()(complex64_t z) const { return cmath::abs(z); }  // -> float32
+  template <typename C, KILN_COMPLEX(C)>
+  KILN_HD float operator()(C z) const { return cmath::abs(z); }  // -> float32
 };
 
 struct Negative {
   template <typename T, KILN_IF(is_real_float<T>::value || is_int<T>::value)>
   KILN_HD T operator()(T x) const { return T(-x); }
   KILN_HALF_VIA_FLOAT(Negative)
-  KILN_HD complex64_t operator()(complex64_t z) const { return -z; }
+  template <typename C, KILN_COMPLEX(C)> KILN_HD complex64_t operator()(C z) const { return -z; }
 };
 
 struct Sign {
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x) const {
-    return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);  // keeps nan and signed zero
+    // Zeros of either sign give +0 and nan stays nan, as in NumPy.
+    return x > T(0) ? T(1) : (x < T(0) ? T(-1) : (x == T(0) ? T(0) : x));
   }
   KILN_HALF_VIA_FLOAT(Sign)
   template <typename T, KILN_INT(T)> KILN_HD T operator()(T x) const {
     if constexpr (is_signed_int<T>::value) return T((x > 0) - (x < 0));
     return T(x > 0);
   }
-  KILN_HD complex64_t operator()(complex64_t z) const {
+  // z / |z| (NumPy 2's definition); an infinite part counts as +-1 and finite parts as 0.
+  template <typename C, KILN_COMPLEX(C)> KILN_HD complex64_t operator()(C z) const {
+    if (math::isinf(z.real) || math::isinf(z.imag)) {
+      z = {math::isinf(z.real) ? math::copysign(1.0f, z.real) : 0.0f,
+           math::isinf(z.imag) ? math::copysign(1.0f, z.imag) : 0.0f};
+    }
     float m = cmath::abs(z);
     return m == 0.0f ? complex64_t(0.0f) : complex64_t(z.real / m, z.imag / m);
   }
@@ -79,7 +94,7 @@ struct Sign {
 struct Square {
   template <typename T, KILN_REAL(T)> KILN_HD T operator()(T x) const { return T(x * x); }
   KILN_HALF_VIA_FLOAT(Square)
-  KILN_HD complex64_t operator()(complex64_t z) const { return z * z; }
+  template <typename C, KILN_COMPLEX(C)> KILN_HD complex64_t operator()(C z) const { return z * z; }
 };
 
 #define KILN_FLOAT_FN(Name, fn)                                                            \
@@ -91,7 +106,8 @@ struct Square {
   struct Name {                                                                            \
     template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x) const { return math::fn(x); } \
     KILN_HALF_VIA_FLOAT(Name)                                                              \
-    KILN_HD complex64_t operator()(complex64_t z) const { return cmath::fn(z); }           \
+    template <typename C, KILN_COMPLEX(C)> \
+    KILN_HD complex64_t operator()(C z) const { return cmath::fn(z); } \
   };
 
 KILN_FLOAT_COMPLEX_FN(Sqrt, sqrt)
@@ -103,14 +119,14 @@ KILN_FLOAT_COMPLEX_FN(Tan, tan)
 KILN_FLOAT_COMPLEX_FN(Sinh, sinh)
 KILN_FLOAT_COMPLEX_FN(Cosh, cosh)
 KILN_FLOAT_COMPLEX_FN(Tanh, tanh)
-KILN_FLOAT_FN(Expm1, expm1)
-KILN_FLOAT_FN(Log1p, log1p)
-KILN_FLOAT_FN(ArcSin, asin)
-KILN_FLOAT_FN(ArcCos, acos)
-KILN_FLOAT_FN(ArcTan, atan)
-KILN_FLOAT_FN(ArcSinh, asinh)
-KILN_FLOAT_FN(ArcCosh, acosh)
-KILN_FLOAT_FN(ArcTanh, atanh)
+KILN_FLOAT_COMPLEX_FN(Expm1, expm1)
+KILN_FLOAT_COMPLEX_FN(Log1p, log1p)
+KILN_FLOAT_COMPLEX_FN(ArcSin, asin)
+KILN_FLOAT_COMPLEX_FN(ArcCos, acos)
+KILN_FLOAT_COMPLEX_FN(ArcTan, atan)
+KILN_FLOAT_COMPLEX_FN(ArcSinh, asinh)
+KILN_FLOAT_COMPLEX_FN(ArcCosh, acosh)
+KILN_FLOAT_COMPLEX_FN(ArcTanh, atanh)
 KILN_FLOAT_FN(Erf, erf)
 KILN_FLOAT_FN(ErfInv, erfinv)
 #undef KILN_FLOAT_FN
@@ -119,7 +135,7 @@ KILN_FLOAT_FN(ErfInv, erfinv)
 struct Log2 {
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x) const { return math::log2(x); }
   KILN_HALF_VIA_FLOAT(Log2)
-  KILN_HD complex64_t operator()(complex64_t z) const {
+  template <typename C, KILN_COMPLEX(C)> KILN_HD complex64_t operator()(C z) const {
     complex64_t l = cmath::log(z);
     return {l.real * 1.4426950408889634f, l.imag * 1.4426950408889634f};
   }
@@ -127,7 +143,7 @@ struct Log2 {
 struct Log10 {
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x) const { return math::log10(x); }
   KILN_HALF_VIA_FLOAT(Log10)
-  KILN_HD complex64_t operator()(complex64_t z) const {
+  template <typename C, KILN_COMPLEX(C)> KILN_HD complex64_t operator()(C z) const {
     complex64_t l = cmath::log(z);
     return {l.real * 0.4342944819032518f, l.imag * 0.4342944819032518f};
   }
@@ -136,21 +152,23 @@ struct Log10 {
 struct Rsqrt {
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x) const { return math::rsqrt(x); }
   KILN_HALF_VIA_FLOAT(Rsqrt)
-  KILN_HD complex64_t operator()(complex64_t z) const { return complex64_t(1.0f) / cmath::sqrt(z); }
+  template <typename C, KILN_COMPLEX(C)>
+  KILN_HD complex64_t operator()(C z) const { return complex64_t(1.0f) / cmath::sqrt(z); }
 };
 
 struct Reciprocal {
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x) const { return T(1) / x; }
   KILN_HALF_VIA_FLOAT(Reciprocal)
-  KILN_HD complex64_t operator()(complex64_t z) const { return complex64_t(1.0f) / z; }
+  template <typename C, KILN_COMPLEX(C)>
+  KILN_HD complex64_t operator()(C z) const { return complex64_t(1.0f) / z; }
 };
 
 struct Sigmoid {
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x) const {
-    // Written to stay finite for large |x| in either direction.
+    // e = exp(-|x|) never overflows; for x < 0 the result e / (1 + e) keeps its relative
+    // accuracy down to the subnormals instead of cancelling in 1 - s.
     T e = math::exp(-math::abs(x));
-    T s = T(1) / (T(1) + e);
-    return x >= T(0) ? s : T(1) - s;
+    return (x >= T(0) ? T(1) : e) / (T(1) + e);
   }
   KILN_HALF_VIA_FLOAT(Sigmoid)
 };
@@ -175,28 +193,29 @@ struct Round {
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x) const { return math::rint(x); }
   KILN_HALF_VIA_FLOAT(Round)
   template <typename T, KILN_INT(T)> KILN_HD T operator()(T x) const { return x; }
-  KILN_HD complex64_t operator()(complex64_t z) const {
+  template <typename C, KILN_COMPLEX(C)> KILN_HD complex64_t operator()(C z) const {
     return {math::rint(z.real), math::rint(z.imag)};
   }
 };
 
 struct Conjugate {
-  KILN_HD complex64_t operator()(complex64_t z) const { return cmath::conj(z); }
+  template <typename C, KILN_COMPLEX(C)>
+  KILN_HD complex64_t operator()(C z) const { return cmath::conj(z); }
 };
 struct Real {
-  KILN_HD float operator()(complex64_t z) const { return z.real; }
+  template <typename C, KILN_COMPLEX(C)> KILN_HD float operator()(C z) const { return z.real; }
 };
 struct Imag {
-  KILN_HD float operator()(complex64_t z) const { return z.imag; }
+  template <typename C, KILN_COMPLEX(C)> KILN_HD float operator()(C z) const { return z.imag; }
 };
 
 struct LogicalNot {
-  KILN_HD bool operator()(bool x) const { return !x; }
+  template <typename B, KILN_BOOL(B)> KILN_HD bool operator()(B x) const { return !x; }
 };
 
 struct BitwiseInvert {
   template <typename T, KILN_INT(T)> KILN_HD T operator()(T x) const { return T(~x); }
-  KILN_HD bool operator()(bool x) const { return !x; }
+  template <typename B, KILN_BOOL(B)> KILN_HD bool operator()(B x) const { return !x; }
 };
 
 // ------------------------------------------------------------------ unary: bool out
@@ -209,7 +228,8 @@ struct BitwiseInvert {
       return expr;                                                                             \
     }                                                                                          \
     template <typename T, KILN_INT(T)> KILN_HD bool operator()(T) const { return false; }      \
-    KILN_HD bool operator()(bool) const { return false; }                                      \
+    template <typename B, KILN_BOOL(B)> \
+    KILN_HD bool operator()(B) const { return false; } \
   };
 KILN_FLOAT_PREDICATE(IsNanReal, math::isnan(x))
 KILN_FLOAT_PREDICATE(IsPosInf, math::isinf(x) && x > 0)
@@ -218,24 +238,29 @@ KILN_FLOAT_PREDICATE(IsNegInf, math::isinf(x) && x < 0)
 
 struct IsNan : IsNanReal {
   using IsNanReal::operator();
-  KILN_HD bool operator()(complex64_t z) const { return math::isnan(z.real) || math::isnan(z.imag); }
+  template <typename C, KILN_COMPLEX(C)>
+  KILN_HD bool operator()(C z) const { return math::isnan(z.real) || math::isnan(z.imag); }
 };
 
 struct IsInf {
   template <typename T, KILN_FLOAT(T)> KILN_HD bool operator()(T x) const { return math::isinf(x); }
-  template <typename T, KILN_HALF(T)> KILN_HD bool operator()(T x) const { return math::isinf(float(x)); }
+  template <typename T, KILN_HALF(T)>
+  KILN_HD bool operator()(T x) const { return math::isinf(float(x)); }
   template <typename T, KILN_INT(T)> KILN_HD bool operator()(T) const { return false; }
-  KILN_HD bool operator()(bool) const { return false; }
-  KILN_HD bool operator()(complex64_t z) const { return math::isinf(z.real) || math::isinf(z.imag); }
+  template <typename B, KILN_BOOL(B)> KILN_HD bool operator()(B) const { return false; }
+  template <typename C, KILN_COMPLEX(C)>
+  KILN_HD bool operator()(C z) const { return math::isinf(z.real) || math::isinf(z.imag); }
 };
 struct IsFinite {
   template <typename T, KILN_FLOAT(T)> KILN_HD bool operator()(T x) const {
     return !math::isinf(x) && !math::isnan(x);
   }
-  template <typename T, KILN_HALF(T)> KILN_HD bool operator()(T x) const { return (*this)(float(x)); }
+  template <typename T, KILN_HALF(T)>
+  KILN_HD bool operator()(T x) const { return (*this)(float(x)); }
   template <typename T, KILN_INT(T)> KILN_HD bool operator()(T) const { return true; }
-  KILN_HD bool operator()(bool) const { return true; }
-  KILN_HD bool operator()(complex64_t z) const { return (*this)(z.real) && (*this)(z.imag); }
+  template <typename B, KILN_BOOL(B)> KILN_HD bool operator()(B) const { return true; }
+  template <typename C, KILN_COMPLEX(C)>
+  KILN_HD bool operator()(C z) const { return (*this)(z.real) && (*this)(z.imag); }
 };
 
 // ------------------------------------------------------------------ binary
@@ -248,25 +273,29 @@ struct IsFinite {
 struct Add {
   template <typename T, KILN_REAL(T)> KILN_HD T operator()(T x, T y) const { return T(x + y); }
   KILN_HALF2_VIA_FLOAT(Add)
-  KILN_HD complex64_t operator()(complex64_t x, complex64_t y) const { return x + y; }
-  KILN_HD bool operator()(bool x, bool y) const { return x || y; }
+  template <typename C, KILN_COMPLEX(C)>
+  KILN_HD complex64_t operator()(C x, C y) const { return x + y; }
+  template <typename B, KILN_BOOL(B)> KILN_HD bool operator()(B x, B y) const { return x | y; }
 };
 struct Subtract {
   template <typename T, KILN_REAL(T)> KILN_HD T operator()(T x, T y) const { return T(x - y); }
   KILN_HALF2_VIA_FLOAT(Subtract)
-  KILN_HD complex64_t operator()(complex64_t x, complex64_t y) const { return x - y; }
+  template <typename C, KILN_COMPLEX(C)>
+  KILN_HD complex64_t operator()(C x, C y) const { return x - y; }
 };
 struct Multiply {
   template <typename T, KILN_REAL(T)> KILN_HD T operator()(T x, T y) const { return T(x * y); }
   KILN_HALF2_VIA_FLOAT(Multiply)
-  KILN_HD complex64_t operator()(complex64_t x, complex64_t y) const { return x * y; }
-  KILN_HD bool operator()(bool x, bool y) const { return x && y; }
+  template <typename C, KILN_COMPLEX(C)>
+  KILN_HD complex64_t operator()(C x, C y) const { return x * y; }
+  template <typename B, KILN_BOOL(B)> KILN_HD bool operator()(B x, B y) const { return x & y; }
 };
 // True division; integer inputs are promoted to float by the op before they get here.
 struct Divide {
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x, T y) const { return x / y; }
   KILN_HALF2_VIA_FLOAT(Divide)
-  KILN_HD complex64_t operator()(complex64_t x, complex64_t y) const { return x / y; }
+  template <typename C, KILN_COMPLEX(C)>
+  KILN_HD complex64_t operator()(C x, C y) const { return x / y; }
 };
 
 // Python's floor division and modulo: the remainder takes the divisor's sign. Integer
@@ -284,14 +313,21 @@ struct FloorDivide {
   }
   KILN_HALF2_VIA_FLOAT(FloorDivide)
   template <typename T, KILN_INT(T)> KILN_HD T operator()(T x, T y) const {
-    if (y == 0) return T(0);
-    if constexpr (is_signed_int<T>::value) {
-      if (y == T(-1)) return T(T(0) - x);  // avoids the overflow trap of MIN / -1
-      T q = T(x / y);
-      if ((x % y != 0) && ((x < 0) != (y < 0))) q = T(q - 1);
-      return q;
+    if constexpr (sizeof(T) <= 4) {
+      // Through double, which vectorizes (integer division does not) and is exact here: a
+      // quotient within half an ulp of an integer it is not would need |x| >= 2^53.
+      double q = math::floor(double(x) / double(y));
+      return T(int64_t(y == 0 ? 0.0 : q));  // MIN / -1 wraps to MIN, as in NumPy
+    } else {
+      if (y == 0) return T(0);
+      if constexpr (is_signed_int<T>::value) {
+        if (y == T(-1)) return T(T(0) - x);  // avoids the overflow trap of MIN / -1
+        T q = T(x / y);
+        if ((x % y != 0) && ((x < 0) != (y < 0))) q = T(q - 1);
+        return q;
+      }
+      return T(x / y);
     }
-    return T(x / y);
   }
 };
 struct Remainder {
@@ -303,19 +339,27 @@ struct Remainder {
   }
   KILN_HALF2_VIA_FLOAT(Remainder)
   template <typename T, KILN_INT(T)> KILN_HD T operator()(T x, T y) const {
-    if (y == 0) return T(0);
-    if constexpr (is_signed_int<T>::value) {
-      if (y == T(-1)) return T(0);
-      T r = T(x % y);
-      if (r != 0 && ((r < 0) != (y < 0))) r = T(r + y);
-      return r;
+    if constexpr (sizeof(T) <= 4) {
+      // x - y floor(x / y), exactly in double (see FloorDivide).
+      double xd = double(x), yd = double(y);
+      double r = xd - yd * math::floor(xd / yd);
+      return T(int64_t(y == 0 ? 0.0 : r));
+    } else {
+      if (y == 0) return T(0);
+      if constexpr (is_signed_int<T>::value) {
+        if (y == T(-1)) return T(0);
+        T r = T(x % y);
+        if (r != 0 && ((r < 0) != (y < 0))) r = T(r + y);
+        return r;
+      }
+      return T(x % y);
     }
-    return T(x % y);
   }
 };
 
 struct Power {
-  template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x, T y) const { return math::pow(x, y); }
+  template <typename T, KILN_FLOAT(T)>
+  KILN_HD T operator()(T x, T y) const { return math::pow(x, y); }
   KILN_HALF2_VIA_FLOAT(Power)
   template <typename T, KILN_INT(T)> KILN_HD T operator()(T x, T y) const {
     // Integer power by squaring; negative exponents give 0 except for bases 1 and -1.
@@ -329,47 +373,53 @@ struct Power {
     }
     return result;
   }
-  KILN_HD complex64_t operator()(complex64_t x, complex64_t y) const { return cmath::pow(x, y); }
+  template <typename C, KILN_COMPLEX(C)>
+  KILN_HD complex64_t operator()(C x, C y) const { return cmath::pow(x, y); }
 };
 
-// maximum/minimum propagate nan, as NumPy's do.
+// maximum/minimum propagate nan, as NumPy's do; of equal values (0 and -0) they return y,
+// as NumPy's float32/float64 loops do.
 struct Maximum {
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x, T y) const {
-    return (x >= y || math::isnan(x)) ? x : y;
+    return (x > y || math::isnan(x)) ? x : y;
   }
   KILN_HALF2_VIA_FLOAT(Maximum)
   template <typename T, KILN_INT(T)> KILN_HD T operator()(T x, T y) const { return x > y ? x : y; }
-  KILN_HD bool operator()(bool x, bool y) const { return x || y; }
-  KILN_HD complex64_t operator()(complex64_t x, complex64_t y) const {
+  template <typename B, KILN_BOOL(B)> KILN_HD bool operator()(B x, B y) const { return x | y; }
+  template <typename C, KILN_COMPLEX(C)> KILN_HD complex64_t operator()(C x, C y) const {
     if (math::isnan(x.real) || math::isnan(x.imag)) return x;
+    if (math::isnan(y.real) || math::isnan(y.imag)) return y;
     return x > y ? x : y;
   }
 };
 struct Minimum {
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x, T y) const {
-    return (x <= y || math::isnan(x)) ? x : y;
+    return (x < y || math::isnan(x)) ? x : y;
   }
   KILN_HALF2_VIA_FLOAT(Minimum)
   template <typename T, KILN_INT(T)> KILN_HD T operator()(T x, T y) const { return x < y ? x : y; }
-  KILN_HD bool operator()(bool x, bool y) const { return x && y; }
-  KILN_HD complex64_t operator()(complex64_t x, complex64_t y) const {
+  template <typename B, KILN_BOOL(B)> KILN_HD bool operator()(B x, B y) const { return x & y; }
+  template <typename C, KILN_COMPLEX(C)> KILN_HD complex64_t operator()(C x, C y) const {
     if (math::isnan(x.real) || math::isnan(x.imag)) return x;
+    if (math::isnan(y.real) || math::isnan(y.imag)) return y;
     return x < y ? x : y;
   }
 };
 
 struct LogAddExp {
+  // Branch-free so that it vectorizes: a nan in either input reaches the result through
+  // hi or lo - hi; equal infinities (where lo - hi is nan) are the one case to pick out.
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x, T y) const {
-    if (math::isnan(x) || math::isnan(y)) return x + y;
     T hi = x > y ? x : y, lo = x > y ? y : x;
-    if (math::isinf(hi) && hi == lo) return hi;  // inf+inf or -inf+-inf
-    return hi + math::log1p(math::exp(lo - hi));
+    T r = hi + math::log1p_exp(lo - hi);
+    return ((hi == lo) & math::isinf(hi)) ? hi : r;
   }
   KILN_HALF2_VIA_FLOAT(LogAddExp)
 };
 
 struct ArcTan2 {
-  template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T y, T x) const { return math::atan2(y, x); }
+  template <typename T, KILN_FLOAT(T)>
+  KILN_HD T operator()(T y, T x) const { return math::atan2(y, x); }
   KILN_HALF2_VIA_FLOAT(ArcTan2)
 };
 
@@ -398,32 +448,33 @@ struct NaNEqual {
     return (*this)(float(x), float(y));
   }
   template <typename T, KILN_INT(T)> KILN_HD bool operator()(T x, T y) const { return x == y; }
-  KILN_HD bool operator()(bool x, bool y) const { return x == y; }
-  KILN_HD bool operator()(complex64_t x, complex64_t y) const {
+  template <typename B, KILN_BOOL(B)> KILN_HD bool operator()(B x, B y) const { return x == y; }
+  template <typename C, KILN_COMPLEX(C)> KILN_HD bool operator()(C x, C y) const {
     bool xn = math::isnan(x.real) || math::isnan(x.imag);
     bool yn = math::isnan(y.real) || math::isnan(y.imag);
     return x == y || (xn && yn);
   }
 };
 
+// On bools, & and | rather than && and ||: no short-circuit branch in the kernels' loops.
 struct LogicalAnd {
-  KILN_HD bool operator()(bool x, bool y) const { return x && y; }
+  template <typename B, KILN_BOOL(B)> KILN_HD bool operator()(B x, B y) const { return x & y; }
 };
 struct LogicalOr {
-  KILN_HD bool operator()(bool x, bool y) const { return x || y; }
+  template <typename B, KILN_BOOL(B)> KILN_HD bool operator()(B x, B y) const { return x | y; }
 };
 
 struct BitwiseAnd {
   template <typename T, KILN_INT(T)> KILN_HD T operator()(T x, T y) const { return T(x & y); }
-  KILN_HD bool operator()(bool x, bool y) const { return x && y; }
+  template <typename B, KILN_BOOL(B)> KILN_HD bool operator()(B x, B y) const { return x & y; }
 };
 struct BitwiseOr {
   template <typename T, KILN_INT(T)> KILN_HD T operator()(T x, T y) const { return T(x | y); }
-  KILN_HD bool operator()(bool x, bool y) const { return x || y; }
+  template <typename B, KILN_BOOL(B)> KILN_HD bool operator()(B x, B y) const { return x | y; }
 };
 struct BitwiseXor {
   template <typename T, KILN_INT(T)> KILN_HD T operator()(T x, T y) const { return T(x ^ y); }
-  KILN_HD bool operator()(bool x, bool y) const { return x != y; }
+  template <typename B, KILN_BOOL(B)> KILN_HD bool operator()(B x, B y) const { return x != y; }
 };
 // Shifts by more than the width give 0 (or -1 for negative values shifted right).
 struct LeftShift {

@@ -11,6 +11,7 @@
 #include "kiln/types/cast.h"
 #include "kiln/backend/common/strided.h"
 #include "kiln/backend/cpu/elementwise.h"
+#include "kiln/backend/cpu/half_convert.h"
 #include "kiln/backend/cpu/tiles.h"
 
 namespace kiln::cpu {
@@ -21,6 +22,10 @@ template <typename In, typename Out>
 void cast_dense(const In* in, Out* out, int64_t n) {
   if constexpr (std::is_same_v<In, Out>) {
     std::memcpy(out, in, size_t(n) * sizeof(In));
+  } else if constexpr (std::is_same_v<In, float> && is_half_type<Out>::value) {
+    from_float(in, out, n);  // vectorized (F16C / AVX-512 where present)
+  } else if constexpr (is_half_type<In>::value && std::is_same_v<Out, float>) {
+    to_float(in, out, n);
   } else {
     for (int64_t i = 0; i < n; ++i) out[i] = cast_to<Out>(in[i]);
   }

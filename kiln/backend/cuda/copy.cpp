@@ -1,5 +1,8 @@
 #include "kiln/backend/cuda/copy.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "kiln/backend/cuda/launch.h"
 
 namespace kiln::cuda {
@@ -19,8 +22,114 @@ void copy_dense(const void* in, Dtype tin, void* out, Dtype tout, int64_t n, con
                 grid_blocks(ceil_div(n, vw), stream_device(s)), kBlock, 0, in, out, (long long)n);
 }
 
+// Rows shorter than this go to the strided kernel: a warp per row would mostly idle.
+constexpr int64_t kMinRowBytes = 128;
+
+bool aligned(const void* p, size_t bytes) { return reinterpret_cast<uintptr_t>(p) % bytes == 0; }
+
+// Same-dtype copies whose last axis is contiguous on both sides (slices, concatenation):
+// rows of raw bits, with 16-byte accesses when the pointers and strides allow.
+bool copy_rows(const char* in, char* out, size_t itemsize, const CollapsedLayout& l,
+               const Stream& s) {
+  int nd = int(l.shape.size());
+  const Strides& ds = l.strides[0];
+  const Strides& ss = l.strides[1];
+  if (nd < 2 || nd - 1 > cu::kMaxDims || ds[nd - 1] != 1 || ss[nd - 1] != 1) return false;
+  int64_t cols = l.shape[nd - 1];
+  if (cols * int64_t(itemsize) < kMinRowBytes) return false;
+  cu::Strided<2> outer{};
+  outer.ndim = nd - 1;
+  int64_t rows = 1, v = 16 / int64_t(itemsize);
+  bool vec = aligned(in, 16) && aligned(out, 16);
+  for (int d = 0; d < nd - 1; ++d) {
+    outer.shape[d] = l.shape[d];
+    outer.strides[0][d] = ds[d];
+    outer.strides[1][d] = ss[d];
+    vec = vec && ds[d] % v == 0 && ss[d] % v == 0;
+    rows *= l.shape[d];
+  }
+  if (!vec) v = 1;
+  cudaKernel_t k = cached_kernel(s, "copy.cuh", itemsize * 32 + uint64_t(v), [&] {
+    return instance("copy_rows", {type_name(bits_dtype(itemsize, "copy")), std::to_string(v)});
+  });
+  int64_t threads = rows * ceil_div(cols, cu::kCopyRowSpan * v) * 32;
+  launch_kernel(s, k, grid_blocks(threads, stream_device(s)), kBlock, 0,
+                static_cast<const void*>(in), static_cast<void*>(out), (long long)rows,
+                (long long)cols, outer);
+  return true;
+}
+
+// Both sides of the tiled transpose need at least this many elements along r and c; thinner
+// layouts waste most of a 64x64 tile and go to the strided kernel.
+constexpr int64_t kMinTransposeSide = 16;
+
+// The tiled transpose, when the destination's contiguous axis c is not the source's densest:
+// r is the axis with the smallest nonzero source stride, smaller than the one along c, and
+// every other axis becomes a batch axis. Returns false when the layout is not such a case.
+bool copy_transpose(const char* in, Dtype tin, char* out, Dtype tout, const CollapsedLayout& l,
+                    const Stream& s) {
+  int nd = int(l.shape.size());
+  const Strides& ds = l.strides[0];
+  const Strides& ss = l.strides[1];
+  if (nd < 2 || nd - 2 > cu::kMaxDims) return false;
+  int c = -1;
+  for (int d = 0; d < nd; ++d) {
+    if (ds[d] == 1) c = d;
+  }
+  if (c < 0 || ss[c] == 0) return false;
+  int r = -1;
+  for (int d = 0; d < nd; ++d) {
+    int64_t a = std::abs(ss[d]);
+    if (d != c && a != 0 && a < std::abs(ss[c]) && (r < 0 || a < std::abs(ss[r]))) r = d;
+  }
+  if (r < 0 || l.shape[r] < kMinTransposeSide || l.shape[c] < kMinTransposeSide) return false;
+  cu::TransposeParams p{};
+  p.rows = l.shape[r];
+  p.cols = l.shape[c];
+  p.src_row = ss[r];
+  p.src_col = ss[c];
+  p.dst_row = ds[r];
+  p.dst_col = 1;
+  p.batch = 1;
+  // The kernel's vector width (TransposeWidth in copy.cuh): 16-byte accesses need unit inner
+  // strides and every other stride and both pointers aligned to the vector.
+  int64_t v = std::max(tin.size, tout.size) >= 8 ? 2 : 4;
+  bool vec = p.src_row == 1 && p.src_col % v == 0 && p.dst_row % v == 0 &&
+             aligned(in, size_t(v) * tin.size) && aligned(out, size_t(v) * tout.size);
+  for (int d = 0; d < nd; ++d) {
+    if (d == r || d == c) continue;
+    p.batch_shape[p.batch_ndim] = l.shape[d];
+    p.src_batch[p.batch_ndim] = ss[d];
+    p.dst_batch[p.batch_ndim] = ds[d];
+    vec = vec && ss[d] % v == 0 && ds[d] % v == 0;
+    p.batch *= l.shape[d];
+    ++p.batch_ndim;
+  }
+  p.vectorized = vec;
+  constexpr int64_t kMaxGridYZ = 65535;
+  dim3 grid(unsigned(ceil_div(p.cols, cu::kTransposeTile)),
+            unsigned(std::min(ceil_div(p.rows, cu::kTransposeTile), kMaxGridYZ)),
+            unsigned(std::min<int64_t>(p.batch, kMaxGridYZ)));
+  uint64_t key = uint64_t(tin.index()) * Dtype::count + uint64_t(tout.index());
+  cudaKernel_t k = cached_kernel(s, "copy.cuh", key, [&] {
+    return instance("copy_transpose", {type_name(tin), type_name(tout)});
+  });
+  launch_kernel(s, k, grid, dim3(256), 0, static_cast<const void*>(in), static_cast<void*>(out), p);
+  return true;
+}
 
 }  // namespace
+
+Dtype bits_dtype(size_t itemsize, const char* op) {
+  switch (itemsize) {
+    case 1: return uint8;
+    case 2: return uint16;
+    case 4: return uint32;
+    case 8: return uint64;
+  }
+  throw std::logic_error(std::string("[") + op + "] unsupported item size " +
+                         std::to_string(itemsize));
+}
 
 std::vector<std::string> copy_instances() {
   std::vector<std::string> v;
@@ -33,6 +142,10 @@ std::vector<std::string> copy_instances() {
       if (w != 1) v.push_back(instance("copy_dense", {ta, tb, "1"}));
       v.push_back(instance("copy_strided", {ta, tb}));
       v.push_back(instance("copy_transpose", {ta, tb}));
+    }
+    if (is_unsigned(a)) {
+      v.push_back(instance("copy_rows", {ta, std::to_string(16 / a.size)}));
+      v.push_back(instance("copy_rows", {ta, "1"}));
     }
     v.push_back(instance("fill", {ta}));
     if (a != bool_) v.push_back(instance("arange", {ta}));
@@ -55,34 +168,8 @@ void copy_general(const array& src, const Shape& shape, const Strides& src_strid
   if (nd == 1 && ds[0] == 1 && ss[0] == 1) {
     return copy_dense(in, src.dtype(), out, dst.dtype(), n, s);
   }
-  // A transpose: the destination is contiguous along the last axis and the source along
-  // another one. Tile through shared memory so both sides coalesce.
-  if (nd >= 2 && ds[nd - 1] == 1 && ss[nd - 1] != 1) {
-    int r = -1;
-    for (int d = nd - 2; d >= 0; --d) {
-      if (ss[d] == 1) r = d;
-    }
-    if (r >= 0 && nd <= 3 && (nd == 2 || r == 1)) {
-      cu::TransposeParams p{};
-      p.rows = l.shape[r];
-      p.cols = l.shape[nd - 1];
-      p.batch = nd == 3 ? l.shape[0] : 1;
-      p.src_row = ss[r];
-      p.src_col = ss[nd - 1];
-      p.src_batch = nd == 3 ? ss[0] : 0;
-      p.dst_row = ds[r];
-      p.dst_col = 1;
-      p.dst_batch = nd == 3 ? ds[0] : 0;
-      if (p.batch <= 65535) {
-        dim3 grid(unsigned(ceil_div(p.cols, 32)), unsigned(ceil_div(p.rows, 32)), unsigned(p.batch));
-        launch_kernel(s, "copy.cuh",
-                      instance("copy_transpose", {type_name(src.dtype()), type_name(dst.dtype())}),
-                      grid, dim3(32, 8), 0, static_cast<const void*>(in), static_cast<void*>(out),
-                      p);
-        return;
-      }
-    }
-  }
+  if (src.dtype() == dst.dtype() && copy_rows(in, out, src.itemsize(), l, s)) return;
+  if (copy_transpose(in, src.dtype(), out, dst.dtype(), l, s)) return;
   auto p = make_strided<2>(shape, {dst_strides, src_strides});
   launch_kernel(s, "copy.cuh",
                 instance("copy_strided", {type_name(src.dtype()), type_name(dst.dtype())}),
@@ -98,7 +185,7 @@ void copy_to_new(const array& src, array& dst, const Stream& s, bool row_major) 
     } else {
       allocate(dst, s, src.data_size(), src.strides(), src.flags());
     }
-    copy_dense(device_ptr(src), src.dtype(), device_ptr(dst), dst.dtype(),
+    copy_dense(device_ptr<const void>(src), src.dtype(), device_ptr(dst), dst.dtype(),
                int64_t(src.data_size()), s);
     return;
   }

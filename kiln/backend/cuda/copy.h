@@ -6,6 +6,10 @@
 
 namespace kiln::cuda {
 
+// The unsigned integer dtype of an item size (1, 2, 4 or 8): kernels that only move elements
+// are instantiated per size, not per dtype. Throws std::logic_error naming `op` otherwise.
+Dtype bits_dtype(size_t itemsize, const char* op);
+
 // Copies src viewed with shape/src_strides/src_offset (elements) into dst at
 // dst_strides/dst_offset (elements), converting dtype. dst must have device memory.
 void copy_general(const array& src, const Shape& shape, const Strides& src_strides,

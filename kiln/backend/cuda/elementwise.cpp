@@ -79,7 +79,7 @@ void Unary::eval_gpu(const std::vector<array>& inputs, array& out) {
   if (in.flags().contiguous) {
     set_output_like(in, out, s);
     int64_t n = int64_t(in.data_size());
-    int vw = vector_width({{device_ptr(in), in.itemsize()}, {device_ptr(out), out.itemsize()}});
+    int vw = vector_width({{device_ptr<const void>(in), in.itemsize()}, {device_ptr(out), out.itemsize()}});
     cudaKernel_t k = cached_kernel(s, "elementwise.cuh", key * 32 + uint64_t(vw), [&] {
       auto [op, tin, tout] = names();
       return instance("unary_dense", {op, tin, tout, std::to_string(vw)});

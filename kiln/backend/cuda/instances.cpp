@@ -7,6 +7,9 @@ std::vector<std::pair<std::string, std::vector<std::string>>> registered_instanc
   return {
       {"elementwise.cuh", elementwise_instances()},
       {"copy.cuh", copy_instances()},
+      {"gemv.cuh", gemv_instances()},
+      {"indexing.cuh", indexing_instances()},
+      {"pad.cuh", pad_instances()},
   };
 }
 

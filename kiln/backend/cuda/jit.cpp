@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 
@@ -121,6 +122,7 @@ CompiledModule compile(const std::string& source, const std::vector<std::string>
     nvrtcGetProgramLogSize(prog, &n);
     std::string log(n, '\0');
     nvrtcGetProgramLog(prog, log.data());
+    log.resize(std::strlen(log.c_str()));  // the size counts the terminating NUL
     throw std::runtime_error("[nvrtc] compiling for " + arch + " failed:\n" + log +
                              "\n--- source ---\n" + source);
   }
@@ -138,21 +140,26 @@ CompiledModule compile(const std::string& source, const std::vector<std::string>
 }
 
 namespace {
-uint64_t cache_key(const std::string& source, const std::string& instance, const std::string& arch) {
-  return fnv1a(arch + "|" + nvrtc_version() + "|" + instance + "|" + source, headers_hash());
+uint64_t cache_key(const std::string& source, const std::string& instance, const std::string& arch,
+                   const std::vector<std::string>& options) {
+  std::string opts;
+  for (auto& o : options) opts += o + "|";
+  return fnv1a(arch + "|" + nvrtc_version() + "|" + opts + instance + "|" + source, headers_hash());
 }
 
 // The cached cubin and lowered name, compiling and storing them when missing.
 std::pair<std::string, std::string> cubin_for(const std::string& source,
                                               const std::string& instance,
-                                              const std::string& arch, bool* compiled) {
+                                              const std::string& arch,
+                                              const std::vector<std::string>& options,
+                                              bool* compiled) {
   std::filesystem::path base =
-      std::filesystem::path(cache_dir()) / hex(cache_key(source, instance, arch));
+      std::filesystem::path(cache_dir()) / hex(cache_key(source, instance, arch, options));
   std::string cubin = read_file(base.string() + ".cubin");
   std::string lowered = read_file(base.string() + ".name");
   *compiled = cubin.empty() || lowered.empty();
   if (*compiled) {
-    CompiledModule m = compile(source, {instance}, arch);
+    CompiledModule m = compile(source, {instance}, arch, options);
     cubin = std::move(m.cubin);
     lowered = m.lowered_names[0];
     write_file_atomically(base.string() + ".cubin", cubin);
@@ -169,18 +176,19 @@ std::string source_for(const std::string& file) {
 
 bool warm_cache(const std::string& source, const std::string& instance, const std::string& arch) {
   bool compiled = false;
-  cubin_for(source, instance, arch, &compiled);
+  cubin_for(source, instance, arch, {}, &compiled);
   return compiled;
 }
 
-cudaKernel_t get_kernel(const std::string& source, const std::string& instance, int device) {
+cudaKernel_t get_kernel(const std::string& source, const std::string& instance, int device,
+                        const std::vector<std::string>& options) {
   const std::string arch = "sm_" + std::to_string(device_properties(device).arch);
-  const uint64_t key = cache_key(source, instance, arch);
+  const uint64_t key = cache_key(source, instance, arch, options);
   static std::unordered_map<uint64_t, LoadedKernel> loaded;
   std::lock_guard<std::mutex> lock(jit_mutex);
   if (auto it = loaded.find(key); it != loaded.end()) return it->second.kernel;
   bool compiled = false;
-  auto [cubin, lowered] = cubin_for(source, instance, arch, &compiled);
+  auto [cubin, lowered] = cubin_for(source, instance, arch, options, &compiled);
   ++(compiled ? stats.compiled : stats.disk_hits);
   LoadedKernel k;
   KILN_CUDA_CHECK(cudaLibraryLoadData(&k.library, cubin.data(), nullptr, nullptr, 0, nullptr,

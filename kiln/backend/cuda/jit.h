@@ -26,8 +26,10 @@ struct CompiledModule {
 CompiledModule compile(const std::string& source, const std::vector<std::string>& instances,
                        const std::string& arch, const std::vector<std::string>& options = {});
 
-// The kernel for one instantiation of `source` on `device`, compiled or loaded on first use.
-cudaKernel_t get_kernel(const std::string& source, const std::string& instance, int device);
+// The kernel for one instantiation of `source` on `device`, compiled (with the extra NVRTC
+// `options`) or loaded on first use.
+cudaKernel_t get_kernel(const std::string& source, const std::string& instance, int device,
+                        const std::vector<std::string>& options = {});
 
 // Launches with cudaLaunchKernel; `args` points to each argument's value.
 void launch(cudaKernel_t kernel, dim3 grid, dim3 block, void** args, size_t shared_mem,
@@ -39,11 +41,19 @@ void launch(cudaKernel_t kernel, dim3 grid, dim3 block, void** args, size_t shar
 std::vector<std::pair<std::string, std::vector<std::string>>> registered_instances();
 std::vector<std::string> elementwise_instances();  // elementwise.cuh
 std::vector<std::string> copy_instances();         // copy.cuh
+std::vector<std::string> gemv_instances();         // gemv.cuh
+std::vector<std::string> indexing_instances();     // indexing.cuh
+std::vector<std::string> pad_instances();          // pad.cuh
 // The module source that includes a kernel file (what launch_kernel compiles).
 std::string source_for(const std::string& file);
 // Compiles `instance` of `source` for `arch` into the disk cache unless it is there already.
 // Returns true when it compiled.
 bool warm_cache(const std::string& source, const std::string& instance, const std::string& arch);
+
+// NVRTC options that make the toolkit's headers (cooperative_groups.h, cuda_fp16.h...)
+// includable, for custom kernels: found from $CUDA_HOME, $CUDA_PATH, the toolkit Kiln was
+// built with, or /usr/local/cuda; empty when none has them.
+const std::vector<std::string>& toolkit_include_options();
 
 // Statistics for tests: compilations done and disk-cache hits in this process.
 struct JitStats {

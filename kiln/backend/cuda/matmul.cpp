@@ -5,6 +5,7 @@
 // FP32 unless TF32 is enabled (gpu::set_allow_tf32 / KILN_ALLOW_TF32=1).
 #include <cublasLt.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
@@ -207,6 +208,57 @@ const Plan& get_plan(const Types& t, const LtMatrix& A, const LtMatrix& B, int64
   return plans.emplace(key, p).first->second;
 }
 
+// One vector times a matrix (M == 1, no batch), for float16/bfloat16/float32: our own
+// bandwidth-bound kernels beat the general GEMM here. Returns false when the layout does
+// not fit (the caller then uses cuBLASLt).
+bool try_gemv(const array& a, const array& b, array& out, const Stream& s) {
+  Dtype dt = out.dtype();
+  if (!(dt == float16 || dt == bfloat16 || dt == float32)) return false;
+  if (out.ndim() != 2 || a.ndim() != 2 || b.ndim() != 2 || out.shape(0) != 1) return false;
+  int64_t K = a.shape(1), N = b.shape(1);
+  if (K == 0 || N == 0 || (a.strides(1) != 1 && K > 1)) return false;
+  int vw = int(16 / dt.size);
+  const char* xp = device_ptr<const char>(a);
+  const char* wp = device_ptr<const char>(b);
+  auto aligned = [&](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
+  int device = stream_device(s);
+  if (b.strides(0) == 1 && (N == 1 || b.strides(1) >= K)) {
+    // b = W.T with W's rows contiguous: out[n] = <W[n, :], x>.
+    int64_t ld = N == 1 ? K : b.strides(1);
+    int n = (aligned(xp) && aligned(wp) && ld % vw == 0) ? vw : 1;
+    constexpr int kRowsPerBlock = 8;
+    launch_kernel(s, "gemv.cuh", instance("gemv_rows", {type_name(dt), std::to_string(n)}),
+                  dim3(unsigned(ceil_div(N, kRowsPerBlock))), dim3(32 * kRowsPerBlock), 0,
+                  static_cast<const void*>(xp), static_cast<const void*>(wp),
+                  device_ptr<void>(out), (long long)N, (long long)K, (long long)ld);
+    return true;
+  }
+  if (b.strides(1) == 1 && (K == 1 || b.strides(0) >= N)) {
+    // b = W row-major: threads across columns, k split across blocks, then a sum of slices.
+    int64_t ld = K == 1 ? N : b.strides(0);
+    int n = (aligned(wp) && ld % vw == 0) ? vw : 1;
+    constexpr int kThreads = 128;
+    int64_t col_blocks = ceil_div(ceil_div(N, n), kThreads);
+    int64_t target = int64_t(device_properties(device).sm_count) * 8;
+    int splits = int(std::clamp<int64_t>(target / std::max<int64_t>(col_blocks, 1), 1,
+                                         std::min<int64_t>(K, 256)));
+    int64_t k_per_split = ceil_div(K, splits);
+    splits = int(ceil_div(K, k_per_split));
+    array partial(Shape{splits, N}, float32, nullptr, {});
+    allocate(partial, s);
+    launch_kernel(s, "gemv.cuh", instance("gemv_cols", {type_name(dt), std::to_string(n)}),
+                  dim3(unsigned(col_blocks), unsigned(splits)), dim3(kThreads), 0,
+                  static_cast<const void*>(xp), static_cast<const void*>(wp),
+                  device_ptr<void>(partial), (long long)K, (long long)N, (long long)ld,
+                  (long long)k_per_split);
+    launch_kernel(s, "gemv.cuh", instance("gemv_cols_finish", {type_name(dt)}),
+                  grid_blocks(N, device), kBlock, 0, device_ptr<const void>(partial),
+                  device_ptr<void>(out), (long long)N, splits);
+    return true;
+  }
+  return false;
+}
+
 // The shared kernel of Matmul and AddMM on the GPU.
 void gpu_product(const std::vector<array>& inputs, array& out, float alpha, float beta,
                  const Stream& s) {
@@ -215,6 +267,7 @@ void gpu_product(const std::vector<array>& inputs, array& out, float alpha, floa
   bool has_c = inputs.size() > 2 && beta != 0.0f;
   allocate(out, s);
   if (out.size() == 0) return;
+  if (inputs.size() == 2 && alpha == 1.0f && try_gemv(a_in, b_in, out, s)) return;
   if (has_c) {
     const array& c = inputs[2];
     cuda::copy_general(c, out.shape(), broadcast_strides(c, out.shape()), 0, out, out.strides(), 0, s);
@@ -279,6 +332,21 @@ void gpu_product(const std::vector<array>& inputs, array& out, float alpha, floa
 }
 
 }  // namespace
+
+namespace cuda {
+std::vector<std::string> gemv_instances() {
+  std::vector<std::string> v;
+  for (Dtype d : {float16, bfloat16, float32}) {
+    std::string t = type_name(d);
+    for (int n : {int(16 / d.size), 1}) {
+      v.push_back(instance("gemv_rows", {t, std::to_string(n)}));
+      v.push_back(instance("gemv_cols", {t, std::to_string(n)}));
+    }
+    v.push_back(instance("gemv_cols_finish", {t}));
+  }
+  return v;
+}
+}  // namespace cuda
 
 void Matmul::eval_gpu(const std::vector<array>& inputs, array& out) {
   gpu_product(inputs, out, 1.0f, 0.0f, stream());

@@ -6,6 +6,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "kiln/backend/cuda/jit.h"
 #include "kiln/backend/gpu.h"
 #include "kiln/primitive.h"
 
@@ -194,6 +195,7 @@ Streams& streams() {
 }
 
 constexpr size_t kFlushEvery = 256;
+std::atomic<size_t> h2d_copies{0}, d2h_copies{0};
 
 }  // namespace
 
@@ -246,6 +248,7 @@ void make_device_current(const array& a, const Stream& s) {
   if (d.nbytes()) {
     KILN_CUDA_CHECK(cudaMemcpyAsync(copy.ptr, d.raw_host(), d.nbytes(), cudaMemcpyHostToDevice,
                                     cuda_stream(s)));
+    ++h2d_copies;
   }
   d.used_on_stream(s.index);
   d.set_valid(d.host_valid(), true);
@@ -329,6 +332,14 @@ void copy_to_host(const void* device_ptr, void* host_ptr, size_t nbytes, int dev
   if (!nbytes) return;
   KILN_CUDA_CHECK(cudaSetDevice(device));
   KILN_CUDA_CHECK(cudaMemcpy(host_ptr, device_ptr, nbytes, cudaMemcpyDeviceToHost));
+  ++d2h_copies;
+}
+
+TransferStats transfer_stats() { return {h2d_copies.load(), d2h_copies.load()}; }
+
+KernelCacheStats kernel_cache_stats() {
+  auto s = jit_stats();
+  return {s.compiled, s.disk_hits};
 }
 
 void new_stream(const Stream& s) { streams().add(s); }
@@ -350,13 +361,18 @@ void eval(array& arr) {
   }
   for (auto& o : outputs) {
     auto& d = o.data_shared_ptr();
-    // Only a buffer with a device copy was written by kernels; a view of a host scalar that
-    // no kernel needed stays on the host.
-    if (!d || !(d->device_copy().ptr || d->nbytes() == 0) || !d->device_valid()) continue;
-    std::lock_guard<std::mutex> lock(d->mutex());
-    d->set_valid(false, true);
+    if (!d || !d->device_valid()) continue;  // a view of a host scalar no kernel needed
     d->used_on_stream(s.index);
+    // A fresh buffer or one a kernel wrote (donation) now lives on the device only; a view
+    // of an input leaves that input's copies as they were.
+    bool shared = false;
+    for (auto& in : arr.inputs()) shared |= in.data_shared_ptr() == d;
+    if (d->take_device_write() || !shared) {
+      std::lock_guard<std::mutex> lock(d->mutex());
+      d->set_valid(false, true);
+    }
   }
+  for (auto& in : arr.inputs()) in.data_shared_ptr()->take_device_write();
 }
 
 void synchronize(const Stream& s) {

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <mutex>
+#include <type_traits>
 #include <vector>
 
 #include "kiln/array.h"
@@ -74,10 +75,13 @@ inline bool is_host_scalar(const array& a) {
 
 // The device address of element 0. An input whose device copy is not current (a host
 // scalar) is uploaded here, on the current stream, the first time a kernel needs it.
+// Asking for a non-const pointer records a write: the host copy is then stale after the
+// primitive (read-only access, e.g. `device_ptr<const float>`, keeps a view's host copy).
 template <typename T = void>
 T* device_ptr(const array& a) {
   Data& d = *a.data_shared_ptr();
   if (!d.device_valid()) make_device_current(a, current_stream());
+  if constexpr (!std::is_const_v<T>) d.note_device_write();
   char* base = static_cast<char*>(d.device_copy().ptr);
   return reinterpret_cast<T*>(base + a.offset());
 }

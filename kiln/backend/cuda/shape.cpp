@@ -41,6 +41,42 @@ void Contiguous::eval_gpu(const std::vector<array>& inputs, array& out) {
   cuda::copy_to_new(in, out, stream(), /*row_major=*/true);
 }
 
+void Diagonal::eval_gpu(const std::vector<array>& inputs, array& out) {
+  if (out.size() == 0) return allocate(out, stream());
+  make_view(inputs[0], out);
+}
+
+namespace {
+// A row-contiguous device copy of `in`, for views that need row-major order `in` lacks.
+array row_major_copy(const array& in, const Stream& s) {
+  array tmp(in.shape(), in.dtype(), nullptr, {});
+  cuda::copy_to_new(in, tmp, s, /*row_major=*/true);
+  return tmp;
+}
+}  // namespace
+
+// AsStrided and View mirror the CPU: a view of the input, or of a row-major copy of it.
+void AsStrided::eval_gpu(const std::vector<array>& inputs, array& out) {
+  if (out.size() == 0) return allocate(out, stream());
+  array src = inputs[0].flags().row_contiguous ? inputs[0] : row_major_copy(inputs[0], stream());
+  ArrayFlags f = layout_flags(out.shape(), strides_);
+  size_t ds = f.contiguous ? size_t(out.size()) : data_span(out.shape(), strides_);
+  out.copy_shared_buffer(src, strides_, f, ds, src.offset() + offset_ * int64_t(src.itemsize()));
+}
+
+void View::eval_gpu(const std::vector<array>& inputs, array& out) {
+  if (out.size() == 0) return allocate(out, stream());
+  array src = inputs[0];
+  auto st = view_strides(src, dtype_);
+  if (!st) {
+    src = row_major_copy(src, stream());
+    st = view_strides(src, dtype_);
+  }
+  ArrayFlags f = layout_flags(out.shape(), *st);
+  size_t ds = f.contiguous ? size_t(out.size()) : data_span(out.shape(), *st);
+  out.copy_shared_buffer(src, std::move(*st), f, ds, src.offset());
+}
+
 void SliceUpdate::eval_gpu(const std::vector<array>& inputs, array& out) {
   const array& src = inputs[0];
   const array& upd = inputs[1];

@@ -36,11 +36,32 @@ KILN_HD T scalar_value(const ScalarBits& b) {
   return *reinterpret_cast<const T*>(b.words);
 }
 
-// A batched 2-d transposing copy (kernels/copy.cuh: copy_transpose).
+// Vectors per warp task of copy_rows (kernels/copy.cuh).
+constexpr int kCopyRowSpan = 128;
+
+// A transposing copy (kernels/copy.cuh: copy_transpose): dst[b, r, c] = src[b, r, c], where
+// r is the source's contiguous axis and c the destination's; b runs over the remaining axes.
+// It moves kTransposeTile x kTransposeTile tiles.
+constexpr int kTransposeTile = 64;
 struct TransposeParams {
-  long long rows, cols, batch;
-  long long src_row, src_col, src_batch;  // element strides (src_row is usually 1)
-  long long dst_row, dst_col, dst_batch;  // (dst_col is usually 1)
+  long long rows, cols;
+  long long src_row, src_col;  // element strides (src_row is 1)
+  long long dst_row, dst_col;  // (dst_col is 1)
+  int vectorized;              // unit inner strides and alignment allow 16-byte accesses
+  int batch_ndim;
+  long long batch;             // product of batch_shape
+  long long batch_shape[kMaxDims];
+  long long src_batch[kMaxDims], dst_batch[kMaxDims];
+};
+
+// Pad and Roll (kernels/pad.cuh): output element (i_0, ..., i_{n-1}) reads the input at
+// sum_d index_map::source_index(i_d, low[d], in_shape[d], mode) * in_strides[d], or takes the
+// fill value when some axis maps to -1. remap_rows gives each warp kRemapSpan columns of a row.
+constexpr int kRemapSpan = 128;
+struct RemapParams {
+  int ndim, mode;
+  long long rows, cols;  // cols: the last output axis; rows: the product of the others
+  long long out_shape[kMaxDims], in_shape[kMaxDims], in_strides[kMaxDims], low[kMaxDims];
 };
 
 }  // namespace kiln::cu
