@@ -1,6 +1,5 @@
 #include "kiln/export.h"
 
-#include <sstream>
 #include <unordered_map>
 #include <utility>
 
@@ -33,7 +32,6 @@ std::string node_id(char kind, size_t n) {
 
 class DotWriter {
  public:
-  explicit DotWriter(std::ostream& os) : os_(os) {}
 
   void name(const array& a, const std::string& n) {
     if (!n.empty()) names_[a.id()] = n;
@@ -41,8 +39,8 @@ class DotWriter {
 
   // Visits the graph depth first without recursion (graphs can be deep), writing each
   // primitive once all its inputs are written, so sources come first.
-  void write(const std::vector<array>& outputs) {
-    os_ << "digraph kiln {\n  node [fontname=\"Helvetica\"];\n";
+  std::string write(const std::vector<array>& outputs) {
+    text_ += "digraph kiln {\n  node [fontname=\"Helvetica\"];\n";
     struct Item {
       array a;
       bool expanded;
@@ -69,7 +67,8 @@ class DotWriter {
       }
       primitive_node(a);
     }
-    os_ << "}\n";
+    text_ += "}\n";
+    return std::move(text_);
   }
 
  private:
@@ -85,7 +84,7 @@ class DotWriter {
     std::string label;
     if (auto n = names_.find(a.id()); n != names_.end()) label = n->second + "\n";
     label += shape_to_string(a.shape()) + " " + dtype_name(a.dtype());
-    os_ << "  " << id << " [label=\"" << escaped(label) << "\", shape=ellipse];\n";
+    text_ += "  " + id + " [label=\"" + escaped(label) + "\", shape=ellipse];\n";
     return arrays_.emplace(a.id(), std::move(id)).first->second;
   }
 
@@ -93,15 +92,13 @@ class DotWriter {
     const void* p = a.primitive_ptr().get();
     std::string id = node_id('p', prims_.size());
     prims_.emplace(p, id);
-    std::ostringstream label;
-    a.primitive().print(label);
-    os_ << "  " << id << " [label=\"" << escaped(label.str())
-        << "\", shape=box, style=filled, fillcolor=\"#dde8f4\"];\n";
-    for (const array& in : a.inputs()) os_ << "  " << array_node(in) << " -> " << id << ";\n";
-    for (const array& out : a.outputs()) os_ << "  " << id << " -> " << array_node(out) << ";\n";
+    text_ += "  " + id + " [label=\"" + escaped(a.primitive().label()) +
+           "\", shape=box, style=filled, fillcolor=\"#dde8f4\"];\n";
+    for (const array& in : a.inputs()) text_ += "  " + array_node(in) + " -> " + id + ";\n";
+    for (const array& out : a.outputs()) text_ += "  " + id + " -> " + array_node(out) + ";\n";
   }
 
-  std::ostream& os_;
+  std::string text_;  // the text written so far
   std::unordered_map<uintptr_t, std::string> names_;
   std::unordered_map<uintptr_t, std::string> arrays_;
   std::unordered_map<const void*, std::string> prims_;
@@ -109,11 +106,15 @@ class DotWriter {
 
 }  // namespace
 
+std::string to_dot(const std::vector<array>& outputs, const std::vector<std::string>& names) {
+  DotWriter w;
+  for (size_t i = 0; i < outputs.size() && i < names.size(); ++i) w.name(outputs[i], names[i]);
+  return w.write(outputs);
+}
+
 void export_to_dot(std::ostream& os, const std::vector<array>& outputs,
                    const std::vector<std::string>& names) {
-  DotWriter w(os);
-  for (size_t i = 0; i < outputs.size() && i < names.size(); ++i) w.name(outputs[i], names[i]);
-  w.write(outputs);
+  os << to_dot(outputs, names);
 }
 
 }  // namespace kiln

@@ -79,8 +79,9 @@ class Primitive {
   virtual std::vector<Shape> output_shapes(const std::vector<array>& inputs);
 
   virtual const char* name() const = 0;
-  // The name with the parameters that distinguish instances (for printing and export).
-  virtual void print(std::ostream& os) const { os << name(); }
+  // The name with the parameters that distinguish instances (for printing and export). Built
+  // as a string, not through iostreams (see printing.cpp for why).
+  virtual std::string label() const { return name(); }
 
  private:
   Stream stream_;

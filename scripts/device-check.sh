@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # On a bare GPU machine: build Kiln, warm the kernel cache in parallel, run the GPU tests and
-# the GPU benchmarks, writing every log under $OUT (default /tmp/kiln-device).
+# the GPU benchmarks, writing the logs under $OUT (default /tmp/kiln-device).
 #   scripts/device-check.sh [all|build|test|bench|smoke] [pytest args...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-all}
 shift || true
-OUT=${OUT:-/tmp/kiln-device}
-mkdir -p "$OUT"
+# The device tool returns at most 8 files: logs are written to a scratch folder, and on exit
+# the summary and the test log are copied out with everything else in one archive.
+DEST=${OUT:-/tmp/kiln-device}
+OUT=/tmp/kiln-logs
+rm -rf "$OUT" && mkdir -p "$OUT" "$DEST"
+trap 'cp "$OUT"/summary.log "$OUT"/gpu_tests.log "$DEST"/ 2>/dev/null; tar czf "$DEST/logs.tgz" -C "$OUT" .' EXIT
 export KILN_CACHE_DIR=${KILN_CACHE_DIR:-/tmp/kiln-cache}
 export PYTHONUNBUFFERED=1
 PY=$(command -v python3)
@@ -45,18 +49,21 @@ run_tests() {
   local t0=$SECONDS
   ./$BUILD/tests/cpp/kiln_tests > "$OUT/cpp_tests.log" 2>&1
   log "C++ tests: $(tail -1 "$OUT/cpp_tests.log")"
-  (cd tests/python && KILN_TEST_DEVICE=gpu timeout 900 "$PY" -m pytest -q -p no:cacheprovider \
+  (cd tests/python && KILN_TEST_DEVICE=gpu timeout "${KILN_TEST_TIMEOUT:-900}" "$PY" -m pytest -v --tb=short -p no:cacheprovider \
      -o addopts="" "$@" > "$OUT/gpu_tests.log" 2>&1)
   log "GPU python tests ($((SECONDS - t0)) s): $(tail -1 "$OUT/gpu_tests.log")"
-  grep -E "^(FAILED|ERROR)" "$OUT/gpu_tests.log" | head -40 | tee -a "$OUT/summary.log"
+  { grep -E "^(FAILED|ERROR) " "$OUT/gpu_tests.log" || grep -E " (FAILED|ERROR) +\[" "$OUT/gpu_tests.log"; } | head -60 | tee -a "$OUT/summary.log"
 }
 
 run_bench() {
   export PYTHONPATH=$PWD/$BUILD/python
-  for b in benchmarks/gpu_*.py; do
-    [ -f "$b" ] || continue
-    timeout 600 "$PY" "$b" --json "$OUT/$(basename "$b" .py).json" > "$OUT/$(basename "$b" .py).log" 2>&1
-    log "$b"; tail -25 "$OUT/$(basename "$b" .py).log" | tee -a "$OUT/summary.log"
+  local b name
+  for b in benchmarks/gpu_*.py "benchmarks/grad.py --device gpu" "benchmarks/compile.py --device gpu"; do
+    [ -f "${b%% *}" ] || continue
+    name=$(basename "${b%% *}" .py)
+    # shellcheck disable=SC2086  # $b carries the script's arguments
+    timeout "${KILN_BENCH_TIMEOUT:-600}" "$PY" $b --json "$OUT/$name.json" > "$OUT/$name.log" 2>&1
+    log "$b"; tail -25 "$OUT/$name.log" | tee -a "$OUT/summary.log"
   done
 }
 

@@ -1,7 +1,7 @@
 #include "kiln/ops/custom_kernel.h"
 
 #include <cctype>
-#include <iostream>
+#include <cstdio>
 #include <set>
 #include <stdexcept>
 
@@ -238,7 +238,8 @@ CudaKernelFunction cuda_kernel(const std::string& name, const std::vector<std::s
                            input_dtypes, output_dtypes, template_args);
     Stream st = gpu_stream(op, s);
     if (verbose) {
-      std::cout << "Generated source of " << ks.instance << ":\n" << ks.source << std::endl;
+      std::printf("Generated source of %s:\n%s\n", ks.instance.c_str(), ks.source.c_str());
+      std::fflush(stdout);
     }
     auto prim = std::make_shared<CustomKernel>(
         st, name, std::move(ks.source), std::move(ks.instance), /*precompiled=*/false,

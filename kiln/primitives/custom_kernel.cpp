@@ -18,10 +18,13 @@ bool CustomKernel::is_equivalent(const Primitive& other) const {
          o->scalars_ == scalars_ && o->code_ == code_;
 }
 
-void CustomKernel::print(std::ostream& os) const {
-  os << "CustomKernel(" << name_ << ", grid=(" << launch_.grid[0] << ", " << launch_.grid[1]
-     << ", " << launch_.grid[2] << "), threadgroup=(" << launch_.threadgroup[0] << ", "
-     << launch_.threadgroup[1] << ", " << launch_.threadgroup[2] << "))";
+std::string CustomKernel::label() const {
+  auto triple = [](const auto& v) {
+    return "(" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + ", " +
+           std::to_string(v[2]) + ")";
+  };
+  return "CustomKernel(" + name_ + ", grid=" + triple(launch_.grid) +
+         ", threadgroup=" + triple(launch_.threadgroup) + ")";
 }
 
 }  // namespace kiln

@@ -47,7 +47,7 @@ class CustomKernel : public Primitive {
   KILN_GPU_EVAL_MULTI
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "CustomKernel"; }
-  void print(std::ostream& os) const override;
+  std::string label() const override;
 
   const std::string& kernel_name() const { return name_; }
   const std::string& code() const { return code_; }

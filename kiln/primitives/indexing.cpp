@@ -33,9 +33,12 @@ std::vector<Shape> Gather::output_shapes(const std::vector<array>& inputs) {
   return {shape};
 }
 
-void Gather::print(std::ostream& os) const {
-  os << "Gather(axes=" << axes_to_string(axes_) << ", slice_sizes=" << shape_to_string(slice_sizes_)
-     << ")";
+std::string Gather::label() const {
+  std::string s = "Gather(axes=";  // appended piecewise: GCC 12 misreports `literal + ...`
+  s += axes_to_string(axes_);
+  s += ", slice_sizes=";
+  s += shape_to_string(slice_sizes_);
+  return s + ")";
 }
 
 bool Scatter::is_equivalent(const Primitive& other) const {
@@ -43,8 +46,12 @@ bool Scatter::is_equivalent(const Primitive& other) const {
   return o && o->reduce_ == reduce_ && o->axes_ == axes_;
 }
 
-void Scatter::print(std::ostream& os) const {
-  os << "Scatter(" << scatter_reduce_name(reduce_) << ", axes=" << axes_to_string(axes_) << ")";
+std::string Scatter::label() const {
+  std::string s = "Scatter(";  // appended piecewise: GCC 12 misreports `literal + ...`
+  s += scatter_reduce_name(reduce_);
+  s += ", axes=";
+  s += axes_to_string(axes_);
+  return s + ")";
 }
 
 bool GatherAxis::is_equivalent(const Primitive& other) const {

@@ -23,7 +23,7 @@ class Gather : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Gather"; }
-  void print(std::ostream& os) const override;
+  std::string label() const override;
   const std::vector<int>& axes() const { return axes_; }
   const Shape& slice_sizes() const { return slice_sizes_; }
 
@@ -48,7 +48,7 @@ class Scatter : public UnaryPrimitive {
     return {inputs[0].shape()};
   }
   const char* name() const override { return "Scatter"; }
-  void print(std::ostream& os) const override;
+  std::string label() const override;
   ScatterReduce reduce() const { return reduce_; }
   const std::vector<int>& axes() const { return axes_; }
 

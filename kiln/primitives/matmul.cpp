@@ -1,5 +1,7 @@
 #include "kiln/primitives/matmul.h"
 
+#include <cstdio>
+
 #include "kiln/ops/binary.h"
 #include "kiln/ops/matmul.h"
 #include "kiln/ops/shape.h"
@@ -35,8 +37,10 @@ std::vector<Shape> AddMM::output_shapes(const std::vector<array>& inputs) {
   return {product_shape(inputs[0], inputs[1])};
 }
 
-void AddMM::print(std::ostream& os) const {
-  os << "AddMM(alpha=" << alpha_ << ", beta=" << beta_ << ")";
+std::string AddMM::label() const {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "AddMM(alpha=%g, beta=%g)", double(alpha_), double(beta_));
+  return buf;
 }
 
 }  // namespace kiln

@@ -29,7 +29,7 @@ class AddMM : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "AddMM"; }
-  void print(std::ostream& os) const override;
+  std::string label() const override;
   float alpha() const { return alpha_; }
   float beta() const { return beta_; }
 

@@ -41,10 +41,10 @@ const char* Reduce::name() const {
   return "Reduce";
 }
 
-void Reduce::print(std::ostream& os) const {
-  os << name() << "(axes=[";
-  for (size_t i = 0; i < axes_.size(); ++i) os << (i ? ", " : "") << axes_[i];
-  os << "])";
+std::string Reduce::label() const {
+  std::string s = std::string(name()) + "(axes=[";
+  for (size_t i = 0; i < axes_.size(); ++i) s += (i ? ", " : "") + std::to_string(axes_[i]);
+  return s + "])";
 }
 
 bool Reduce::is_equivalent(const Primitive& other) const {

@@ -27,9 +27,10 @@ const char* Scan::name() const {
   return "Scan";
 }
 
-void Scan::print(std::ostream& os) const {
-  os << name() << "(axis=" << axis_ << ", reverse=" << reverse_ << ", inclusive=" << inclusive_
-     << ")";
+std::string Scan::label() const {
+  return std::string(name()) + "(axis=" + std::to_string(axis_) +
+         ", reverse=" + std::to_string(int(reverse_)) +
+         ", inclusive=" + std::to_string(int(inclusive_)) + ")";
 }
 
 bool Scan::is_equivalent(const Primitive& other) const {

@@ -18,7 +18,7 @@ class Scan : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override;
-  void print(std::ostream& os) const override;
+  std::string label() const override;
 
  private:
   Op op_;

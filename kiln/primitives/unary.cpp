@@ -111,7 +111,8 @@ array times_derivative(UnaryOp op, const array& x, const array& out, const array
       return multiply(v, multiply(out, subtract(c(1.0), out, s), s), s);
     case UnaryOp::Conjugate: return conjugate(v, s);
     // Piecewise constant, or not real-valued: no derivative flows.
-    case UnaryOp::Sign: case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round:
+    case UnaryOp::Sign: case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Trunc:
+    case UnaryOp::Round:
     case UnaryOp::LogicalNot: case UnaryOp::BitwiseInvert: case UnaryOp::IsNan:
     case UnaryOp::IsInf: case UnaryOp::IsFinite: case UnaryOp::IsPosInf: case UnaryOp::IsNegInf:
       return zeros_like(out, std::nullopt, s);

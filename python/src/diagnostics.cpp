@@ -1,7 +1,5 @@
 // Diagnostics: export_to_dot (draw a graph) and the upcast report (a KilnUpcastWarning at the
 // user's line when a float16/bfloat16 operand is promoted by another array operand).
-#include <sstream>
-
 #include "trees.h"
 
 #include "kiln/export.h"
@@ -106,9 +104,7 @@ void init_diagnostics(py::module_& m) {
           outputs.push_back(py::cast<array>(value));
           names.push_back(py::cast<std::string>(key));
         }
-        std::ostringstream os;
-        export_to_dot(os, outputs, names);
-        write_text(file, os.str());
+        write_text(file, to_dot(outputs, names));
       },
       py::arg("file"),
       "Writes the graph behind the arrays (positional: arrays or trees of arrays; keyword:\n"

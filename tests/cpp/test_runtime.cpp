@@ -138,5 +138,6 @@ TEST(Memory, CountersReturnToBaseline) {
     eval({y});
     EXPECT_GE(get_active_memory(), base + (1 << 20));
   }
+  synchronize();  // GPU memory returns once the GPU has passed its last use
   EXPECT_EQ(get_active_memory(), base);
 }
