@@ -20,6 +20,18 @@ bool disabled_by_env() {
 
 std::atomic<bool> enabled{!disabled_by_env()};
 std::atomic<size_t> total_traces{0};
+thread_local bool shapeless_trace = false;
+
+// Marks this thread's trace as shapeless or not while it lives (traces nest: a compiled
+// function may call another).
+class ShapelessTrace {
+ public:
+  explicit ShapelessTrace(bool on) : previous_(shapeless_trace) { shapeless_trace = on; }
+  ~ShapelessTrace() { shapeless_trace = previous_; }
+
+ private:
+  bool previous_;
+};
 
 }  // namespace
 
@@ -30,6 +42,7 @@ bool compile_enabled() { return enabled.load(); }
 namespace detail {
 
 size_t compile_trace_count() { return total_traces.load(); }
+bool in_shapeless_trace() { return shapeless_trace; }
 
 // What a trace is valid for, and what it produced.
 struct CompileCache::Entry {
@@ -79,6 +92,7 @@ CompileCache::Result CompileCache::call(const std::vector<array>& inputs,
     }
     {
       Tracing tracing;
+      ShapelessTrace mark(shapeless_);
       std::vector<array> outputs = trace(placeholders, entry->data);
       Tape tape = trace_tape(placeholders, outputs, /*cut_stop_gradient=*/false);
       entry->graph = build_graph(placeholders, tape.nodes, outputs, shapeless_);

@@ -167,7 +167,7 @@ class Fuser {
       case FusedStep::Kind::unary:
         switch (s.unary_op()) {
           case UnaryOp::Abs: case UnaryOp::Negative: case UnaryOp::Sign: case UnaryOp::Square:
-          case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round:
+          case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Trunc: case UnaryOp::Round:
           case UnaryOp::Conjugate: case UnaryOp::Real: case UnaryOp::Imag:
           case UnaryOp::LogicalNot: case UnaryOp::BitwiseInvert: case UnaryOp::IsNan:
           case UnaryOp::IsInf: case UnaryOp::IsFinite: case UnaryOp::IsPosInf:

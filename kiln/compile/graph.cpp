@@ -10,6 +10,7 @@
 
 #include "kiln/primitives/binary.h"
 #include "kiln/primitives/compiled.h"
+#include "kiln/primitives/shape.h"
 #include "kiln/primitives/transforms.h"
 #include "kiln/primitives/unary.h"
 
@@ -21,6 +22,40 @@ namespace {
   throw std::invalid_argument(std::string("[compile] cannot compile with shapeless=True: ") +
                               p.name() + " cannot infer its output shapes from its input "
                               "shapes (" + e.what() + ")");
+}
+
+// For a reshape from `in` to `out` that only drops or inserts dimensions of size 1: the
+// input dimension of each output dimension (-1: an inserted 1), matched in order.
+std::optional<std::vector<int>> squeeze_map(const Shape& in, const Shape& out) {
+  std::vector<int> map;
+  size_t i = 0;
+  for (int64_t d : out) {
+    while (i < in.size() && in[i] != d && in[i] == 1) ++i;  // dropped
+    if (i < in.size() && in[i] == d) {
+      map.push_back(int(i++));
+    } else if (d == 1) {
+      map.push_back(-1);
+    } else {
+      return std::nullopt;
+    }
+  }
+  for (; i < in.size(); ++i) {
+    if (in[i] != 1) return std::nullopt;
+  }
+  return map;
+}
+
+// The shape a squeeze map (above) gives an input of a new shape.
+Shape squeezed_shape(const std::vector<int>& map, const array& in) {
+  Shape out;  // `in` has as many dimensions as when traced: the cache sees to it
+  for (int d : map) out.push_back(d < 0 ? 1 : in.shape()[d]);
+  if (shape_size(out) != in.size()) {
+    throw std::invalid_argument(
+        "[compile] with shapeless=True, a reshape traced as dropping or adding dimensions of "
+        "size 1 cannot follow an input of shape " + shape_to_string(in.shape()) +
+        " (the dimensions it drops must keep size 1)");
+  }
+  return out;
 }
 
 }  // namespace
@@ -55,7 +90,11 @@ Graph build_graph(const std::vector<array>& placeholders, const std::vector<arra
       try {
         shapes = n.primitive().output_shapes(n.inputs());
       } catch (const std::exception& e) {
-        not_shapeless(n.primitive(), e);
+        if (dynamic_cast<Reshape*>(node.primitive.get())) {
+          node.squeeze = squeeze_map(n.inputs()[0].shape(), outs[0].shape());
+        }
+        if (!node.squeeze) not_shapeless(n.primitive(), e);
+        shapes = {outs[0].shape()};
       }
       for (size_t k = 0; k < outs.size(); ++k) {
         if (k >= shapes.size() || shapes[k] != outs[k].shape()) {
@@ -254,6 +293,13 @@ std::vector<array> replay(const Graph& g, const std::vector<array>& inputs, bool
     std::vector<Shape> shapes;
     std::vector<Dtype> dtypes;
     for (int v : n.outputs) dtypes.push_back(g.values[v].dtype);
+    if (shapeless && n.squeeze) {
+      // A new Reshape: its rules (jvp, vmap) use its target shape.
+      Shape shape = squeezed_shape(*n.squeeze, ins[0]);
+      auto p = std::make_shared<Reshape>(n.primitive->stream(), shape);
+      values[n.outputs[0]] = array(std::move(shape), dtypes[0], std::move(p), std::move(ins));
+      continue;
+    }
     if (shapeless) {
       shapes = n.primitive->output_shapes(ins);
       auto* c = dynamic_cast<Compiled*>(n.primitive.get());

@@ -26,6 +26,10 @@ struct GraphNode {
   std::shared_ptr<Primitive> primitive;
   std::vector<int> inputs;   // value numbers
   std::vector<int> outputs;  // value numbers
+  // Shapeless only, for a Reshape that just drops or inserts dimensions of size 1 (as
+  // reductions without keepdims do): for each output dimension, the input dimension it is,
+  // or -1 for an inserted 1. Replay reshapes new inputs accordingly.
+  std::optional<std::vector<int>> squeeze;
 };
 
 struct Graph {
@@ -37,7 +41,8 @@ struct Graph {
 
 // The graph computing `outputs` from `placeholders` (input i is placeholders[i]); `nodes`
 // are the traced nodes in order (detail::trace_tape). With `shapeless`, every node must be
-// able to recompute its output shapes (Primitive::output_shapes), else this throws.
+// able to recompute its output shapes (Primitive::output_shapes, or GraphNode::squeeze),
+// else this throws.
 Graph build_graph(const std::vector<array>& placeholders, const std::vector<array>& nodes,
                   const std::vector<array>& outputs, bool shapeless);
 

@@ -3,10 +3,15 @@
 // (no GPU needed; skipped when the CUDA backend is not built).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 
+#include "helpers.h"
 #include "kiln/kiln.h"
 #include "kiln/primitives/compiled.h"
 
@@ -19,11 +24,7 @@ using namespace kiln;
 
 namespace {
 
-std::vector<double> values(const array& a) {
-  array d = contiguous(astype(a, float64));
-  eval({d});
-  return std::vector<double>(d.data<double>(), d.data<double>() + d.size());
-}
+using test::values;
 
 void expect_close(const array& a, const array& b, double tol) {
   EXPECT_EQ(a.shape(), b.shape());
@@ -166,14 +167,18 @@ struct Region {
   const Compiled* compiled = nullptr;
   std::vector<array> inputs;
   // How the generated kernel reads each input: literal constants, one-element arrays, and
-  // `otherwise` for the rest.
-  std::string access(char otherwise) const {
+  // `others(k)` for the k-th of the rest.
+  template <typename F>
+  std::string access(F others) const {
     std::string a;
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      a += compiled->graph().constants[i] ? 'L' : (inputs[i].size() == 1 ? 'S' : otherwise);
+    for (size_t i = 0, k = 0; i < inputs.size(); ++i) {
+      a += compiled->graph().constants[i] ? 'L' : (inputs[i].size() == 1 ? 'S' : others(k++));
     }
     return a;
   }
+  std::string dense() const { return access([](size_t) { return 'D'; }); }
+  // Strided, with the first non-scalar input gathered and the others alternating.
+  std::string strided() const { return access([](size_t k) { return k % 2 ? 'D' : 'G'; }); }
 };
 
 Region region_of(const Function& f, const std::vector<array>& inputs) {
@@ -188,32 +193,42 @@ Region region_of(const Function& f, const std::vector<array>& inputs) {
   return r;
 }
 
-// Compiles the kernel for `access` (and strided variants) with NVRTC for sm_90.
-double compile_variant(const Compiled& c, const std::string& access, bool strided,
-                       bool index32, int width) {
-  cuda::FusedVariant v{access, strided, index32};
+// Compiles, with NVRTC for sm_90, every kernel eval_gpu may generate for the region: the
+// dense path at its vector width and at width 1 (unaligned pointers), and the strided path
+// with 32- and 64-bit offsets. Returns the seconds the dense compilation took.
+double compile_every_variant(const Region& r) {
+  const FusedGraph& g = r.compiled->graph();
+  std::string dense = r.dense();
   auto t0 = std::chrono::steady_clock::now();
-  cuda::compile(cuda::fused_kernel_source(c.graph(), v), {cuda::fused_kernel_instance(width)},
-                "sm_90");
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  int width = cuda::fused_vector_width(g, dense);
+  cuda::compile(cuda::fused_kernel_source(g, {dense, false, false}),
+                {cuda::fused_kernel_instance(width), cuda::fused_kernel_instance(1)}, "sm_90");
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::string strided = r.strided();
+  if (strided.find('G') != std::string::npos) {
+    for (bool index32 : {true, false}) {
+      cuda::compile(cuda::fused_kernel_source(g, {strided, true, index32}),
+                    {cuda::fused_kernel_instance(1)}, "sm_90");
+    }
+  }
+  return seconds;
 }
 
 }  // namespace
 
 TEST(CompileCuda, GeneratedGeluCompilesForSm90) {
-  Region r = region_of(
-      [](const std::vector<array>& in) { return std::vector{gelu(in[0])}; }, {ramp({64})});
-  const Compiled& c = *r.compiled;
-  std::string src = cuda::fused_kernel_source(c.graph(), {r.access('D'), false, false});
+  Function f = [](const std::vector<array>& in) { return std::vector{gelu(in[0])}; };
+  Region r = region_of(f, {ramp({64})});
+  const FusedGraph& g = r.compiled->graph();
+  std::string src = cuda::fused_kernel_source(g, {r.dense(), false, false});
   // Deterministic: the same region gives the same text, also when traced again.
-  Region again = region_of(
-      [](const std::vector<array>& in) { return std::vector{gelu(in[0])}; }, {ramp({64})});
-  EXPECT_EQ(src, cuda::fused_kernel_source(again.compiled->graph(), {r.access('D'), false, false}));
+  Region again = region_of(f, {ramp({64})});
+  EXPECT_EQ(src, cuda::fused_kernel_source(again.compiled->graph(), {r.dense(), false, false}));
   EXPECT_NE(src.find("kiln::ew::Tanh{}"), std::string::npos);
-  double seconds = compile_variant(c, r.access('D'), false, false, 4);
+  EXPECT_NE(r.dense().find('L'), std::string::npos);  // its constants are literals
+  double seconds = compile_every_variant(r);
   std::printf("[ compile  ] NVRTC compile of the generated GELU kernel for sm_90: %.0f ms\n",
               seconds * 1e3);
-  compile_variant(c, r.access('G'), true, true, 1);
 }
 
 TEST(CompileCuda, EveryDtypeBroadcastAndMultipleOutputsCompile) {
@@ -239,8 +254,7 @@ TEST(CompileCuda, EveryDtypeBroadcastAndMultipleOutputsCompile) {
   };
   Region r = region_of(f, {ramp({4, 1}), ramp({5}, float32, 0.05)});
   EXPECT_GE(r.compiled->graph().outputs.size(), size_t(Dtype::count));
-  compile_variant(*r.compiled, r.access('G'), true, false, 1);
-  compile_variant(*r.compiled, r.access('D'), false, false, 2);
+  compile_every_variant(r);
 }
 
 TEST(CompileCuda, ScalarInputsAndHalfVectorsCompile) {
@@ -249,7 +263,54 @@ TEST(CompileCuda, ScalarInputsAndHalfVectorsCompile) {
     return std::vector{multiply(sigmoid(h), astype(in[1], float16)), astype(h, bfloat16)};
   };
   Region r = region_of(f, {ramp({64}), array(0.5f)});
-  compile_variant(*r.compiled, r.access('D'), false, false, 8);
+  EXPECT_EQ(cuda::fused_vector_width(r.compiled->graph(), r.dense()), 4);  // float32 reads
+  compile_every_variant(r);
+}
+
+TEST(CompileCuda, ByteRegionsUseSixteenWideVectors) {
+  Function f = [](const std::vector<array>& in) {
+    array a = greater(in[0], array(int8_t(3), int8)), b = astype(in[1], bool_);
+    return std::vector{logical_or(logical_not(a), b), where(b, in[0], negative(in[0]))};
+  };
+  Region r = region_of(f, {astype(ramp({64}, float32, 1.0), int8), astype(ramp({64}), int8)});
+  EXPECT_EQ(cuda::fused_vector_width(r.compiled->graph(), r.dense()), 16);
+  compile_every_variant(r);
+}
+
+// A child process of GeneratedKernelsAreCachedAcrossProcesses: puts the GELU region's kernel
+// in the disk cache ($KILN_CACHE_DIR) as the run-time compiler would and says whether it had
+// to compile it.
+TEST(CompileCuda, CacheProbe) {
+  if (!std::getenv("KILN_COMPILE_CACHE_PROBE")) {
+    GTEST_SKIP() << "run as a child process by GeneratedKernelsAreCachedAcrossProcesses";
+  }
+  Region r = region_of([](const std::vector<array>& in) { return std::vector{gelu(in[0])}; },
+                       {ramp({64})});
+  const FusedGraph& g = r.compiled->graph();
+  bool compiled = cuda::warm_cache(cuda::fused_kernel_source(g, {r.dense(), false, false}),
+                                   cuda::fused_kernel_instance(4), "sm_90");
+  std::printf("probe: %s\n", compiled ? "compiled" : "cached");
+}
+
+TEST(CompileCuda, GeneratedKernelsAreCachedAcrossProcesses) {
+  std::filesystem::path dir = std::filesystem::path(testing::TempDir()) /
+                              ("kiln_compile_cache_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  auto probe = [&] {
+    std::string cmd = "KILN_CACHE_DIR='" + dir.string() + "' KILN_COMPILE_CACHE_PROBE=1 '" +
+                      self + "' --gtest_filter=CompileCuda.CacheProbe 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[512];
+    while (p && std::fgets(buf, sizeof(buf), p)) out += buf;
+    EXPECT_EQ(p ? ::pclose(p) : -1, 0) << out;
+    return out;
+  };
+  EXPECT_NE(probe().find("probe: compiled"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::is_empty(dir));
+  EXPECT_NE(probe().find("probe: cached"), std::string::npos);  // a new process: from disk
+  std::filesystem::remove_all(dir);
 }
 
 #endif

@@ -444,6 +444,25 @@ def test_vmap_of_compiled_and_compiled_vmap(rng):
     assert_close(mx.vmap(mx.compile(f), in_axes=(1, None))(xt, y), want, "float32")
 
 
+def test_higher_order_and_mixed_transforms_of_compiled(rng):
+    f = lambda x: mx.sum(mx.sin(x) * x + gelu(x))  # noqa: E731
+    x = mx.array(rng.standard_normal((6,)))
+    cf = mx.compile(f)
+    # Second derivative (elementwise, so the grad of the sum of the first one).
+    d2 = mx.grad(lambda y: mx.sum(mx.grad(f)(y)))(x)
+    assert_close(mx.grad(lambda y: mx.sum(mx.grad(cf)(y)))(x), np.array(d2), "float64")
+    assert_close(mx.compile(mx.grad(lambda y: mx.sum(mx.grad(cf)(y))))(x), np.array(d2),
+                 "float64")
+    # vmap of grad of compiled, and shapeless grad over several shapes.
+    xs = mx.array(rng.standard_normal((3, 6)))
+    want = np.stack([np.array(mx.grad(f)(xs[i])) for i in range(3)])
+    assert_close(mx.vmap(mx.grad(cf))(xs), want, "float64")
+    sg = mx.grad(mx.compile(f, shapeless=True))
+    for n in (4, 9):
+        y = mx.array(rng.standard_normal((n,)))
+        assert_close(sg(y), np.array(mx.grad(f)(y)), "float64")
+
+
 def test_nested_compile(rng):
     inner = mx.compile(lambda x: mx.exp(x) * 2)
     outer = mx.compile(lambda x: inner(x) + inner(x * 3))
@@ -474,6 +493,36 @@ def test_shapeless_outputs_of_different_shapes(rng):
     a, b = cf(mx.array(x), mx.array(y))
     assert a.shape == (1, 4) and b.shape == (3, 4)
     assert_close(b, np.exp(x.astype(np.float64)) * y, "float32", rtol=1e-6)
+
+
+def test_shapeless_reductions_follow_new_shapes(rng):
+    """Reductions squeeze their axes and mean/var divide by a count: both follow new shapes."""
+    def f(x):
+        return mx.mean(x, axis=-1), mx.var(x, axis=0, ddof=1), mx.sum(x * 2), mx.max(x, axis=1)
+
+    cf = mx.compile(f, shapeless=True)
+    for shape in [(3, 4), (5, 2), (2, 7)]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        want = (x.mean(-1), x.var(0, ddof=1), (x * 2).sum(), x.max(1))
+        for g, w in zip(cf(mx.array(x)), want):
+            assert_close(g, w, "float32", rtol=1e-5, atol=1e-5)
+    assert cf.num_traces == 1
+    g = mx.grad(mx.compile(lambda x: mx.mean(mx.square(x)), shapeless=True))
+    for n in (3, 8):
+        x = rng.standard_normal((n,))
+        assert_close(g(mx.array(x)), 2 * x / n, "float64")
+    vm = mx.vmap(mx.compile(lambda x: mx.var(x), shapeless=True))
+    for rows, cols in [(4, 6), (2, 3)]:
+        x = rng.standard_normal((rows, cols))
+        assert_close(vm(mx.array(x)), x.var(1), "float64")
+
+
+def test_shapeless_squeeze_needs_its_dimensions_to_stay_one():
+    cf = mx.compile(lambda x: mx.squeeze(x) * 2, shapeless=True)
+    cf(mx.ones((1, 4)))
+    assert cf(mx.ones((1, 6))).shape == (6,)
+    with pytest.raises(ValueError, match="size 1"):
+        cf(mx.ones((3, 4)))
 
 
 def test_shapeless_rejects_shape_dependent_ops():
@@ -517,10 +566,17 @@ def test_kernel_cache_is_shared_across_processes(tmp_path):
         x = np.linspace(-3, 3, 1000, dtype=np.float32)
         want = 0.5 * x * (1 + np.tanh(0.79 * (x + 0.04 * x**3))) - 0.25
         assert np.allclose(np.array(f(mx.array(x))), want, rtol=1e-5, atol=1e-6)
+        print(mx.cuda.kernel_cache_stats()["compiled"])
     """)
     env = dict(os.environ, KILN_CACHE_DIR=str(tmp_path))
-    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                             capture_output=True, text=True)
+        return int(out.stdout.split()[-1])
+
+    assert run() > 0
     first = sorted(os.listdir(tmp_path))
     assert first, "the first process left no kernels in the cache"
-    subprocess.run([sys.executable, "-c", code], env=env, check=True)
-    assert sorted(os.listdir(tmp_path)) == first  # nothing compiled again
+    assert run() == 0  # a new process loads every kernel, the generated one too, from disk
+    assert sorted(os.listdir(tmp_path)) == first

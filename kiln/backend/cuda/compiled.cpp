@@ -3,6 +3,7 @@
 // launches it.
 #include "kiln/backend/cuda/compiled.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <utility>
@@ -80,6 +81,15 @@ void emit_body(std::string& s, const FusedGraph& g, const FusedVariant& v) {
 
 std::string fused_kernel_instance(int vector_width) {
   return "kiln::cu::fused<" + std::to_string(vector_width) + ">";
+}
+
+int fused_vector_width(const FusedGraph& g, const std::string& access) {
+  size_t widest = 1;
+  for (int i = 0; i < g.num_inputs(); ++i) {
+    if (access[i] == 'D') widest = std::max<size_t>(widest, g.input_dtypes[i].size);
+  }
+  for (int o : g.outputs) widest = std::max<size_t>(widest, g.value_dtype(o).size);
+  return int(16 / widest);
 }
 
 std::string fused_kernel_source(const FusedGraph& g, const FusedVariant& v) {
@@ -315,23 +325,18 @@ void Compiled::eval_gpu(const std::vector<array>& inputs, std::vector<array>& ou
   std::vector<const void*> in_ptrs;
   std::vector<void*> out_ptrs;
   std::vector<std::pair<const void*, size_t>> aligned;
-  size_t widest = 1;
   for (int i = 0; i < g.num_inputs(); ++i) {
     if (v.access[i] == 'L') continue;
     in_ptrs.push_back(device_ptr<const void>(inputs[i]));
-    if (v.access[i] == 'D') {
-      aligned.emplace_back(in_ptrs.back(), inputs[i].itemsize());
-      widest = std::max(widest, inputs[i].itemsize());
-    }
+    if (v.access[i] == 'D') aligned.emplace_back(in_ptrs.back(), inputs[i].itemsize());
   }
   for (auto& out : outputs) {
     out_ptrs.push_back(device_ptr<void>(out));
     aligned.emplace_back(out_ptrs.back(), out.itemsize());
-    widest = std::max(widest, out.itemsize());
   }
   int width = 1;
   if (!v.strided) {
-    width = int(16 / widest);
+    width = fused_vector_width(g, v.access);
     for (auto& [p, size] : aligned) {
       if (reinterpret_cast<uintptr_t>(p) % (size * size_t(width)) != 0) width = 1;
     }
@@ -362,6 +367,11 @@ void Compiled::eval_gpu(const std::vector<array>& inputs, std::vector<array>& ou
   } else {
     launch(kernel, grid, kBlock, args.data(), 0, cuda_stream(s));
   }
+}
+
+// A host scalar (see NumberOfElements).
+void NumberOfElements::eval_gpu(const std::vector<array>& inputs, array& out) {
+  eval_cpu(inputs, out);
 }
 
 }  // namespace kiln

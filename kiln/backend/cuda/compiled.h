@@ -31,5 +31,8 @@ struct FusedVariant {
 std::string fused_kernel_source(const FusedGraph& g, const FusedVariant& v);
 // The instantiation to compile: "kiln::cu::fused<N>" (N = 1 when strided).
 std::string fused_kernel_instance(int vector_width);
+// N on the dense path: 16 bytes of the widest element read ('D') or written. The launcher
+// falls back to 1 when a pointer is not aligned to its vector.
+int fused_vector_width(const FusedGraph& g, const std::string& access);
 
 }  // namespace kiln::cuda
