@@ -22,6 +22,7 @@ import json
 import time
 
 import numpy as np
+from timing import median_ms
 
 import kiln.core as mx
 
@@ -46,19 +47,6 @@ def adam_step(params, grads, m, v, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
         m[k] = b1 * m[k] + (1 - b1) * grads[k]
         v[k] = b2 * v[k] + (1 - b2) * mx.square(grads[k])
         params[k] = params[k] - lr * m[k] / (mx.sqrt(v[k]) + eps)
-
-
-def median_ms(fns, warmup, repeat):
-    for _ in range(warmup):
-        for fn in fns:
-            fn()
-    times = [[] for _ in fns]
-    for _ in range(repeat):
-        for fn, ts in zip(fns, times):
-            t = time.perf_counter()
-            fn()
-            ts.append((time.perf_counter() - t) * 1e3)
-    return [float(np.median(ts)) for ts in times]
 
 
 def first_call_ms(fn):
