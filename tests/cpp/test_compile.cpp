@@ -97,6 +97,27 @@ TEST(Compile, MultipleOutputsAndBroadcasts) {
   for (size_t i = 0; i < got.size(); ++i) expect_close(got[i], want[i], 1e-6);
 }
 
+TEST(Compile, RegionsWithManyOutputsFreeTheirMemory) {
+  // Three outputs of one node: evaluation must unlink them all, or they keep each other.
+  Function cf = compile([](const std::vector<array>& in) {
+    array a = add(in[0], array(1.0f));
+    array b = multiply(a, in[0]);
+    return std::vector{a, b, subtract(b, in[0])};
+  });
+  array x = ramp({1 << 18});
+  eval({x});
+  auto run = [&] {
+    std::vector<array> out = cf({x});
+    ASSERT_NE(compiled_of(out[0]), nullptr);
+    EXPECT_EQ(compiled_of(out[0])->graph().outputs.size(), 3u);
+    eval(out);
+  };
+  run();  // the trace, and buffers for the allocator's cache
+  size_t before = get_active_memory();
+  for (int i = 0; i < 3; ++i) run();
+  EXPECT_EQ(get_active_memory(), before);
+}
+
 TEST(Compile, CommonSubexpressionsMerge) {
   Function cf = compile([](const std::vector<array>& in) {
     array a = exp(multiply(in[0], array(2.0f)));

@@ -6,7 +6,9 @@
 // Inputs are read in place when their layout matches the iteration (dense inputs sharing one
 // layout, or row-contiguous ones when the iteration is row-major); one-element inputs are
 // read as one value; anything else (broadcast, transposed, sliced) is gathered into a buffer
-// per tile. Values computed only from one-element inputs are computed once per tile.
+// per tile. Values computed only from one-element inputs are computed once per tile. Steps
+// write outputs in place, except large outputs: those are computed into a tile buffer and
+// streamed to memory.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +16,7 @@
 
 #include "kiln/backend/common/strided.h"
 #include "kiln/backend/cpu/elementwise.h"
+#include "kiln/backend/cpu/stream_store.h"
 #include "kiln/backend/cpu/tiles.h"
 #include "kiln/primitives/compiled.h"
 
@@ -60,10 +63,11 @@ struct StepPlan {
 };
 
 // Outputs that are not written by their step (one-element results, inputs passed through a
-// broadcast): copied into the output at the end of each tile.
+// broadcast, large outputs): copied into the output at the end of each tile.
 struct Finish {
   int output;
   int value;
+  bool stream = false;  // with streaming stores
 };
 
 // Copies elements [begin, begin + n) of the row-major iteration of an input (layout over the
@@ -176,6 +180,7 @@ class TileProgram {
                           int64_t b = t * kTile;
                           run_tile(mem.get(), b, std::min(kTile, size_ - b));
                         }
+                        cpu::stream_fence();
                       });
   }
 
@@ -230,6 +235,11 @@ class TileProgram {
     }
   }
 
+  // Large outputs go to memory with streaming stores from a tile buffer: they outgrow the
+  // cache, and a plain store would first read each line of the fresh buffer (the size
+  // threshold is the elementwise kernels').
+  bool streamed(int output) const { return outputs_[output].nbytes() >= cpu::kStreamBytes; }
+
   bool uniform(int v) const {
     Where w = values_[canon_[v]].where;
     return w == Where::uniform || w == Where::scratch;
@@ -248,6 +258,7 @@ class TileProgram {
       int v = g_.outputs[j];
       if (canon_[v] == v) {
         direct_output[v] = int(j);  // a computed value: maybe written in place
+        if (streamed(int(j))) last[v] = n_steps;  // its tile buffer is copied at the end
       } else if (canon_[v] < n_in) {
         last[canon_[v]] = n_steps;  // an input passed through: copied after the steps
       }
@@ -279,7 +290,7 @@ class TileProgram {
       if (all_uniform) {
         p.where = Where::scratch;
         p.slot = scratch_++;
-      } else if (direct_output[v] >= 0) {
+      } else if (direct_output[v] >= 0 && !streamed(direct_output[v])) {
         p.where = Where::output;
         p.output = direct_output[v];
       } else {
@@ -306,7 +317,10 @@ class TileProgram {
     }
     for (size_t j = 0; j < g_.outputs.size(); ++j) {
       int v = g_.outputs[j];
-      if (values_[canon_[v]].where != Where::output) finish_.push_back({int(j), canon_[v]});
+      const ValuePlan& p = values_[canon_[v]];
+      if (p.where != Where::output) {
+        finish_.push_back({int(j), canon_[v], p.where == Where::slot && streamed(int(j))});
+      }
     }
     last_read_ = std::move(last);
   }
@@ -383,10 +397,15 @@ class TileProgram {
       const ValuePlan& p = values_[f.value];
       char* dst = out_base_[f.output] + b * int64_t(p.itemsize);
       const char* src = pointer(f.value, mem, b);
+      size_t bytes = size_t(n) * p.itemsize;
       if (uniform(f.value)) {
         fill_bits(p.itemsize, src, n, dst);
+      } else if (f.stream && reinterpret_cast<uintptr_t>(dst) % 64 == 0) {
+        size_t whole = bytes / 64 * 64;  // tiles start 64-byte aligned; the last may be short
+        cpu::stream_store(dst, src, whole);
+        std::memcpy(dst + whole, src + whole, bytes - whole);
       } else {
-        std::memcpy(dst, src, size_t(n) * p.itemsize);
+        std::memcpy(dst, src, bytes);
       }
     }
   }
