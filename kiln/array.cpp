@@ -17,10 +17,10 @@ Data::Data(size_t nbytes) : host_(allocator::host().allocate(nbytes)), nbytes_(n
 Data::Data(void* ptr, size_t nbytes, std::function<void()> release)
     : host_(ptr), nbytes_(nbytes), release_(std::move(release)) {}
 
-std::shared_ptr<Data> Data::on_device(size_t nbytes, int device) {
+std::shared_ptr<Data> Data::on_device(size_t nbytes, int device, void* block) {
   std::shared_ptr<Data> d(new Data());
   d->nbytes_ = nbytes;
-  d->device_.ptr = gpu::allocate(nbytes, device);
+  d->device_.ptr = block ? block : gpu::allocate(nbytes, device);
   d->device_.device = device;
   d->device_valid_ = true;
   d->host_valid_.store(nbytes == 0, std::memory_order_relaxed);

@@ -41,7 +41,9 @@ class Data {
   explicit Data(size_t nbytes);  // host memory
   Data(void* ptr, size_t nbytes, std::function<void()> release);
   // Memory on a GPU with no host copy yet (the GPU backend's outputs).
-  static std::shared_ptr<Data> on_device(size_t nbytes, int device);
+  // `block`: a device block of nbytes' size class already counted as active (a stream's
+  // reused one); without it the device allocator provides one.
+  static std::shared_ptr<Data> on_device(size_t nbytes, int device, void* block = nullptr);
   Data(const Data&) = delete;
   Data& operator=(const Data&) = delete;
   ~Data();

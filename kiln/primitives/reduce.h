@@ -19,6 +19,7 @@ class Reduce : public UnaryPrimitive {
   Op op() const { return op_; }
   const std::vector<int>& axes() const { return axes_; }
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
@@ -41,6 +42,7 @@ class ArgReduce : public UnaryPrimitive {
   enum Op : uint8_t { ArgMin, ArgMax };
   ArgReduce(Stream s, Op op, int axis) : UnaryPrimitive(s), op_(op), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
@@ -56,6 +58,7 @@ class LogSumExp : public UnaryPrimitive {
  public:
   LogSumExp(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
@@ -70,6 +73,7 @@ class Softmax : public UnaryPrimitive {
  public:
   Softmax(Stream s, int axis, bool precise) : UnaryPrimitive(s), axis_(axis), precise_(precise) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
@@ -87,6 +91,7 @@ class Trace : public UnaryPrimitive {
   Trace(Stream s, int offset, int axis1, int axis2)
       : UnaryPrimitive(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;

@@ -14,6 +14,7 @@ class Scan : public UnaryPrimitive {
   Scan(Stream s, Op op, int axis, bool reverse, bool inclusive)
       : UnaryPrimitive(s), op_(op), axis_(axis), reverse_(reverse), inclusive_(inclusive) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;

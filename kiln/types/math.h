@@ -36,7 +36,8 @@ namespace kiln::math {
   KILN_HD double name(double x) { return vmath::name(x); }
 #endif
 
-// Besides libm's names: log1p_exp(x) = log(1 + e^x) for x <= 0 or nan (logaddexp).
+// Besides libm's names: add_log1p_exp(hi, lo) = hi + log(1 + e^(lo - hi)) for lo <= hi
+// (logaddexp), float ones computed in double.
 #if KILN_DEVICE_CODE
 KILN_MATH_1(exp)
 KILN_MATH_1(expm1)
@@ -58,8 +59,11 @@ KILN_MATH_1(acosh)
 KILN_MATH_1(atanh)
 KILN_MATH_1(erf)
 KILN_MATH_2(atan2)
-KILN_HD float log1p_exp(float x) { return ::log1pf(::expf(x)); }
-KILN_HD double log1p_exp(double x) { return ::log1p(::exp(x)); }
+KILN_HD float add_log1p_exp(float hi, float lo) {
+  double h = hi;
+  return float(h + ::log1p(::exp(double(lo) - h)));
+}
+KILN_HD double add_log1p_exp(double hi, double lo) { return hi + ::log1p(::exp(lo - hi)); }
 #else
 KILN_MATH_1_FD(exp)
 KILN_MATH_1_F(expm1)
@@ -77,8 +81,10 @@ KILN_MATH_1_F(cosh)
 KILN_MATH_1_F(asinh)
 KILN_MATH_1_F(acosh)
 KILN_MATH_1_F(atanh)
-KILN_HD float log1p_exp(float x) { return vmath::log1p_exp(x); }
-KILN_HD double log1p_exp(double x) { return std::log1p(vmath::exp(x)); }
+KILN_HD float add_log1p_exp(float hi, float lo) { return vmath::add_log1p_exp(hi, lo); }
+KILN_HD double add_log1p_exp(double hi, double lo) {
+  return hi + std::log1p(vmath::exp(lo - hi));
+}
 KILN_HD float atan2(float y, float x) { return vmath::atan2(y, x); }
 KILN_HD double atan2(double y, double x) { return std::atan2(y, x); }
 // The vector formulas cover |x| < 2^23; the CPU kernels vectorize them and redo the rest.

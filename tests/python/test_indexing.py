@@ -296,8 +296,9 @@ def test_boolean_mask_assignment_large_and_lazy(rng):
     y[mx.array(ref) > 0.5] = mx.array(vals[:-1])  # one value short: found during eval
     with pytest.raises(ValueError):
         mx.eval(y)
-    with pytest.raises(ValueError):  # a known mask is counted at once
-        y[lazy_mask] = mx.array(vals[:-1])
+    with pytest.raises(ValueError):  # a mask in host memory is counted at once; one only on
+        y[lazy_mask] = mx.array(vals[:-1])  # the GPU is counted there, during eval
+        mx.eval(y)
 
 
 def test_boolean_mask_assignment_errors():

@@ -68,9 +68,22 @@ FLOAT32 = {
 }
 
 
+# On the GPU the functions are CUDA's, whose documented maximum errors (CUDA Math API,
+# single precision) exceed ours for some: the bound there is the larger of the two.
+CUDA_ULP = {"exp": 2, "sin": 2, "cos": 2, "tan": 4, "arcsin": 2, "arccos": 2, "arctan": 2,
+            "sinh": 3, "cosh": 2, "tanh": 2, "arcsinh": 3, "arccosh": 4, "arctanh": 3,
+            "log10": 2, "erf": 2, "arctan2": 3, "power": 4}
+
+
+def ulp_bound(name, cpu_bound):
+    on_gpu = mx.default_device() == mx.gpu
+    return max(cpu_bound, CUDA_ULP.get(name, 0)) if on_gpu else cpu_bound
+
+
 @pytest.mark.parametrize("name", sorted(FLOAT32))
 def test_float32_ulp_sweep(name):
     ref_fn, bound = FLOAT32[name]
+    bound = ulp_bound(name, bound)
     x = float32_sweep()
     got = np.array(getattr(mx, name)(mx.array(x)))
     with np.errstate(all="ignore"):
@@ -83,7 +96,10 @@ def test_float32_ulp_sweep(name):
     # Exact results where libm's are exact: signed zeros pass through, 0 and 1 map exactly.
     zeros = np.array([0.0, -0.0], np.float32)
     out = np.array(getattr(mx, name)(mx.array(zeros)))
-    np.testing.assert_array_equal(np.signbit(out), np.signbit(ref_fn(zeros.astype(np.float64))))
+    ref0 = ref_fn(zeros.astype(np.float64))
+    signed = ~np.isnan(ref0)  # a nan's sign bit is not part of the result
+    np.testing.assert_array_equal(np.signbit(out[signed]), np.signbit(ref0[signed]))
+    assert np.isnan(out[~signed]).all()
 
 
 @pytest.mark.parametrize("name", ["power", "arctan2", "logaddexp"])
@@ -113,7 +129,7 @@ def test_float32_binary_ulp(rng, name):
         spacing = np.spacing(scale[fin].astype(np.float32)).astype(np.float64)
         err[fin] = np.minimum(err[fin], np.abs(got[fin] - ref[fin]) / spacing)
     worst = int(np.argmax(err))
-    bound = 2.0 if name == "logaddexp" else 1.0
+    bound = ulp_bound(name, 2.0 if name == "logaddexp" else 1.0)
     assert err[worst] <= bound, f"{name}({x[worst]!r}, {y[worst]!r}) = {got[worst]!r}, not {ref[worst]!r}"
     special = np.arange(x.size) >= x.size - gx.size
     np.testing.assert_array_equal(np.signbit(got[special & (ref == 0)]),

@@ -167,7 +167,8 @@ def test_long_and_wide(rng):
     t = mx.transpose(a)  # the axis is not contiguous: copied to row-major first
     np.testing.assert_allclose(np.asarray(mx.cummax(t, axis=0)), np.maximum.accumulate(x.T, axis=0))
     lse = np.asarray(mx.logcumsumexp(a, axis=1))
-    np.testing.assert_allclose(lse, np.logaddexp.accumulate(x.astype(np.float64), axis=1), rtol=1e-5)
+    # Each step rounds its float32 logaddexp: over 70000 steps the error walks to ~3e-5.
+    np.testing.assert_allclose(lse, np.logaddexp.accumulate(x.astype(np.float64), axis=1), rtol=1e-4)
 
 
 def test_special_values():

@@ -411,7 +411,7 @@ struct LogAddExp {
   // hi or lo - hi; equal infinities (where lo - hi is nan) are the one case to pick out.
   template <typename T, KILN_FLOAT(T)> KILN_HD T operator()(T x, T y) const {
     T hi = x > y ? x : y, lo = x > y ? y : x;
-    T r = hi + math::log1p_exp(lo - hi);
+    T r = math::add_log1p_exp(hi, lo);
     return ((hi == lo) & math::isinf(hi)) ? hi : r;
   }
   KILN_HALF2_VIA_FLOAT(LogAddExp)

@@ -193,4 +193,10 @@ void copy_to_new(const array& src, array& dst, const Stream& s, bool row_major) 
   copy_general(src, src.shape(), src.strides(), 0, dst, dst.strides(), 0, s);
 }
 
+array row_major_copy(const array& in, const Stream& s) {
+  array tmp(in.shape(), in.dtype(), nullptr, {});
+  copy_to_new(in, tmp, s, /*row_major=*/true);
+  return tmp;
+}
+
 }  // namespace kiln::cuda

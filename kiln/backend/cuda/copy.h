@@ -20,4 +20,7 @@ void copy_general(const array& src, const Shape& shape, const Strides& src_strid
 // their order unless row_major is set.
 void copy_to_new(const array& src, array& dst, const Stream& s, bool row_major = false);
 
+// A row-contiguous device copy of `in`, for kernels and views that need row-major order.
+array row_major_copy(const array& in, const Stream& s);
+
 }  // namespace kiln::cuda

@@ -10,6 +10,9 @@ std::vector<std::pair<std::string, std::vector<std::string>>> registered_instanc
       {"gemv.cuh", gemv_instances()},
       {"indexing.cuh", indexing_instances()},
       {"pad.cuh", pad_instances()},
+      {"reduce.cuh", reduce_instances()},
+      {"softmax.cuh", softmax_instances()},
+      {"scan.cuh", scan_instances()},
   };
 }
 

@@ -212,6 +212,7 @@ const Plan& get_plan(const Types& t, const LtMatrix& A, const LtMatrix& B, int64
 // bandwidth-bound kernels beat the general GEMM here. Returns false when the layout does
 // not fit (the caller then uses cuBLASLt).
 bool try_gemv(const array& a, const array& b, array& out, const Stream& s) {
+  constexpr int kGemvColWarps = 8;  // kGemvColWarps of kernels/gemv.cuh
   Dtype dt = out.dtype();
   if (!(dt == float16 || dt == bfloat16 || dt == float32)) return false;
   if (out.ndim() != 2 || a.ndim() != 2 || b.ndim() != 2 || out.shape(0) != 1) return false;
@@ -228,26 +229,29 @@ bool try_gemv(const array& a, const array& b, array& out, const Stream& s) {
     int n = (aligned(xp) && aligned(wp) && ld % vw == 0) ? vw : 1;
     constexpr int kRowsPerBlock = 8;
     launch_kernel(s, "gemv.cuh", instance("gemv_rows", {type_name(dt), std::to_string(n)}),
-                  dim3(unsigned(ceil_div(N, kRowsPerBlock))), dim3(32 * kRowsPerBlock), 0,
+                  dim3(unsigned(std::min<int64_t>(ceil_div(N, kRowsPerBlock),
+                                                  device_properties(device).sm_count * 8))),
+                  dim3(32 * kRowsPerBlock), 0,
                   static_cast<const void*>(xp), static_cast<const void*>(wp),
                   device_ptr<void>(out), (long long)N, (long long)K, (long long)ld);
     return true;
   }
   if (b.strides(1) == 1 && (K == 1 || b.strides(0) >= N)) {
-    // b = W row-major: threads across columns, k split across blocks, then a sum of slices.
+    // b = W row-major: lanes across columns, k split across warps and blocks, then a sum of
+    // the blocks' slices.
     int64_t ld = K == 1 ? N : b.strides(0);
     int n = (aligned(wp) && ld % vw == 0) ? vw : 1;
-    constexpr int kThreads = 128;
-    int64_t col_blocks = ceil_div(ceil_div(N, n), kThreads);
+    int64_t col_blocks = ceil_div(N, 32 * n);
+    // About one wave of 256-thread blocks (eight fit on an SM), each warp with several rows.
     int64_t target = int64_t(device_properties(device).sm_count) * 8;
-    int splits = int(std::clamp<int64_t>(target / std::max<int64_t>(col_blocks, 1), 1,
-                                         std::min<int64_t>(K, 256)));
+    int64_t max_splits = std::max<int64_t>(1, K / (4 * kGemvColWarps));
+    int splits = int(std::clamp<int64_t>(target / col_blocks, 1, max_splits));
     int64_t k_per_split = ceil_div(K, splits);
     splits = int(ceil_div(K, k_per_split));
     array partial(Shape{splits, N}, float32, nullptr, {});
     allocate(partial, s);
     launch_kernel(s, "gemv.cuh", instance("gemv_cols", {type_name(dt), std::to_string(n)}),
-                  dim3(unsigned(col_blocks), unsigned(splits)), dim3(kThreads), 0,
+                  dim3(unsigned(col_blocks), unsigned(splits)), dim3(32, kGemvColWarps), 0,
                   static_cast<const void*>(xp), static_cast<const void*>(wp),
                   device_ptr<void>(partial), (long long)K, (long long)N, (long long)ld,
                   (long long)k_per_split);

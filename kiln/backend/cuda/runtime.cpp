@@ -6,6 +6,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "kiln/allocator.h"
 #include "kiln/backend/cuda/jit.h"
 #include "kiln/backend/gpu.h"
 #include "kiln/primitive.h"
@@ -195,6 +196,8 @@ Streams& streams() {
 }
 
 constexpr size_t kFlushEvery = 256;
+// Past this many bytes kept for reuse on one stream, the encoder returns them all.
+constexpr size_t kReuseLimit = size_t(1) << 31;
 std::atomic<size_t> h2d_copies{0}, d2h_copies{0};
 
 }  // namespace
@@ -215,10 +218,41 @@ void Encoder::defer_free(const std::shared_ptr<PendingFree>& f) {
   if (flush_now) flush();
 }
 
+void Encoder::keep_for_reuse(void* ptr, size_t nbytes, int device) {
+  auto f = std::make_shared<PendingFree>();
+  f->ptr = ptr;
+  f->nbytes = nbytes;
+  f->device = device;
+  f->remaining = 1;
+  bool flush_now;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    reusable_[allocator::size_class(nbytes)].push_back(std::move(f));
+    reusable_bytes_ += allocator::size_class(nbytes);
+    flush_now = reusable_bytes_ > kReuseLimit;
+  }
+  if (flush_now) flush();
+}
+
+void* Encoder::take_reusable(size_t nbytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = reusable_.find(allocator::size_class(nbytes));
+  if (it == reusable_.end() || it->second.empty()) return nullptr;
+  void* ptr = it->second.back()->ptr;
+  it->second.pop_back();
+  reusable_bytes_ -= it->first;
+  return ptr;
+}
+
 void Encoder::flush() {
   Releaser::Batch* batch;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [cls, blocks] : reusable_) {
+      for (auto& f : blocks) pending_.push_back(std::move(f));
+    }
+    reusable_.clear();
+    reusable_bytes_ = 0;
     if (pending_.empty()) return;
     batch = new Releaser::Batch(std::move(pending_));
     pending_.clear();
@@ -265,16 +299,22 @@ const Stream& current_stream() {
 CurrentStream::CurrentStream(const Stream& s) : previous(tl_current) { tl_current = &s; }
 CurrentStream::~CurrentStream() { tl_current = previous; }
 
-void allocate(array& out, const Stream& s) {
-  auto d = Data::on_device(out.nbytes(), stream_device(s));
+namespace {
+// A device buffer for work on stream s: a block the stream freed itself if one fits.
+std::shared_ptr<Data> stream_buffer(size_t nbytes, const Stream& s) {
+  int dev = stream_device(s);
+  void* reused = nbytes ? encoder(s).take_reusable(nbytes) : nullptr;
+  auto d = Data::on_device(nbytes, dev, reused);
   d->used_on_stream(s.index);
-  out.set_data(std::move(d));
+  return d;
 }
+}  // namespace
+
+void allocate(array& out, const Stream& s) { out.set_data(stream_buffer(out.nbytes(), s)); }
 
 void allocate(array& out, const Stream& s, size_t data_size, Strides strides, ArrayFlags flags) {
-  auto d = Data::on_device(data_size * out.itemsize(), stream_device(s));
-  d->used_on_stream(s.index);
-  out.set_data(std::move(d), data_size, std::move(strides), flags);
+  out.set_data(stream_buffer(data_size * out.itemsize(), s), data_size, std::move(strides),
+               flags);
 }
 
 }  // namespace kiln::cuda
@@ -304,12 +344,22 @@ std::map<std::string, std::variant<std::string, size_t>> device_info(int device)
 }
 
 void* allocate(size_t nbytes, int device) {
-  return nbytes ? device_allocator(device).allocate(nbytes) : nullptr;
+  if (!nbytes) return nullptr;
+  try {
+    return device_allocator(device).allocate(nbytes);
+  } catch (const out_of_memory&) {
+    drain_releases();  // memory waiting behind the GPU's work or kept for a stream's reuse
+    return device_allocator(device).allocate(nbytes);
+  }
 }
 void release(void* ptr, size_t nbytes, int device, uint64_t stream_mask) {
   auto streams_used = stream_mask ? streams().in_mask(stream_mask) : std::vector<StreamRecord*>{};
   if (streams_used.empty()) {
     device_allocator(device).release(ptr, nbytes);
+    return;
+  }
+  if (streams_used.size() == 1) {
+    streams_used[0]->encoder->keep_for_reuse(ptr, nbytes, device);
     return;
   }
   auto f = std::make_shared<PendingFree>();

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include "kiln/array.h"
@@ -33,19 +34,28 @@ int stream_device(const Stream& s);
 // Device memory freed while kernels may still use it goes back to the allocator only after
 // the GPU passes them: the encoder collects such frees and, at each flush, queues a host
 // callback behind the stream's work that hands them to a helper thread (callbacks may not
-// call CUDA) for release. Memory reused by later work on the same stream needs no wait, so
-// buffers are never held alive by the encoder and donation works as on the CPU.
+// call CUDA) for release. Buffers are never held alive by the encoder, so donation works as
+// on the CPU.
+//
+// A block whose every use was on this one stream needs no wait to be reused by later work on
+// the same stream (stream order keeps the two apart): such blocks are kept here and handed
+// to the stream's next allocations of their size class, so the memory an eval frees is
+// reused within it, as on the CPU. flush() returns the ones left over to the allocator.
 struct PendingFree;
 class Encoder {
  public:
   explicit Encoder(cudaStream_t s) : stream_(s) {}
   void defer_free(const std::shared_ptr<PendingFree>& f);
+  void keep_for_reuse(void* ptr, size_t nbytes, int device);
+  void* take_reusable(size_t nbytes);  // a kept block of nbytes' size class, or nullptr
   void flush();
 
  private:
   cudaStream_t stream_;
   std::mutex mutex_;
   std::vector<std::shared_ptr<PendingFree>> pending_;
+  std::unordered_map<size_t, std::vector<std::shared_ptr<PendingFree>>> reusable_;
+  size_t reusable_bytes_ = 0;
 };
 Encoder& encoder(const Stream& s);
 

@@ -46,15 +46,6 @@ void Diagonal::eval_gpu(const std::vector<array>& inputs, array& out) {
   make_view(inputs[0], out);
 }
 
-namespace {
-// A row-contiguous device copy of `in`, for views that need row-major order `in` lacks.
-array row_major_copy(const array& in, const Stream& s) {
-  array tmp(in.shape(), in.dtype(), nullptr, {});
-  cuda::copy_to_new(in, tmp, s, /*row_major=*/true);
-  return tmp;
-}
-}  // namespace
-
 // AsStrided and View mirror the CPU: a view of the input, or of a row-major copy of it.
 void AsStrided::eval_gpu(const std::vector<array>& inputs, array& out) {
   if (out.size() == 0) return allocate(out, stream());

@@ -1,0 +1,374 @@
+// GPU evaluation of Reduce, ArgReduce and Trace (kernels/reduce.cuh). Reduce plans its
+// layout like the CPU (backend/common/reduce_layout.h): row layouts give each output a group
+// of threads, column layouts give each thread adjacent outputs. Long reductions with few
+// outputs split across blocks into partials that a second launch combines.
+#include "kiln/backend/common/reduce_layout.h"
+#include "kiln/backend/cuda/reduce_utils.h"
+#include "kiln/primitives/reduce.h"
+
+namespace kiln {
+
+using namespace cuda;
+
+namespace {
+
+constexpr const char* kFile = "reduce.cuh";
+
+bool idempotent(Reduce::Op op) { return op != Reduce::Sum && op != Reduce::Prod; }
+
+// The kernel rule of op with accumulator `acc` (e.g. "kiln::cu::SumOp<float>").
+std::string rule_name(Reduce::Op op, Dtype acc) {
+  switch (op) {
+    case Reduce::And: return "kiln::cu::AndOp";
+    case Reduce::Or: return "kiln::cu::OrOp";
+    case Reduce::Sum: return std::string("kiln::cu::SumOp<") + type_name(acc) + ">";
+    case Reduce::Prod: return std::string("kiln::cu::ProdOp<") + type_name(acc) + ">";
+    case Reduce::Max: return std::string("kiln::cu::MaxOp<") + type_name(acc) + ">";
+    case Reduce::Min: return std::string("kiln::cu::MinOp<") + type_name(acc) + ">";
+  }
+  return {};
+}
+
+// The accumulator of reducing `in` into `out` with op, as the CPU kernels accept them.
+Dtype reduce_accumulator(Reduce::Op op, Dtype in, Dtype out, const char* name) {
+  switch (op) {
+    case Reduce::And:
+    case Reduce::Or:
+      if (in != bool_) {
+        throw std::invalid_argument(std::string("[") + name + "] expects a bool input, got " +
+                                    dtype_name(in));
+      }
+      return bool_;
+    case Reduce::Max:
+    case Reduce::Min:
+      if (out == in) return compare_dtype(in);
+      break;
+    case Reduce::Sum:
+      if (out == sum_dtype(in)) return sum_accumulator(out);
+      if (out == float32 && (in == bool_ || is_integral(in) || in == float16 || in == bfloat16)) {
+        return float32;
+      }
+      break;
+    case Reduce::Prod:
+      if (out == sum_dtype(in)) return sum_accumulator(out);
+      break;
+  }
+  throw std::invalid_argument(std::string("[") + name + "] cannot reduce " + dtype_name(in) + " into " + dtype_name(out));
+}
+
+struct Combo {
+  Reduce::Op op;
+  Dtype in, out, acc;
+};
+
+// Every (op, input, output) pair Reduce evaluates.
+std::vector<Combo> reduce_combos() {
+  std::vector<Combo> v;
+  v.push_back({Reduce::And, bool_, bool_, bool_});
+  v.push_back({Reduce::Or, bool_, bool_, bool_});
+  for (Dtype d : all_dtypes) {
+    v.push_back({Reduce::Max, d, d, compare_dtype(d)});
+    v.push_back({Reduce::Min, d, d, compare_dtype(d)});
+    Dtype sd = sum_dtype(d);
+    v.push_back({Reduce::Sum, d, sd, sum_accumulator(sd)});
+    v.push_back({Reduce::Prod, d, sd, sum_accumulator(sd)});
+    if (sd != float32 && (d == bool_ || is_integral(d) || d == float16 || d == bfloat16)) {
+      v.push_back({Reduce::Sum, d, float32, float32});
+    }
+  }
+  return v;
+}
+
+// Kernel cache key (each call site has its own table): the rule and the dtypes.
+uint64_t key(int op, Dtype a, Dtype b = bool_) {
+  return (uint64_t(op) * 16 + a.index()) * 16 + b.index();
+}
+
+// A reduction's kernel rule and element types.
+struct Kernel {
+  Reduce::Op op;
+  Dtype acc;
+  std::string rule;
+};
+
+// One contiguous run to one value: all_reduce over about a wave of blocks, then one block
+// over their partials.
+void launch_all(const Stream& s, const Kernel& k, Dtype tin, Dtype tout, const void* x,
+                void* out, int64_t n) {
+  auto kernel = [&](Dtype from) {
+    return cached_kernel(s, kFile, key(k.op, from, tout), [&] {
+      return instance("all_reduce", {k.rule, type_name(from), type_name(tout)});
+    });
+  };
+  constexpr int64_t kMinPerBlock = 16384;
+  int64_t blocks = std::clamp<int64_t>(n / kMinPerBlock, 1, int64_t(sm_count(s)) * 8);
+  array part = scratch(blocks, k.acc, s);
+  void* partial = blocks > 1 ? device_ptr(part) : nullptr;
+  launch_kernel(s, kernel(tin), unsigned(blocks), kReduceThreads, 0, x, out, partial,
+                (long long)n);
+  if (blocks == 1) return;
+  launch_kernel(s, kernel(k.acc), 1u, kReduceThreads, 0, device_ptr<const void>(part), out,
+                static_cast<void*>(nullptr), (long long)blocks);
+}
+
+void launch_rows(const Stream& s, const Kernel& k, Dtype tin, Dtype tout, const void* x,
+                 void* out, const ReduceLayout& L) {
+  cu::RowReduceParams p{};
+  p.n_out = L.kept_size();
+  p.nruns = L.reduced_size();
+  p.seg = L.seg;
+  p.splits = 1;
+  p.kept = pack_dims<2>(L.kshape, {&L.kin, &L.kout}, "reduce");
+  p.runs = pack_dims<1>(L.rshape, {&L.rin}, "reduce");
+  int64_t per = p.nruns * p.seg;
+  if (p.n_out == 1 && p.nruns == 1 && per >= 2 * kReduceThreads) {
+    return launch_all(s, k, tin, tout, x, out, per);
+  }
+  p.group = group_size(per);
+  int dev = stream_device(s);
+  cudaKernel_t first = cached_kernel(s, kFile, key(k.op, tin, tout), [&] {
+    return instance("row_reduce", {k.rule, type_name(tin), type_name(tout)});
+  });
+  // Few long reductions: split each (8192 elements per block at least) to fill the GPU.
+  if (p.group == kReduceThreads && per >= 16384) {
+    p.splits = wave_splits(first, kReduceThreads, p.n_out, ceil_div(per, 8192), s);
+  }
+  auto launch = [&](cudaKernel_t kern, const cu::RowReduceParams& q, const void* src, void* dst,
+                    void* partial) {
+    int64_t per_block = kReduceThreads / q.group;
+    launch_kernel(s, kern, capped_grid(ceil_div(q.n_out * q.splits, per_block), dev),
+                  kReduceThreads, 0, src, dst, partial, q);
+  };
+  if (p.splits == 1) return launch(first, p, x, out, nullptr);
+  array part = scratch(p.n_out * p.splits, k.acc, s);
+  launch(first, p, x, nullptr, device_ptr(part));
+  // Second pass: each output's partials are one contiguous run.
+  cu::RowReduceParams q{};
+  q.n_out = p.n_out;
+  q.nruns = 1;
+  q.seg = p.splits;
+  q.splits = 1;
+  q.group = group_size(q.seg);
+  Strides kin = row_strides(L.kshape);
+  for (auto& st : kin) st *= p.splits;
+  q.kept = pack_dims<2>(L.kshape, {&kin, &L.kout}, "reduce");
+  q.runs = {};
+  cudaKernel_t second = cached_kernel(s, kFile, key(k.op, k.acc, tout), [&] {
+    return instance("row_reduce", {k.rule, type_name(k.acc), type_name(tout)});
+  });
+  launch(second, q, device_ptr<const void>(part), out, nullptr);
+}
+
+// Columns per thread for a column layout (16-byte loads when every access is aligned).
+int column_width(Dtype t, const void* x, const cu::ColReduceParams& p) {
+  int v = std::max<int>(1, 16 / t.size);
+  if (v == 1 || !aligned(x, 16) || p.seg % v != 0) return 1;
+  for (int d = 0; d < p.kept.ndim; ++d) {
+    if (p.kept.strides[0][d] % v != 0) return 1;
+  }
+  for (int d = 0; d < p.reduced.ndim; ++d) {
+    if (p.reduced.strides[0][d] % v != 0) return 1;
+  }
+  return v;
+}
+
+// Block shape (columns x reduction lanes) and column tiles of a column reduction.
+dim3 column_tiles(cu::ColReduceParams& p) {
+  dim3 block = column_block(ceil_div(p.seg, p.vec), p.nred);
+  p.ntiles = ceil_div(p.seg, int64_t(block.x) * p.vec);
+  return block;
+}
+
+void launch_cols(const Stream& s, const Kernel& k, Dtype tin, Dtype tout, const void* x,
+                 void* out, const ReduceLayout& L) {
+  cu::ColReduceParams p{};
+  p.seg = L.seg;
+  p.seg_out = L.seg_out;
+  p.nred = L.reduced_size();
+  p.n_kept = L.kept_size();
+  p.splits = 1;
+  p.kept = pack_dims<2>(L.kshape, {&L.kin, &L.kout}, "reduce");
+  p.reduced = pack_dims<1>(L.rshape, {&L.rin}, "reduce");
+  p.vec = column_width(tin, x, p);
+  dim3 block = column_tiles(p);
+  int dev = stream_device(s);
+  int64_t tasks = p.ntiles * p.n_kept;
+  cudaKernel_t first = cached_kernel(s, kFile, key(k.op, tin, tout), [&] {
+    return instance("col_reduce", {k.rule, type_name(tin), type_name(tout)});
+  });
+  // Few column tiles with long reductions: split the rows (32 per lane at least).
+  if (p.nred >= int64_t(block.y) * 64) {
+    p.splits = wave_splits(first, int(block.x * block.y), tasks,
+                           std::min<int64_t>(ceil_div(p.nred, block.y * 32), 65535), s);
+  }
+  dim3 grid(capped_grid(tasks, dev), unsigned(p.splits));
+  if (p.splits == 1) {
+    return launch_kernel(s, first, grid, block, 0, x, out, static_cast<void*>(nullptr), p);
+  }
+  array part = scratch(p.splits * p.n_kept * p.seg, k.acc, s);
+  launch_kernel(s, first, grid, block, 0, x, static_cast<void*>(nullptr), device_ptr(part), p);
+  // Second pass: a column reduction of the (splits, kept, seg) partials.
+  cu::ColReduceParams q = p;
+  q.nred = p.splits;
+  q.splits = 1;
+  Strides kin = row_strides(L.kshape);
+  for (auto& st : kin) st *= p.seg;
+  Shape rshape{p.splits};
+  Strides rin{p.n_kept * p.seg};
+  q.kept = pack_dims<2>(L.kshape, {&kin, &L.kout}, "reduce");
+  q.reduced = pack_dims<1>(rshape, {&rin}, "reduce");
+  q.vec = column_width(k.acc, device_ptr<const void>(part), q);
+  dim3 block2 = column_tiles(q);
+  cudaKernel_t second = cached_kernel(s, kFile, key(k.op, k.acc, tout), [&] {
+    return instance("col_reduce", {k.rule, type_name(k.acc), type_name(tout)});
+  });
+  launch_kernel(s, second, dim3(capped_grid(q.ntiles * q.n_kept, dev)), block2, 0,
+                device_ptr<const void>(part), out, static_cast<void*>(nullptr), q);
+}
+
+}  // namespace
+
+namespace cuda {
+std::vector<std::string> reduce_instances() {
+  InstanceList v;
+  for (const Combo& c : reduce_combos()) {
+    std::string rule = rule_name(c.op, c.acc), to = type_name(c.out);
+    for (Dtype t : {c.in, c.acc}) {
+      v.add(instance("row_reduce", {rule, type_name(t), to}));
+      v.add(instance("all_reduce", {rule, type_name(t), to}));
+      v.add(instance("col_reduce", {rule, type_name(t), to}));
+    }
+  }
+  for (Dtype d : all_dtypes) {
+    for (const char* is_max : {"true", "false"}) {
+      v.add(instance("arg_rows", {is_max, type_name(d)}));
+      v.add(instance("arg_cols", {is_max, type_name(d)}));
+      v.add(instance("arg_merge", {is_max, type_name(compare_dtype(d))}));
+    }
+    v.add(instance("trace", {type_name(sum_accumulator(d)), type_name(d)}));
+  }
+  return v.take();
+}
+}  // namespace cuda
+
+void Reduce::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  const Stream& s = stream();
+  const char* op_name = op_ == Sum ? "sum" : op_ == Prod ? "prod" : name();
+  Kernel k{op_, reduce_accumulator(op_, in.dtype(), out.dtype(), op_name), {}};
+  k.rule = rule_name(op_, k.acc);
+  allocate(out, s);
+  if (out.size() == 0) return;
+  if (in.size() == 0) {
+    // Nothing to combine: every output is the identity (no runs to fold).
+    ReduceLayout L;
+    L.kind = ReduceLayout::Row;
+    L.kshape = {out.size()};
+    L.kin = {0};
+    L.kout = {1};
+    L.rshape = {0};
+    L.rin = {0};
+    return launch_rows(s, k, in.dtype(), out.dtype(), nullptr, device_ptr(out), L);
+  }
+  array src = in;
+  auto L = plan_reduce(src, axes_, /*reorder=*/true, idempotent(op_));
+  if (!L) {
+    src = row_major(in, s);
+    L = plan_reduce(src, axes_, true, idempotent(op_));
+  }
+  const void* x = device_ptr<const char>(src) + L->in_offset * int64_t(src.itemsize());
+  if (L->kind == ReduceLayout::Row) {
+    launch_rows(s, k, in.dtype(), out.dtype(), x, device_ptr(out), *L);
+  } else {
+    launch_cols(s, k, in.dtype(), out.dtype(), x, device_ptr(out), *L);
+  }
+}
+
+void ArgReduce::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  const Stream& s = stream();
+  allocate(out, s);
+  if (out.size() == 0) return;
+  bool is_max = op_ == ArgMax;
+  Dtype t = in.dtype(), c = compare_dtype(t);
+  int dev = stream_device(s);
+  Shape kshape;
+  Strides kin;
+  for (int i = 0; i < in.ndim(); ++i) {
+    if (i == axis_) continue;
+    kshape.push_back(in.shape()[i]);
+    kin.push_back(in.strides()[i]);
+  }
+  CollapsedLayout kept = collapse_contiguous_dims(kshape, {kin});
+  cu::ArgParams p{};
+  p.n_out = out.size();
+  p.n = in.shape()[axis_];
+  p.stride = p.n == 1 ? 1 : in.strides()[axis_];
+  p.splits = 1;
+  p.kept = pack_dims<1>(kept.shape, {&kept.strides[0]}, name());
+  const void* x = device_ptr<const void>(in);
+  if (p.stride != 1) {
+    int bx = int(std::min<int64_t>(32, pow2_at_least(p.n_out)));
+    int by = int(std::min<int64_t>(kReduceThreads / bx, p.n));
+    cudaKernel_t kern = cached_kernel(s, kFile, key(is_max, t), [&] {
+      return instance("arg_cols", {is_max ? "true" : "false", type_name(t)});
+    });
+    launch_kernel(s, kern, dim3(capped_grid(ceil_div(p.n_out, bx), dev)), dim3(bx, by), 0, x,
+                  device_ptr(out), p);
+    return;
+  }
+  p.group = group_size(p.n);
+  cudaKernel_t rows = cached_kernel(s, kFile, key(is_max, t), [&] {
+    return instance("arg_rows", {is_max ? "true" : "false", type_name(t)});
+  });
+  if (p.group == kReduceThreads && p.n >= 16384) {
+    p.splits = wave_splits(rows, kReduceThreads, p.n_out, ceil_div(p.n, 8192), s);
+  }
+  unsigned grid = capped_grid(ceil_div(p.n_out * p.splits, kReduceThreads / p.group), dev);
+  if (p.splits == 1) {
+    launch_kernel(s, rows, grid, kReduceThreads, 0, x, device_ptr(out),
+                  static_cast<void*>(nullptr), p);
+    return;
+  }
+  // Candidates are 16 bytes each (ArgBest in kernels/reduce.cuh).
+  array part = scratch(p.n_out * p.splits * 16, uint8, s);
+  launch_kernel(s, rows, grid, kReduceThreads, 0, x, static_cast<void*>(nullptr),
+                device_ptr(part), p);
+  cudaKernel_t merge = cached_kernel(s, kFile, key(is_max, c), [&] {
+    return instance("arg_merge", {is_max ? "true" : "false", type_name(c)});
+  });
+  launch_kernel(s, merge, capped_grid(ceil_div(p.n_out, kReduceThreads / 32), dev),
+                kReduceThreads, 0, device_ptr<const void>(part), device_ptr(out),
+                (long long)p.n_out, (long long)p.splits);
+}
+
+void Trace::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  const Stream& s = stream();
+  allocate(out, s);
+  if (out.size() == 0) return;
+  Dtype t = out.dtype();
+  int64_t n1 = in.shape()[axis1_], n2 = in.shape()[axis2_];
+  int64_t r0 = offset_ >= 0 ? 0 : -int64_t(offset_), c0 = offset_ >= 0 ? offset_ : 0;
+  cu::TraceParams p{};
+  p.n_out = out.size();
+  p.len = std::max<int64_t>(0, std::min(n1 - r0, n2 - c0));
+  p.step = in.strides()[axis1_] + in.strides()[axis2_];
+  p.start = p.len > 0 ? r0 * in.strides()[axis1_] + c0 * in.strides()[axis2_] : 0;
+  Shape kshape;
+  Strides kin;
+  for (int i = 0; i < in.ndim(); ++i) {
+    if (i == axis1_ || i == axis2_) continue;
+    kshape.push_back(in.shape()[i]);
+    kin.push_back(in.strides()[i]);
+  }
+  CollapsedLayout kept = collapse_contiguous_dims(kshape, {kin});
+  p.kept = pack_dims<1>(kept.shape, {&kept.strides[0]}, "trace");
+  cudaKernel_t kern = cached_kernel(s, kFile, key(0, t), [&] {
+    return instance("trace", {type_name(sum_accumulator(t)), type_name(t)});
+  });
+  launch_kernel(s, kern, capped_grid(ceil_div(p.n_out, kReduceThreads / 32), stream_device(s)),
+                kReduceThreads, 0, device_ptr<const void>(in), device_ptr(out), p);
+}
+
+}  // namespace kiln
