@@ -13,9 +13,9 @@ products run through OpenBLAS within that count."""
 import argparse
 import json
 import os
-import time
 
 import numpy as np
+from timing import median_ms
 
 mx = None  # kiln.core, imported once KILN_NUM_THREADS is set
 
@@ -70,21 +70,6 @@ def torch_step(params, x, y, device):
         return loss, {k: t.grad for k, t in p.items()}
 
     return step
-
-
-def median_ms(fns, warmup, repeat):
-    """Median milliseconds of each function; their runs alternate, so a busy machine slows
-    them alike."""
-    for _ in range(warmup):
-        for fn in fns:
-            fn()
-    times = [[] for _ in fns]
-    for _ in range(repeat):
-        for fn, ts in zip(fns, times):
-            t = time.perf_counter()
-            fn()
-            ts.append((time.perf_counter() - t) * 1e3)
-    return [float(np.median(ts)) for ts in times]
 
 
 def main():

@@ -213,11 +213,17 @@ std::vector<array> array::outputs() const {
 }
 
 void array::detach() {
-  for (auto& s : desc_->siblings) {
+  // The siblings' links go too: with three or more outputs, those left would hold each
+  // other in a cycle and leak (the destructor only breaks a complete group). Moved out
+  // first, so that handles dropped here cannot change the list being walked.
+  std::vector<array> siblings = std::move(desc_->siblings);
+  desc_->siblings.clear();
+  for (auto& s : siblings) {
     s.desc_->primitive = nullptr;
     s.desc_->inputs.clear();
+    std::vector<array> links = std::move(s.desc_->siblings);
+    s.desc_->siblings.clear();
   }
-  desc_->siblings.clear();
   desc_->primitive = nullptr;
   desc_->inputs.clear();
 }

@@ -3,6 +3,7 @@
 
 #include "kiln/allocator.h"
 #include "kiln/array.h"
+#include "kiln/compile.h"
 #include "kiln/device.h"
 #include "kiln/dtype.h"
 #include "kiln/export.h"

@@ -4,10 +4,12 @@
 #include <numeric>
 #include <string>
 
+#include "kiln/compile.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/unary.h"
 #include "kiln/ops/utils.h"
+#include "kiln/primitives/compiled.h"
 #include "kiln/primitives/reduce.h"
 
 namespace kiln {
@@ -42,6 +44,18 @@ int64_t reduced_count(const array& a, const std::vector<int>& axes) {
   int64_t n = 1;
   for (int ax : axes) n *= a.shape()[ax];
   return n;
+}
+
+// reduced_count less `ddof` (at least 0) as a 0-d array of `dtype`: a constant, or a node
+// that counts while shapeless compile traces (the shapes may change).
+array reduced_count_of(const array& a, const std::vector<int>& axes, int ddof, Dtype dtype,
+                       StreamOrDevice s) {
+  if (!detail::in_shapeless_trace()) {
+    return array(double(std::max<int64_t>(reduced_count(a, axes) - ddof, 0)), dtype);
+  }
+  array n(Shape{}, dtype, std::make_shared<NumberOfElements>(to_stream(s), axes, dtype), {a});
+  if (ddof == 0) return n;
+  return maximum(subtract(n, array(double(ddof), dtype), s), array(0.0, dtype), s);
 }
 
 // Reductions without an identity (max, min, argmax, logsumexp) need every reduced axis to
@@ -182,7 +196,7 @@ array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOr
   Dtype acc = accumulate_dtype(a.dtype());
   // An empty reduction divides 0 by 0: NaN, as in NumPy.
   array total = sum_as(a, ax, acc, keepdims, s);
-  array m = divide(total, array(double(reduced_count(a, ax)), acc), s);
+  array m = divide(total, reduced_count_of(a, ax, 0, acc, s), s);
   return astype(m, to_inexact(a.dtype()), s);
 }
 KILN_REDUCTION_OVERLOADS(mean)
@@ -212,13 +226,12 @@ array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof,
   auto ax = normalize_axes(axes, a.ndim(), "var");
   Dtype acc = accumulate_dtype(a.dtype());
   Dtype real_acc = acc == complex64 ? float32 : acc;
-  int64_t n = reduced_count(a, ax);
   array x = astype(a, acc, s);
-  array mu = divide(sum_as(x, ax, acc, true, s), array(double(n), acc), s);
+  array mu = divide(sum_as(x, ax, acc, true, s), reduced_count_of(a, ax, 0, acc, s), s);
   array d = subtract(x, mu, s);
   array sq = is_complex(acc) ? square(abs(d, s), s) : square(d, s);
   array total = sum_as(sq, ax, real_acc, keepdims, s);
-  array v = divide(total, array(double(std::max<int64_t>(n - ddof, 0)), real_acc), s);
+  array v = divide(total, reduced_count_of(a, ax, ddof, real_acc, s), s);
   Dtype out = is_complex(a.dtype()) ? float32 : to_inexact(a.dtype());
   return astype(v, out, s);
 }

@@ -6,17 +6,14 @@
 #include <cmath>
 #include <functional>
 
+#include "helpers.h"
 #include "kiln/kiln.h"
 
 using namespace kiln;
 
 namespace {
 
-std::vector<double> values(const array& a) {
-  array d = contiguous(astype(a, float64));
-  eval({d});
-  return std::vector<double>(d.data<double>(), d.data<double>() + d.size());
-}
+using test::values;
 
 void expect_same(const array& got, const array& want, double tol = 0) {
   ASSERT_EQ(got.shape(), want.shape());

@@ -6,17 +6,14 @@
 
 #include <cmath>
 
+#include "helpers.h"
 #include "kiln/kiln.h"
 
 using namespace kiln;
 
 namespace {
 
-std::vector<double> values(const array& a) {
-  array d = contiguous(astype(a, float64));
-  eval({d});
-  return std::vector<double>(d.data<double>(), d.data<double>() + d.size());
-}
+using test::values;
 
 void expect_values(const array& a, const std::vector<double>& want, double tol = 1e-12) {
   auto got = values(a);

@@ -6,6 +6,7 @@
 #include "kiln/backend/common/strided.h"
 #include "kiln/backend/cpu/elementwise.h"
 #include "kiln/backend/cpu/half_convert.h"
+#include "kiln/backend/cpu/tiles.h"
 #include "kiln/primitives/binary.h"
 #include "kiln/primitives/elementwise_traits.h"
 
@@ -232,7 +233,50 @@ void select_kernel(const array& c, const array& x, const array& y, array& out) {
                     });
 }
 
+template <typename Op>
+cpu::BinaryTile tile_of(BinaryOp op, Dtype in) {
+  return dispatch_dtype(in, [&]<typename T>(type_tag<T>) -> cpu::BinaryTile {
+    if constexpr (BinaryAccepts<Op, T>) {
+      return [](const void* a, int64_t sa, const void* b, int64_t sb, void* o, int64_t n) {
+        binary_dense<Op>(static_cast<const T*>(a), sa, static_cast<const T*>(b), sb,
+                         static_cast<binary_result_t<Op, T>*>(o), n);
+      };
+    } else {
+      throw std::invalid_argument(std::string("[") + binary_op_name(op) +
+                                  "] not supported for dtype " + dtype_name(in));
+    }
+  });
+}
+
+// The where loop over elements of one size, as compile's tiles call it.
+template <typename U>
+void select_tile_bits(const bool* c, int64_t sc, const void* x, int64_t sx, const void* y,
+                      int64_t sy, void* out, int64_t n) {
+  select_dense<U>(c, sc, static_cast<const U*>(x), sx, static_cast<const U*>(y), sy,
+                  static_cast<U*>(out), n);
+}
+
 }  // namespace
+
+cpu::BinaryTile cpu::binary_tile(BinaryOp op, Dtype in) {
+  switch (op) {
+#define KILN_CASE(name) \
+  case BinaryOp::name: return tile_of<ew::name>(op, in);
+    KILN_BINARY_OPS(KILN_CASE)
+#undef KILN_CASE
+  }
+  throw std::logic_error("binary_tile: corrupt op");
+}
+
+cpu::SelectTile cpu::select_tile(Dtype dtype) {
+  switch (dtype.size) {
+    case 1: return select_tile_bits<uint8_t>;
+    case 2: return select_tile_bits<uint16_t>;
+    case 4: return select_tile_bits<uint32_t>;
+    case 8: return select_tile_bits<uint64_t>;
+  }
+  throw std::logic_error("select_tile: unexpected element size");
+}
 
 void Binary::eval_cpu(const std::vector<array>& inputs, array& out) {
   switch (op_) {

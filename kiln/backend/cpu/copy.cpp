@@ -12,6 +12,7 @@
 #include "kiln/backend/common/strided.h"
 #include "kiln/backend/cpu/elementwise.h"
 #include "kiln/backend/cpu/half_convert.h"
+#include "kiln/backend/cpu/tiles.h"
 
 namespace kiln::cpu {
 
@@ -180,6 +181,16 @@ void copy_rows(const In* src, Out* dst, const CollapsedLayout& layout) {
 }
 
 }  // namespace
+
+CastTile cast_tile(Dtype in, Dtype out) {
+  return dispatch_dtype(in, [&]<typename In>(type_tag<In>) {
+    return dispatch_dtype(out, [&]<typename Out>(type_tag<Out>) -> CastTile {
+      return [](const void* x, void* o, int64_t n) {
+        cast_dense(static_cast<const In*>(x), static_cast<Out*>(o), n);
+      };
+    });
+  });
+}
 
 void copy_general(const array& src, const Shape& shape, const Strides& src_strides,
                   int64_t src_offset, array& dst, const Strides& dst_strides,

@@ -8,6 +8,7 @@
 #include "kiln/backend/common/strided.h"
 #include "kiln/backend/cpu/elementwise.h"
 #include "kiln/backend/cpu/half_convert.h"
+#include "kiln/backend/cpu/tiles.h"
 #include "kiln/primitives/elementwise_traits.h"
 #include "kiln/primitives/unary.h"
 
@@ -148,7 +149,31 @@ void dispatch(const array& in, array& out, UnaryOp op) {
   });
 }
 
+template <typename Op>
+cpu::UnaryTile tile_of(UnaryOp op, Dtype in) {
+  return dispatch_dtype(in, [&]<typename T>(type_tag<T>) -> cpu::UnaryTile {
+    if constexpr (UnaryAccepts<Op, T>) {
+      return [](const void* x, void* o, int64_t n) {
+        unary_dense<Op>(static_cast<const T*>(x), static_cast<unary_result_t<Op, T>*>(o), n);
+      };
+    } else {
+      throw std::invalid_argument(std::string("[") + unary_op_name(op) +
+                                  "] not supported for dtype " + dtype_name(in));
+    }
+  });
+}
+
 }  // namespace
+
+cpu::UnaryTile cpu::unary_tile(UnaryOp op, Dtype in) {
+  switch (op) {
+#define KILN_CASE(name) \
+  case UnaryOp::name: return tile_of<ew::name>(op, in);
+    KILN_UNARY_OPS(KILN_CASE)
+#undef KILN_CASE
+  }
+  throw std::logic_error("unary_tile: corrupt op");
+}
 
 void Unary::eval_cpu(const std::vector<array>& inputs, array& out) {
   switch (op_) {
