@@ -168,7 +168,7 @@ void reduce_powers(Graph& g) {
   auto emit = [&](std::shared_ptr<Primitive> p, std::vector<int> inputs, int out) {
     g.values[out].node = int(nodes.size());
     g.values[out].position = 0;
-    nodes.push_back(GraphNode{std::move(p), std::move(inputs), {out}});
+    nodes.push_back(GraphNode{std::move(p), std::move(inputs), {out}, std::nullopt});
   };
   for (auto& n : g.nodes) {
     auto* b = dynamic_cast<Binary*>(n.primitive.get());
