@@ -356,7 +356,8 @@ def test_softmax(rng, dtype, precise):
         for axis in [None, 0, 1, -1, (0, 2), (1, 2), (0, 1), (2, 0)]:
             out = mx.softmax(a, axis=axis, precise=precise)
             ref = np_softmax(wide_float(x), np_axis(axis))
-            check(out, ref, out_dtype)
+            # complex exp goes through sin and cos of the imaginary part: a few more roundings
+            check(out, ref, out_dtype, loose=4 if dtype == "complex64" else 1)
 
 
 def test_softmax_rows_sum_to_one(rng):
