@@ -109,6 +109,20 @@ def test_random_graphs_match_uncompiled(rng, dtype, size):
             assert_same(g, w, dtype)
 
 
+def test_int8_region_with_a_scalar_input(rng):
+    """A graph the random test found wrong on the GPU (H200, seed 2749274552): lanes 0, 4, 8,
+    12 of each 16-byte vector of the second output took the values of lanes 2, 6, 10, 14."""
+    def f(x, s):
+        m = s % 5
+        y = mx.maximum(m, x + m) % 5
+        return -(x * 3), y, mx.minimum(y, x)
+
+    x = mx.array(rng.integers(-20, 20, size=(1, 257)).astype(np.int8))
+    s = mx.array(np.int8(7))
+    for got, want in zip(mx.compile(f)(x, s), f(x, s)):
+        np.testing.assert_array_equal(to_numpy(got), to_numpy(want))
+
+
 def test_repeated_arguments_in_large_regions(rng):
     """x * x reads one value twice: the tile buffers must not be handed out twice."""
     def f(x, y):
