@@ -152,8 +152,7 @@ std::string fused_kernel_source(const FusedGraph& g, const FusedVariant& v) {
     for (int i = 0; i < g.num_inputs(); ++i) {
       if (v.access[i] != 'D') continue;
       std::string t = type_name(g.input_dtypes[i]), n = std::to_string(i);
-      s += "      Vec<" + t + ", N> x" + n + " = *reinterpret_cast<const Vec<" + t + ", N>*>(in" +
-           n + " + i);\n";
+      s += "      Vec<" + t + ", N> x" + n + " = load_vec<" + t + ", N>(in" + n + " + i);\n";
     }
     for (size_t j = 0; j < g.outputs.size(); ++j) {
       s += std::string("      Vec<") + type_name(g.value_dtype(g.outputs[j])) + ", N> y" +

@@ -12,13 +12,33 @@ struct alignas(sizeof(T) * N) Vec {
   T v[N];
 };
 
+// A 16-byte-aligned vector load. Vectors of 1-byte elements are loaded as 32-bit words and
+// split with byte permutes: NVVM (CUDA 13) miscompiled lanes 0, 4, 8, 12 of an int8 vector
+// feeding an add and then a max, dropping the sign extension of the sum (seen in the PTX
+// of a fused kernel; the H200 run gave wrong results there). Opaque byte extraction avoids it.
+template <typename T, int N>
+__device__ __forceinline__ Vec<T, N> load_vec(const T* p) {
+  if constexpr (sizeof(T) == 1 && N % 4 == 0) {
+    Vec<unsigned, N / 4> w = *reinterpret_cast<const Vec<unsigned, N / 4>*>(p);
+    Vec<T, N> out;
+#pragma unroll
+    for (int k = 0; k < N; ++k) {
+      unsigned byte = __byte_perm(w.v[k / 4], 0u, 0x4440u | unsigned(k % 4));
+      out.v[k] = static_cast<T>(byte);
+    }
+    return out;
+  } else {
+    return *reinterpret_cast<const Vec<T, N>*>(p);
+  }
+}
+
 template <typename Op, typename In, typename Out, int N>
 __global__ void unary_dense(const In* in, Out* out, long long n) {
   Op op;
   long long step = (long long)gridDim.x * blockDim.x * N;
   for (long long i = ((long long)blockIdx.x * blockDim.x + threadIdx.x) * N; i < n; i += step) {
     if (i + N <= n) {
-      Vec<In, N> x = *reinterpret_cast<const Vec<In, N>*>(in + i);
+      Vec<In, N> x = load_vec<In, N>(in + i);
       Vec<Out, N> y;
 #pragma unroll
       for (int k = 0; k < N; ++k) y.v[k] = op(x.v[k]);
@@ -52,8 +72,8 @@ __global__ void binary_dense(const T* a, const T* b, ScalarBits va, ScalarBits v
   for (long long i = ((long long)blockIdx.x * blockDim.x + threadIdx.x) * N; i < n; i += step) {
     if (i + N <= n) {
       Vec<T, N> x, y;
-      if (SA == 1) x = *reinterpret_cast<const Vec<T, N>*>(a + i);
-      if (SB == 1) y = *reinterpret_cast<const Vec<T, N>*>(b + i);
+      if (SA == 1) x = load_vec<T, N>(a + i);
+      if (SB == 1) y = load_vec<T, N>(b + i);
       Vec<Out, N> z;
 #pragma unroll
       for (int k = 0; k < N; ++k) z.v[k] = op(SA == 1 ? x.v[k] : sa, SB == 1 ? y.v[k] : sb);
