@@ -91,26 +91,6 @@ struct Kernel {
   std::string rule;
 };
 
-// One contiguous run to one value: all_reduce over about a wave of blocks, then one block
-// over their partials.
-void launch_all(const Stream& s, const Kernel& k, Dtype tin, Dtype tout, const void* x,
-                void* out, int64_t n) {
-  auto kernel = [&](Dtype from) {
-    return cached_kernel(s, kFile, key(k.op, from, tout), [&] {
-      return instance("all_reduce", {k.rule, type_name(from), type_name(tout)});
-    });
-  };
-  constexpr int64_t kMinPerBlock = 16384;
-  int64_t blocks = std::clamp<int64_t>(n / kMinPerBlock, 1, int64_t(sm_count(s)) * 8);
-  array part = scratch(blocks, k.acc, s);
-  void* partial = blocks > 1 ? device_ptr(part) : nullptr;
-  launch_kernel(s, kernel(tin), unsigned(blocks), kReduceThreads, 0, x, out, partial,
-                (long long)n);
-  if (blocks == 1) return;
-  launch_kernel(s, kernel(k.acc), 1u, kReduceThreads, 0, device_ptr<const void>(part), out,
-                static_cast<void*>(nullptr), (long long)blocks);
-}
-
 void launch_rows(const Stream& s, const Kernel& k, Dtype tin, Dtype tout, const void* x,
                  void* out, const ReduceLayout& L) {
   cu::RowReduceParams p{};
@@ -121,9 +101,6 @@ void launch_rows(const Stream& s, const Kernel& k, Dtype tin, Dtype tout, const 
   p.kept = pack_dims<2>(L.kshape, {&L.kin, &L.kout}, "reduce");
   p.runs = pack_dims<1>(L.rshape, {&L.rin}, "reduce");
   int64_t per = p.nruns * p.seg;
-  if (p.n_out == 1 && p.nruns == 1 && per >= 2 * kReduceThreads) {
-    return launch_all(s, k, tin, tout, x, out, per);
-  }
   p.group = group_size(per);
   int dev = stream_device(s);
   cudaKernel_t first = cached_kernel(s, kFile, key(k.op, tin, tout), [&] {
@@ -235,7 +212,6 @@ std::vector<std::string> reduce_instances() {
     std::string rule = rule_name(c.op, c.acc), to = type_name(c.out);
     for (Dtype t : {c.in, c.acc}) {
       v.add(instance("row_reduce", {rule, type_name(t), to}));
-      v.add(instance("all_reduce", {rule, type_name(t), to}));
       v.add(instance("col_reduce", {rule, type_name(t), to}));
     }
   }

@@ -327,9 +327,9 @@ CurrentStream::~CurrentStream() { tl_current = previous; }
 namespace {
 // A device buffer for work on stream s: a block the stream freed itself if one fits.
 std::shared_ptr<Data> stream_buffer(size_t nbytes, const Stream& s) {
-  int dev = stream_device(s);
-  void* reused = nbytes ? encoder(s).take_reusable(nbytes) : nullptr;
-  auto d = Data::on_device(nbytes, dev, reused);
+  StreamRecord& rec = streams().get(s);  // one lookup: this runs for every GPU output
+  void* reused = nbytes ? rec.encoder->take_reusable(nbytes) : nullptr;
+  auto d = Data::on_device(nbytes, rec.device, reused);
   d->used_on_stream(s.index);
   return d;
 }

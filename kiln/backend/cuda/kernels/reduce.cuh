@@ -108,26 +108,6 @@ __global__ void row_reduce(const T* in, O* out, typename Op::acc_t* partial, Row
   }
 }
 
-// A contiguous reduction to one value: block b folds chunk b of in[0, n) into partial[b], or,
-// launched with one block, writes out[0]. No layout parameters, so it needs few registers
-// and eight blocks fit per SM: enough loads in flight to stream at full bandwidth (the
-// general row_reduce split this way reached half of it). Block: kReduceThreads, 1-d.
-template <class Op, typename T, typename O>
-__global__ void all_reduce(const T* in, O* out, typename Op::acc_t* partial, long long n) {
-  typedef typename Op::acc_t A;
-  KILN_SHARED_ARRAY(A, smem, 32);
-  long long b0 = n * blockIdx.x / gridDim.x, b1 = n * (blockIdx.x + 1) / gridDim.x;
-  A acc = fold_span<Op>(in + b0, b1 - b0, threadIdx.x, blockDim.x);
-  acc = group_reduce<Op>(acc, blockDim.x, smem);
-  if (threadIdx.x == 0) {
-    if (gridDim.x > 1) {
-      partial[blockIdx.x] = acc;
-    } else {
-      out[0] = cast_to<O>(acc);
-    }
-  }
-}
-
 // One tile of a column reduction, W adjacent columns per thread.
 template <class Op, int W, typename T, typename O>
 __device__ void col_tile(const T* in, O* out, typename Op::acc_t* partial,
