@@ -13,9 +13,10 @@ using namespace cuda;
 
 namespace {
 
-// Gives `out` the layout of dense `in`, taking in's memory when nothing else uses it.
+// Gives `out` the layout of dense `in`, taking in's memory when nothing else uses it (not a
+// host scalar's: the kernel takes that by value, and its memory is on the host).
 void set_output_like(const array& in, array& out, const Stream& s) {
-  if (in.is_donatable() && in.itemsize() == out.itemsize()) {
+  if (in.is_donatable() && in.itemsize() == out.itemsize() && !is_host_scalar(in)) {
     out.copy_shared_buffer(in);
   } else {
     allocate(out, s, in.data_size(), in.strides(), in.flags());
@@ -101,11 +102,12 @@ void Unary::eval_gpu(const std::vector<array>& inputs, array& out) {
 
 namespace {
 
-// A one-element operand: by value when only the host holds it (no upload), else read from
-// device memory by the kernel.
-int scalar_mode(const array& x, cu::ScalarBits& bits) {
+// How the dense kernel reads an operand: 2, by value, for a one-element operand only the host
+// holds (no upload, e.g. the Python scalar of `a + 1`); else `mode` (1 elementwise, 0 its
+// element 0 from device memory).
+int scalar_mode(const array& x, int mode, cu::ScalarBits& bits) {
   bits = {};
-  if (!is_host_scalar(x)) return 0;
+  if (!is_host_scalar(x)) return mode;
   std::memcpy(bits.words, x.data<char>(), x.itemsize());
   return 2;
 }
@@ -123,8 +125,13 @@ void Binary::eval_gpu(const std::vector<array>& inputs, array& out) {
   };
   auto dense = [&](int sa, int sb, int64_t n) {
     cu::ScalarBits va{}, vb{};
-    if (sa == 0) sa = scalar_mode(a, va);
-    if (sb == 0) sb = scalar_mode(b, vb);
+    sa = scalar_mode(a, sa, va);
+    sb = scalar_mode(b, sb, vb);
+    if (sa == 2 && sb == 2) sa = 1;  // no instance takes both by value: one goes up
+    if (n == 1) {                    // a lone element is read alike either way
+      sa = sa == 0 ? 1 : sa;
+      sb = sb == 0 ? 1 : sb;
+    }
     const void* pa = sa == 2 ? nullptr : device_ptr<const void>(a);
     const void* pb = sb == 2 ? nullptr : device_ptr<const void>(b);
     int vw = vector_width({{pa ? pa : device_ptr(out), a.itemsize()},
