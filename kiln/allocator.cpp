@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstdlib>
 #include <utility>
@@ -139,7 +140,8 @@ size_t physical_memory() {
 }
 
 namespace {
-constexpr size_t kMapThreshold = size_t(1) << 20;
+constexpr size_t kMapThreshold = kHostMapThreshold;
+std::atomic<void (*)(void*)> unmap_hook{nullptr};
 constexpr size_t kHugePageThreshold = size_t(4) << 20;
 
 void* host_raw_alloc(size_t bytes) {
@@ -156,12 +158,15 @@ void* host_raw_alloc(size_t bytes) {
 
 void host_raw_free(void* p, size_t bytes) {
   if (bytes >= kMapThreshold) {
+    if (auto hook = unmap_hook.load()) hook(p);
     munmap(p, bytes);
   } else {
     std::free(p);
   }
 }
 }  // namespace
+
+void set_host_unmap_hook(void (*hook)(void*)) { unmap_hook.store(hook); }
 
 CachingAllocator& host() {
   // Never destroyed: worker threads may free memory while statics are torn down.

@@ -62,6 +62,10 @@ class CachingAllocator {
 // Host memory: 64-byte aligned; blocks of 1 MiB or more are mapped from the OS so freeing
 // them returns the pages.
 CachingAllocator& host();
+constexpr size_t kHostMapThreshold = size_t(1) << 20;
+// Runs with each mapped host block just before it goes back to the OS (the CUDA backend
+// unpins the blocks it pinned for transfers).
+void set_host_unmap_hook(void (*hook)(void* block));
 
 size_t physical_memory();
 

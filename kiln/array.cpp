@@ -40,7 +40,7 @@ void Data::make_host_current() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (host_valid_.load(std::memory_order_relaxed)) return;
   if (!host_) host_ = allocator::host().allocate(nbytes_);
-  gpu::copy_to_host(device_.ptr, host_, nbytes_, device_.device);
+  gpu::copy_to_host(device_.ptr, host_, nbytes_, device_.device, host_owned());
   host_valid_.store(true, std::memory_order_release);
 }
 

@@ -64,6 +64,7 @@ class Data {
   bool host_valid() const { return host_valid_.load(std::memory_order_acquire); }
   bool device_valid() const { return device_valid_; }
   void* raw_host() const { return host_; }
+  bool host_owned() const { return !release_; }  // from the host allocator (not external)
   DeviceCopy& device_copy() { return device_; }
   // Called with mutex() held by the GPU backend after it filled the copies.
   void set_host(void* p) { host_ = p; }

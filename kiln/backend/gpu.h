@@ -28,7 +28,8 @@ void release(void* ptr, size_t nbytes, int device, uint64_t stream_mask);
 // Waits for every GPU stream and returns all memory freed behind their work to the allocators.
 void drain_releases();
 // Copies a device buffer into host memory, synchronously.
-void copy_to_host(const void* device_ptr, void* host_ptr, size_t nbytes, int device);
+void copy_to_host(const void* device_ptr, void* host_ptr, size_t nbytes, int device,
+                  bool host_block);  // host_block: host_ptr is a host-allocator block
 
 // Host<->device copies made by the residency logic (each is one whole buffer).
 struct TransferStats {

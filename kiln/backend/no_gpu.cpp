@@ -20,7 +20,7 @@ void drain_releases() {}
 TransferStats transfer_stats() { return {}; }
 KernelCacheStats kernel_cache_stats() { return {}; }
 void release(void*, size_t, int, uint64_t) { no_gpu(); }
-void copy_to_host(const void*, void*, size_t, int) { no_gpu(); }
+void copy_to_host(const void*, void*, size_t, int, bool) { no_gpu(); }
 std::map<std::string, std::variant<std::string, size_t>> device_info(int) { no_gpu(); }
 void new_stream(const Stream&) { no_gpu(); }
 void eval(array&) { no_gpu(); }

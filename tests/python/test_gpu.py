@@ -50,6 +50,42 @@ def test_cpu_write_after_gpu_read_is_seen_by_gpu(rng):
     np.testing.assert_allclose(np.array(back), (x + 1) * 2 - 1, rtol=1e-6)
 
 
+def test_python_scalars_go_to_kernels_by_value(rng):
+    x = rng.standard_normal((1000,)).astype(np.float32)
+    a = mx.array(x)
+    mx.eval(mx.add(a, 0.0, stream=mx.gpu))
+    before = transfers()["host_to_device"]
+    b = a
+    for _ in range(10):
+        b = mx.add(b, 1.0, stream=mx.gpu)  # the 1.0 is never uploaded
+    mx.eval(b)
+    assert transfers()["host_to_device"] == before
+    np.testing.assert_allclose(np.array(b), x + 10, rtol=1e-5)
+
+
+def test_large_host_blocks_cross_the_bus_pinned_and_reused(rng):
+    # 8 MiB blocks are pinned on their first transfer and reused by the allocator: each
+    # round must see its own values, never a reused block's old ones.
+    for k in range(3):
+        x = rng.standard_normal((2 << 20,)).astype(np.float32)
+        g = mx.add(mx.array(x), float(k), stream=mx.gpu)
+        c = mx.multiply(g, 2.0, stream=mx.cpu)  # down into a host block
+        back = mx.subtract(c, 1.0, stream=mx.gpu)  # and up again
+        np.testing.assert_allclose(np.array(back), (x + k) * 2 - 1, rtol=1e-6)
+
+
+def test_host_write_into_a_block_with_a_device_copy_is_uploaded_again(rng):
+    x = rng.standard_normal((1 << 20,)).astype(np.float32)
+    a = mx.array(x)
+    g = mx.multiply(a, 2.0, stream=mx.gpu)
+    mx.eval(g)  # a now has a device copy
+    b = mx.add(a, 1.0, stream=mx.cpu)  # may write into a's memory (donation)
+    del a
+    h = mx.multiply(b, 3.0, stream=mx.gpu)
+    np.testing.assert_allclose(np.array(h), (x + 1) * 3, rtol=1e-6)
+    np.testing.assert_allclose(np.array(g), x * 2, rtol=1e-6)
+
+
 def test_cross_stream_ordering(rng):
     s1 = mx.new_stream(mx.gpu)
     s2 = mx.new_stream(mx.gpu)

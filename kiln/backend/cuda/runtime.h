@@ -32,10 +32,10 @@ cudaStream_t cuda_stream(const Stream& s);
 int stream_device(const Stream& s);
 
 // Device memory freed while kernels may still use it goes back to the allocator only after
-// the GPU passes them: the encoder collects such frees and, at each flush, queues a host
-// callback behind the stream's work that hands them to a helper thread (callbacks may not
-// call CUDA) for release. Buffers are never held alive by the encoder, so donation works as
-// on the CPU.
+// the GPU passes them: the encoder collects such frees and, at each flush, queues them behind
+// an event recorded on the stream; they are released once the event has completed (checked
+// when memory is allocated or the host waits for the GPU). Buffers are never held alive by
+// the encoder, so donation works as on the CPU.
 //
 // A block whose every use was on this one stream needs no wait to be reused by later work on
 // the same stream (stream order keeps the two apart): such blocks are kept here and handed
@@ -44,7 +44,7 @@ int stream_device(const Stream& s);
 struct PendingFree;
 class Encoder {
  public:
-  explicit Encoder(cudaStream_t s) : stream_(s) {}
+  Encoder(cudaStream_t s, int device) : stream_(s), device_(device) {}
   void defer_free(const std::shared_ptr<PendingFree>& f);
   void keep_for_reuse(void* ptr, size_t nbytes, int device);
   void* take_reusable(size_t nbytes);  // a kept block of nbytes' size class, or nullptr
@@ -54,6 +54,7 @@ class Encoder {
 
  private:
   cudaStream_t stream_;
+  int device_;
   std::mutex mutex_;
   void take_all_pending_locked();  // moves the kept blocks to pending_
   std::vector<std::shared_ptr<PendingFree>> pending_;
