@@ -2,17 +2,13 @@
 #include <gtest/gtest.h>
 
 #include "kiln/backend/common/threefry.h"
-#include "kiln/kiln.h"
+#include "helpers.h"
 
 using namespace kiln;
 
 namespace {
 
-std::vector<uint64_t> words(const array& a) {
-  array c = contiguous(astype(a, uint64));
-  eval({c});
-  return std::vector<uint64_t>(c.data<uint64_t>(), c.data<uint64_t>() + c.size());
-}
+std::vector<uint64_t> words(const array& a) { return test::values_as<uint64_t>(a); }
 
 }  // namespace
 
