@@ -10,10 +10,10 @@ bool RandomBits::is_equivalent(const Primitive& other) const {
   return o && o->shape_ == shape_ && o->width_ == width_;
 }
 
-std::vector<Shape> RandomBits::output_shapes(const std::vector<array>& inputs) {
-  Shape s(inputs[0].shape().begin(), inputs[0].shape().end() - 1);
+Shape RandomBits::out_shape(const array& keys) const {
+  Shape s(keys.shape().begin(), keys.shape().end() - 1);
   s.insert(s.end(), shape_.begin(), shape_.end());
-  return {s};
+  return s;
 }
 
 std::string RandomBits::label() const {
@@ -30,7 +30,7 @@ std::vector<array> RandomBits::vjp(const std::vector<array>& primals, const std:
 
 std::vector<array> RandomBits::jvp(const std::vector<array>& primals, const std::vector<array>&,
                                    const std::vector<int>&) {
-  return {zeros(output_shapes(primals)[0], dtype(), stream())};
+  return {zeros(out_shape(primals[0]), dtype(), stream())};
 }
 
 // A batch of keys is just more keys: with the batch axis in front, slice b of the output is
@@ -39,8 +39,7 @@ std::pair<std::vector<array>, std::vector<int>> RandomBits::vmap(const std::vect
                                                                  const std::vector<int>& axes) {
   array keys = rules::batch_to_front(inputs[0], axes[0], stream());
   auto p = std::make_shared<RandomBits>(stream(), shape_, width_);
-  Shape shape = output_shapes({keys})[0];
-  return {{array(std::move(shape), dtype(), p, {keys})}, {0}};
+  return {{array(out_shape(keys), dtype(), p, {keys})}, {0}};
 }
 
 }  // namespace kiln

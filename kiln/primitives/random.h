@@ -20,11 +20,14 @@ class RandomBits : public UnaryPrimitive {
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
-  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
+  // No output_shapes: the per-key shape is a constant of a trace (usually some input's
+  // shape at the time), so a shapeless compile would keep drawing the traced shape for
+  // inputs of another; it refuses instead.
   const char* name() const override { return "RandomBits"; }
   std::string label() const override;
 
  private:
+  Shape out_shape(const array& keys) const;  // keys' batch shape + shape_
   Shape shape_;  // per key
   int width_;
 };

@@ -209,6 +209,12 @@ def test_compile_threads_the_state_through():
     assert not np.allclose(got[0], got[1])
 
 
+def test_shapeless_compile_refuses_random_draws():
+    f = mx.compile(lambda x, k: x + mx.random.uniform(shape=x.shape, key=k), shapeless=True)
+    with pytest.raises(ValueError, match="RandomBits"):
+        f(mx.zeros((3,)), mx.random.key(0))
+
+
 def test_compile_without_state_freezes_the_key():
     compiled = mx.compile(lambda x: x + mx.random.uniform(shape=x.shape))
     a = np.array(compiled(mx.zeros((3,))))
