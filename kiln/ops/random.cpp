@@ -72,32 +72,19 @@ void check_fits(const array& a, const Shape& shape, const char* op, const char* 
 // results round once at the end).
 Dtype compute_dtype(Dtype d) { return d == float64 ? float64 : float32; }
 
-// Uniform on the grid k * 2^-p, 0 <= k < 2^p, p = 24 (float32) or 53 (float64): every value
-// exact, none reaching 1.
-array unit_grid(const Shape& shape, Dtype c, const array& key, Stream s) {
-  if (c == float64) {
-    array k = right_shift(bits(shape, 8, key, s), array(uint64_t(11)), s);
-    return multiply(astype(k, float64, s), array(std::ldexp(1.0, -53)), s);
-  }
-  array k = right_shift(bits(shape, 4, key, s), array(uint32_t(8)), s);
-  return multiply(astype(k, float32, s), array(std::ldexp(1.0f, -24)), s);
-}
-
-// Uniform on the odd multiples of 2^-p in (0, 1) (p as above): exact, never 0 or 1, and
-// symmetric about 1/2, so 2v - 1 is exact too and never -1, 0 or 1.
-array odd_grid(const Shape& shape, Dtype c, const array& key, Stream s) {
-  if (c == float64) {
-    array k = right_shift(bits(shape, 8, key, s), array(uint64_t(11)), s);
-    k = bitwise_or(k, array(uint64_t(1)), s);
-    return multiply(astype(k, float64, s), array(std::ldexp(1.0, -53)), s);
-  }
-  array k = right_shift(bits(shape, 4, key, s), array(uint32_t(8)), s);
-  k = bitwise_or(k, array(uint32_t(1)), s);
-  return multiply(astype(k, float32, s), array(std::ldexp(1.0f, -24)), s);
+// Uniform on a grid in [0, 1) whose every value is exact: k * 2^-p, 0 <= k < 2^p, with
+// p = 24 (float32) or 53 (float64). With `odd`, only odd k: never 0, and symmetric about 1/2,
+// so 2v - 1 is exact too and never -1, 0 or 1.
+array unit_grid(const Shape& shape, Dtype c, bool odd, const array& key, Stream s) {
+  bool wide = c == float64;
+  array k = right_shift(bits(shape, wide ? 8 : 4, key, s),
+                        wide ? array(uint64_t(11)) : array(uint32_t(8)), s);
+  if (odd) k = bitwise_or(k, array(1, k.dtype()), s);
+  return multiply(astype(k, c, s), array(std::ldexp(1.0, wide ? -53 : -24), c), s);
 }
 
 array signed_odd_grid(const Shape& shape, Dtype c, const array& key, Stream s) {
-  array v = odd_grid(shape, c, key, s);
+  array v = unit_grid(shape, c, true, key, s);
   return subtract(add(v, v, s), array(1.0, c), s);
 }
 
@@ -132,7 +119,8 @@ array mul_high(const array& b, const array& r, bool small_range, Stream s) {
 class KeySequence {
  public:
   static KeySequence& global() {
-    static KeySequence* seq = new KeySequence();  // never destroyed, so its key is not freed after the allocator at exit
+    // Never destroyed: its key must not be freed after the allocator at exit.
+    static KeySequence* seq = new KeySequence();
     return *seq;
   }
   void seed(uint64_t seed) {
@@ -198,7 +186,7 @@ array uniform(const array& low, const array& high, const Shape& shape, Dtype dty
   check_fits(hi, shape, "uniform", "high");
   Stream st = to_stream(s);
   Dtype c = compute_dtype(dtype);
-  array u = unit_grid(shape, c, resolve_key(key, "uniform", s), st);
+  array u = unit_grid(shape, c, false, resolve_key(key, "uniform", s), st);
   array lo_c = astype(lo, c, s);
   array r = astype(add(lo_c, multiply(subtract(astype(hi, c, s), lo_c, s), u, s), s), dtype, s);
   // Rounding (in the compute type, then to dtype) can reach high: step back below it.
@@ -270,7 +258,7 @@ array bernoulli(const array& p, const std::optional<Shape>& shape,
   shape_size(out);
   check_fits(p, out, "bernoulli", "p");
   Dtype c = compute_dtype(p.dtype());
-  array u = unit_grid(out, c, resolve_key(key, "bernoulli", s), to_stream(s));
+  array u = unit_grid(out, c, false, resolve_key(key, "bernoulli", s), to_stream(s));
   return less(u, astype(p, c, s), s);
 }
 
@@ -288,7 +276,7 @@ array truncated_normal(const array& lower, const array& upper, const std::option
   array lo64 = astype(lo, float64, s), hi64 = astype(hi, float64, s);
   array rt2(std::numbers::sqrt2);
   array a = erf(divide(lo64, rt2, s), s), b = erf(divide(hi64, rt2, s), s);
-  array v = odd_grid(out, float64, resolve_key(key, "truncated_normal", s), to_stream(s));
+  array v = unit_grid(out, float64, true, resolve_key(key, "truncated_normal", s), to_stream(s));
   array z = multiply(erfinv(add(a, multiply(subtract(b, a, s), v, s), s), s), rt2, s);
   // The bounds are values of dtype, so rounding the clipped samples keeps them inside.
   z = maximum(minimum(z, hi64, s), lo64, s);
@@ -300,7 +288,7 @@ array gumbel(const Shape& shape, Dtype dtype, const std::optional<array>& key,
   check_float(dtype, "gumbel");
   shape_size(shape);
   Dtype c = compute_dtype(dtype);
-  array v = odd_grid(shape, c, resolve_key(key, "gumbel", s), to_stream(s));
+  array v = unit_grid(shape, c, true, resolve_key(key, "gumbel", s), to_stream(s));
   return astype(negative(log(negative(log(v, s), s), s), s), dtype, s);
 }
 

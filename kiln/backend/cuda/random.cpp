@@ -9,7 +9,8 @@ using namespace cuda;
 
 namespace cuda {
 std::vector<std::string> random_instances() {
-  return {instance("random_bits", {type_name(uint32)}), instance("random_bits", {type_name(uint64)})};
+  return {instance("random_bits", {type_name(uint32)}),
+          instance("random_bits", {type_name(uint64)})};
 }
 }  // namespace cuda
 
