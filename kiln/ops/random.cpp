@@ -277,7 +277,11 @@ array truncated_normal(const array& lower, const array& upper, const std::option
   array rt2(std::numbers::sqrt2);
   array a = erf(divide(lo64, rt2, s), s), b = erf(divide(hi64, rt2, s), s);
   array v = unit_grid(out, float64, true, resolve_key(key, "truncated_normal", s), to_stream(s));
-  array z = multiply(erfinv(add(a, multiply(subtract(b, a, s), v, s), s), s), rt2, s);
+  array u = add(a, multiply(subtract(b, a, s), v, s), s);
+  // An infinite bound puts erf(bound) at +-1, which rounding may reach: stay inside.
+  array edge(1.0 - std::ldexp(1.0, -53));
+  u = maximum(minimum(u, edge, s), negative(edge, s), s);
+  array z = multiply(erfinv(u, s), rt2, s);
   // The bounds are values of dtype, so rounding the clipped samples keeps them inside.
   z = maximum(minimum(z, hi64, s), lo64, s);
   return astype(z, dtype, s);

@@ -303,7 +303,8 @@ def test_normal_is_finite_in_the_tails(dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
-@pytest.mark.parametrize("lower,upper", [(-1.0, 2.0), (0.5, 1.0), (-np.inf, -1.5), (4.0, 6.0)])
+@pytest.mark.parametrize("lower,upper", [(-1.0, 2.0), (0.5, 1.0), (-np.inf, -1.5), (4.0, 6.0),
+                                         (0.0, np.inf)])
 def test_truncated_normal_bounds_and_mean(dtype, lower, upper):
     x = f64(mx.random.truncated_normal(lower, upper, (N,), dt(dtype), key=mx.random.key(3)))
     lo = float(np.array(mx.array(lower).astype(dt(dtype))))
