@@ -9,6 +9,7 @@
 #include "kiln/ops/indexing.h"
 #include "kiln/ops/matmul.h"
 #include "kiln/ops/pad.h"
+#include "kiln/ops/random.h"
 #include "kiln/ops/reduce.h"
 #include "kiln/ops/scan.h"
 #include "kiln/ops/shape.h"

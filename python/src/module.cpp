@@ -16,6 +16,7 @@ void init_indexing(py::module_&);
 void init_matmul(py::module_&);
 void init_reduce(py::module_&);
 void init_scan(py::module_&);
+void init_random(py::module_&);
 void init_compile(py::module_&);
 void init_fast(py::module_&);
 void init_diagnostics(py::module_&);
@@ -37,6 +38,7 @@ PYBIND11_MODULE(core, m) {
   init_matmul(m);
   init_reduce(m);
   init_scan(m);
+  init_random(m);
   init_compile(m);
   init_fast(m);
   init_diagnostics(m);

@@ -7,11 +7,15 @@
 
 namespace kiln::test {
 
-// The elements of `a` in row-major order, as doubles (evaluates it).
-inline std::vector<double> values(const array& a) {
-  array d = contiguous(astype(a, float64));
+// The elements of `a` in row-major order, converted to T (evaluates it).
+template <typename T>
+std::vector<T> values_as(const array& a) {
+  array d = contiguous(astype(a, dtype_v<T>));
   eval({d});
-  return std::vector<double>(d.data<double>(), d.data<double>() + d.size());
+  return std::vector<T>(d.data<T>(), d.data<T>() + d.size());
 }
+
+// The elements of `a` in row-major order, as doubles (evaluates it).
+inline std::vector<double> values(const array& a) { return values_as<double>(a); }
 
 }  // namespace kiln::test

@@ -51,6 +51,7 @@ def masked_set(x, v):
 
 
 IDX = mx.array(np.array([2, 0, 2, 1], dtype=np.int32))
+KEY = mx.random.key(17)
 
 # (name, function of float64 arrays, input generators and shapes)
 OPS = [
@@ -196,6 +197,13 @@ OPS = [
     ("at_maximum", lambda x, v: x.at[IDX].maximum(v), [(distinct, (3, 4)), (distinct, (4, 4))]),
     ("at_minimum", lambda x, v: x.at[IDX].minimum(v), [(distinct, (3, 4)), (distinct, (4, 4))]),
     ("masked_setitem", masked_set, [(any_, (3, 4)), (any_, (8,))]),
+    # random: with a fixed key, samples are smooth functions of the parameters
+    ("random_uniform", lambda lo, hi: mx.random.uniform(lo - 3, hi + 3, (3, 4), mx.float64,
+                                                        key=KEY).astype(lo.dtype),
+     [(any_, (3, 4)), (any_, (4,))]),
+    ("random_normal", lambda m, s: mx.random.normal((3, 4), mx.float64, loc=m, scale=s,
+                                                    key=KEY).astype(m.dtype),
+     [(any_, (3, 1)), (pos, (4,))]),
     # transforms' own primitives (stop_gradient departs from finite differences on purpose)
     ("depends", lambda x, y: mx.depends(x * 2, y) * y, [(any_, (3,)), (any_, (3,))]),
 ]

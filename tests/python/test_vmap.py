@@ -21,6 +21,10 @@ def bools(rng, shape):
     return rng.random(shape) < 0.5
 
 
+def keys(rng, shape):
+    return rng.integers(0, 2**32, size=shape, dtype=np.uint32)
+
+
 def distinct(rng, shape):
     n = int(np.prod(shape))
     return (rng.permutation(n) * 0.1 - n * 0.05).reshape(shape)
@@ -115,6 +119,9 @@ CASES = (
          [(ANY, (4,)), (ints(0, 4), (3,)), (ANY, (3,))]),
         ("masked_scatter", lambda x, v: masked_set(x, v), [(ANY, (2, 3)), (ANY, (2,))]),
         ("stop_gradient", mx.stop_gradient, [(ANY, (2, 3))]),
+        ("random_bits", lambda k: mx.random.split(k, 3), [(keys, (2,))]),
+        ("random_uniform", lambda k, lo: mx.random.uniform(lo, 5.0, (2, 3), mx.float64, key=k),
+         [(keys, (2,)), (ANY, (3,))]),
     ]
 )
 

@@ -13,6 +13,7 @@ std::vector<std::pair<std::string, std::vector<std::string>>> registered_instanc
       {"reduce.cuh", reduce_instances()},
       {"softmax.cuh", softmax_instances()},
       {"scan.cuh", scan_instances()},
+      {"random.cuh", random_instances()},
   };
 }
 

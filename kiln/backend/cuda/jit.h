@@ -47,6 +47,7 @@ std::vector<std::string> pad_instances();          // pad.cuh
 std::vector<std::string> reduce_instances();       // reduce.cuh
 std::vector<std::string> softmax_instances();      // softmax.cuh
 std::vector<std::string> scan_instances();         // scan.cuh
+std::vector<std::string> random_instances();       // random.cuh
 // The module source that includes a kernel file (what launch_kernel compiles).
 std::string source_for(const std::string& file);
 // Compiles `instance` of `source` for `arch` into the disk cache unless it is there already.
