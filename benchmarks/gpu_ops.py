@@ -157,6 +157,33 @@ def gemv(transposed):
     return build
 
 
+def upload(rng):
+    """A NumPy array's first use on the GPU (copy in, one multiply): Kiln copies it into its
+    host memory, pinned once that block has crossed the bus; PyTorch copies from NumPy's
+    pageable memory."""
+    x = rng.standard_normal(M64, dtype=np.float32)
+    return (kiln_run(lambda: mx.array(x) * 2.0),
+            torch_run(lambda: torch.from_numpy(x).cuda() * 2.0), x.nbytes, None)
+
+
+def download(rng):
+    """A GPU result read as NumPy (one multiply, copy out)."""
+    x = rng.standard_normal(M64, dtype=np.float32)
+    xk, xt = kiln_array(x), torch_tensor(x)
+
+    def kiln():
+        y = xk * 2.0
+        np.asarray(y)
+        return y
+
+    def torch_():
+        y = xt * 2.0
+        y.cpu().numpy()
+        return y
+
+    return kiln_run(kiln), torch_run(torch_), x.nbytes, None
+
+
 def add_chain(rng):
     x = rng.standard_normal(16, dtype=np.float32)
     xk, xt = kiln_array(x), torch_tensor(x)
@@ -187,6 +214,8 @@ WORKLOADS = [
     ("gemv bf16 x @ W.T, W 14336x4096", gemv(True), GEMV_BATCH, 0.95, 1e-2),
     ("gemv bf16 x @ W, W 4096x14336", gemv(False), GEMV_BATCH, 0.95, 1e-2),
     (f"{CHAIN} dependent adds, 16 f32", add_chain, CHAIN, 1.0, 1e-6),
+    ("NumPy -> GPU, 64M f32, then x*2", upload, 1, 0, 0),
+    ("GPU -> NumPy, x*2 of 64M f32", download, 1, 0, 0),
 ]
 
 # Kiln's add should move data at nearly the rate of a plain device-to-device copy.
