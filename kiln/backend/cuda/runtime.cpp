@@ -18,11 +18,11 @@ namespace {
 
 // Host blocks of 1 MiB or more (the host allocator maps those from the OS) are page-locked
 // for transfers and stay so while the allocator caches them: their copies then run at the
-// bus's full speed without the driver's staging. Pinning costs more than one pageable upload
-// (384 MB on the H100 host: 124 ms to pin and copy, 51 ms pageable, 8 ms pinned), so an upload
-// pins a block the second time it crosses the bus (a reused block: data batches, a cached
-// buffer); a download pins at once (pageable downloads ran at 1.5 GB/s there, pinning and
-// copying at 5). Smaller blocks take the driver's pageable path, asynchronous for them.
+// bus's full speed without the driver's staging (384 MB up on the H100 host: 8 ms pinned,
+// 51 ms pageable; down: 7 ms pinned, 250-315 ms pageable). Pinning locks every page, a cost
+// a block used once does not win back, so an upload pins a block the second time it crosses
+// the bus (a reused block: data batches, a cached buffer); a download, far slower pageable,
+// pins at once. Smaller blocks take the driver's pageable path, asynchronous for them.
 class PinnedBlocks {
  public:
   enum class When { now, second_time };
