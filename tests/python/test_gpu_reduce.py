@@ -186,7 +186,7 @@ def test_empty_and_zero_d():
 
 @pytest.mark.parametrize("name", ["argmax", "argmin"])
 @pytest.mark.parametrize("shape,axis", [((3, 100003), 1), ((1000, 300), 1), ((4000, 5), 1),
-                                        ((100003, 3), 0), ((7, 9000, 5), 1)])
+                                        ((100003, 3), 0), ((7, 9000, 5), 1), ((3000, 70), 0)])
 @pytest.mark.parametrize("dtype", ["float32", "float16", "int8", "bool_", "float64"])
 def test_arg_reductions_first_index_and_nan(rng, name, shape, axis, dtype):
     x = random_np(rng, shape, dtype)

@@ -283,15 +283,33 @@ void ArgReduce::eval_gpu(const std::vector<array>& inputs, array& out) {
   p.splits = 1;
   p.kept = pack_dims<1>(kept.shape, {&kept.strides[0]}, name());
   const void* x = device_ptr<const void>(in);
+  // Candidates of split axes are 16 bytes each (ArgBest in kernels/reduce.cuh), merged in order.
+  auto merge = [&](const array& part) {
+    cudaKernel_t k = cached_kernel(s, kFile, key(is_max, c), [&] {
+      return instance("arg_merge", {is_max ? "true" : "false", type_name(c)});
+    });
+    launch_kernel(s, k, capped_grid(ceil_div(p.n_out, kReduceThreads / 32), dev),
+                  kReduceThreads, 0, device_ptr<const void>(part), device_ptr(out),
+                  (long long)p.n_out, (long long)p.splits);
+  };
   if (p.stride != 1) {
     int bx = int(std::min<int64_t>(32, pow2_at_least(p.n_out)));
     int by = int(std::min<int64_t>(kReduceThreads / bx, p.n));
+    int64_t tiles = ceil_div(p.n_out, bx);
+    // Enough tasks for 8 blocks per SM, each thread still walking 64 or more elements.
+    p.splits = std::clamp<int64_t>(ceil_div(int64_t(sm_count(s)) * 8, tiles), 1,
+                                   std::max<int64_t>(1, p.n / (int64_t(by) * 64)));
     cudaKernel_t kern = cached_kernel(s, kFile, key(is_max, t), [&] {
       return instance("arg_cols", {is_max ? "true" : "false", type_name(t)});
     });
-    launch_kernel(s, kern, dim3(capped_grid(ceil_div(p.n_out, bx), dev)), dim3(bx, by), 0, x,
-                  device_ptr(out), p);
-    return;
+    dim3 grid(capped_grid(tiles * p.splits, dev)), block(bx, by);
+    if (p.splits == 1) {
+      launch_kernel(s, kern, grid, block, 0, x, device_ptr(out), static_cast<void*>(nullptr), p);
+      return;
+    }
+    array part = scratch(p.n_out * p.splits * 16, uint8, s);
+    launch_kernel(s, kern, grid, block, 0, x, static_cast<void*>(nullptr), device_ptr(part), p);
+    return merge(part);
   }
   p.group = group_size(p.n);
   cudaKernel_t rows = cached_kernel(s, kFile, key(is_max, t), [&] {
@@ -306,16 +324,10 @@ void ArgReduce::eval_gpu(const std::vector<array>& inputs, array& out) {
                   static_cast<void*>(nullptr), p);
     return;
   }
-  // Candidates are 16 bytes each (ArgBest in kernels/reduce.cuh).
   array part = scratch(p.n_out * p.splits * 16, uint8, s);
   launch_kernel(s, rows, grid, kReduceThreads, 0, x, static_cast<void*>(nullptr),
                 device_ptr(part), p);
-  cudaKernel_t merge = cached_kernel(s, kFile, key(is_max, c), [&] {
-    return instance("arg_merge", {is_max ? "true" : "false", type_name(c)});
-  });
-  launch_kernel(s, merge, capped_grid(ceil_div(p.n_out, kReduceThreads / 32), dev),
-                kReduceThreads, 0, device_ptr<const void>(part), device_ptr(out),
-                (long long)p.n_out, (long long)p.splits);
+  merge(part);
 }
 
 void Trace::eval_gpu(const std::vector<array>& inputs, array& out) {

@@ -323,30 +323,52 @@ __global__ void arg_merge(const ArgBest<C>* partial, uint32_t* out, long long n_
 }
 
 // Any other stride: threads across outputs (x), each walking a chunk of the axis (y); the
-// chunks merge in order. Grid: 1-d, grid-stride over output tiles; block: (x, y), at most 256.
+// chunks merge in order. With p.splits > 1 the axis is first cut into that many slices, one
+// task each, whose candidates go to `partial` (arg_merge finishes them): a few thousand
+// columns alone would leave most of the GPU idle. Grid: 1-d, grid-stride over (slice, output
+// tile) tasks; block: (x, y), at most 256.
 template <bool IsMax, typename T>
-__global__ void arg_cols(const T* in, uint32_t* out, ArgParams p) {
+__global__ void arg_cols(const T* in, uint32_t* out, ArgBest<typename CmpType<T>::type>* partial,
+                         ArgParams p) {
   typedef typename CmpType<T>::type C;
   typedef ArgOp<IsMax, C> Op;
   KILN_SHARED_ARRAY(ArgBest<C>, smem, 256);
-  ColumnShare w(p.n_out, p.n);
-  for (long long tile = blockIdx.x; tile < w.tiles(); tile += gridDim.x) {
-    long long o = w.column(tile);
+  const long long tiles = (p.n_out + blockDim.x - 1) / blockDim.x;
+  const int slot = threadIdx.y * blockDim.x + threadIdx.x;
+  for (long long task = blockIdx.x; task < tiles * p.splits; task += gridDim.x) {
+    long long s = task / tiles, o = (task - s * tiles) * blockDim.x + threadIdx.x;
+    long long sb = p.n * s / p.splits, len = p.n * (s + 1) / p.splits - sb;
+    long long b = sb + len * threadIdx.y / blockDim.y;
+    long long e = sb + len * (threadIdx.y + 1) / blockDim.y;
     ArgBest<C> best = Op::init();
     if (o < p.n_out) {
       long long off[1];
       strided_offsets(p.kept, o, off);
       const T* x = in + off[0];
-      for (long long i = w.b; i < w.e; ++i) {
-        C c = cast_to<C>(x[i * p.stride]);
+      auto visit = [&](T v, long long i) {
+        C c = cast_to<C>(v);
         if (best.index < 0 || Op::better(c, best.value)) best = {c, i};
+      };
+      // Four loads in flight before any comparison: one left the memory system idle.
+      long long i = b;
+      for (; i + 4 <= e; i += 4) {
+        T v[4];
+#pragma unroll
+        for (int u = 0; u < 4; ++u) v[u] = x[(i + u) * p.stride];
+#pragma unroll
+        for (int u = 0; u < 4; ++u) visit(v[u], i + u);
       }
+      for (; i < e; ++i) visit(x[i * p.stride], i);
     }
-    smem[w.slot] = best;
+    smem[slot] = best;
     __syncthreads();
     if (threadIdx.y == 0 && o < p.n_out) {
       for (int y = 1; y < blockDim.y; ++y) best = Op{}(best, smem[y * blockDim.x + threadIdx.x]);
-      out[o] = uint32_t(best.index);
+      if (p.splits > 1) {
+        partial[o * p.splits + s] = best;
+      } else {
+        out[o] = uint32_t(best.index);
+      }
     }
     __syncthreads();
   }
