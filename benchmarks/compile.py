@@ -10,6 +10,8 @@ with mx.eval):
   default 3000 as on an H100) and the compiled time as a percentage of it.
 - LayerNorm written with ops (mean, variance, normalize, scale and shift), compiled against
   eager, on the chosen device.
+- Softmax written with ops (exp(x - max) / sum), which compile turns into one Softmax
+  kernel, against eager, on the chosen device.
 - An Adam update of a dict of parameters (state in inputs=/outputs=), compiled against eager.
 The first compiled call (trace, fusion and, on the GPU, NVRTC unless the kernel cache is
 warm) is reported separately. `--json PATH` writes the rows.
@@ -40,6 +42,11 @@ def layer_norm(x, w, b, eps=1e-5):
     d = x - mean
     var = mx.mean(d * d, axis=-1, keepdims=True)
     return d * mx.rsqrt(var + eps) * w + b
+
+
+def softmax(x):
+    e = mx.exp(x - mx.max(x, axis=-1, keepdims=True))
+    return e / mx.sum(e, axis=-1, keepdims=True)
 
 
 def adam_step(params, grads, m, v, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
@@ -120,24 +127,39 @@ def bench_gelu(args, rows):
     rows.append(row)
 
 
-def bench_layer_norm(args, rows):
-    shape = (16384, 4096) if args.device == "gpu" else (4096, 1024)
-    rng = np.random.default_rng(1)
-    x = mx.array(rng.standard_normal(shape).astype(np.float32))
-    w = mx.array(rng.standard_normal(shape[-1:]).astype(np.float32))
-    b = mx.array(rng.standard_normal(shape[-1:]).astype(np.float32))
-    mx.eval(x, w, b)
-    compiled = mx.compile(layer_norm)
-    first = first_call_ms(lambda: mx.eval(compiled(x, w, b)))
-    tc, te = median_ms([lambda: mx.eval(compiled(x, w, b)), lambda: mx.eval(layer_norm(x, w, b))],
+def bench_by_ops(args, rows, label, fn, inputs):
+    """A function written with ops, compiled against the same run eagerly."""
+    mx.eval(inputs)
+    compiled = mx.compile(fn)
+    first = first_call_ms(lambda: mx.eval(compiled(*inputs)))
+    tc, te = median_ms([lambda: mx.eval(compiled(*inputs)), lambda: mx.eval(fn(*inputs))],
                        args.warmup, args.repeat)
-    err = float(mx.max(mx.abs(compiled(x, w, b) - layer_norm(x, w, b))).item())
-    row = {"workload": f"layer_norm by ops {shape[0]}x{shape[1]} float32", "device": args.device,
-           "compiled_ms": tc, "eager_ms": te, "eager_over_compiled": te / tc,
-           "first_call_ms": first, "max_abs_diff": err}
-    print(f"{row['workload']} [{args.device}]  compiled {tc:8.3f} ms  eager {te:8.3f} ms  "
+    err = float(mx.max(mx.abs(compiled(*inputs) - fn(*inputs))).item())
+    row = {"workload": label, "device": args.device, "compiled_ms": tc, "eager_ms": te,
+           "eager_over_compiled": te / tc, "first_call_ms": first, "max_abs_diff": err}
+    print(f"{label} [{args.device}]  compiled {tc:8.3f} ms  eager {te:8.3f} ms  "
           f"eager/compiled {te / tc:5.2f}x  first call {first:.1f} ms  max diff {err:.1e}")
     rows.append(row)
+
+
+def by_ops_shape(args):
+    return (16384, 4096) if args.device == "gpu" else (4096, 1024)
+
+
+def bench_layer_norm(args, rows):
+    shape = by_ops_shape(args)
+    rng = np.random.default_rng(1)
+    x, w, b = (mx.array(rng.standard_normal(s).astype(np.float32))
+               for s in (shape, shape[-1:], shape[-1:]))
+    bench_by_ops(args, rows, f"layer_norm by ops {shape[0]}x{shape[1]} float32", layer_norm,
+                 [x, w, b])
+
+
+def bench_softmax(args, rows):
+    """exp(x - max) / sum: compile turns the five ops into one Softmax kernel."""
+    shape = by_ops_shape(args)
+    x = mx.array(np.random.default_rng(3).standard_normal(shape).astype(np.float32))
+    bench_by_ops(args, rows, f"softmax by ops {shape[0]}x{shape[1]} float32", softmax, [x])
 
 
 def bench_adam(args, rows):
@@ -186,12 +208,13 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--bandwidth", type=float, default=3000.0,
                         help="GB/s for the GPU bandwidth floor")
-    parser.add_argument("--only", nargs="*", choices=["gelu", "layer_norm", "adam"])
+    parser.add_argument("--only", nargs="*", choices=["gelu", "layer_norm", "softmax", "adam"])
     parser.add_argument("--json")
     args = parser.parse_args()
     mx.set_default_device(mx.gpu if args.device == "gpu" else mx.cpu)
     rows = []
-    benches = {"gelu": bench_gelu, "layer_norm": bench_layer_norm, "adam": bench_adam}
+    benches = {"gelu": bench_gelu, "layer_norm": bench_layer_norm, "softmax": bench_softmax,
+               "adam": bench_adam}
     for name, fn in benches.items():
         if not args.only or name in args.only:
             fn(args, rows)

@@ -98,6 +98,7 @@ CompileCache::Result CompileCache::call(const std::vector<array>& inputs,
       entry->graph = build_graph(placeholders, tape.nodes, outputs, shapeless_);
     }
     simplify(entry->graph);
+    fuse_reductions(entry->graph);
     fuse(entry->graph, shapeless_);
     total_traces.fetch_add(1);
     std::lock_guard<std::mutex> lock(mutex_);

@@ -503,6 +503,66 @@ def test_nested_compile(rng):
     assert_close(outer(mx.array(x)), np.exp(x) * 2 + np.exp(x * 3.0) * 2, "float32", rtol=1e-6)
 
 
+# ---------------------------------------------------------------- reductions
+
+def softmax_by_ops(x, axis, stop=False):
+    m = mx.max(x, axis=axis, keepdims=True)
+    e = mx.exp(x - (mx.stop_gradient(m) if stop else m))
+    return e / mx.sum(e, axis=axis, keepdims=True)
+
+
+def np_softmax(x, axis):
+    x = x.astype(np.float64)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("axis", [0, 1, -1])
+@pytest.mark.parametrize("stop", [False, True])
+def test_softmax_by_ops_becomes_one_softmax(rng, dtype, axis, stop):
+    x = random_np(rng, (6, 33), dtype, -4, 4)
+    a = to_kiln(x, dtype)
+    cf = mx.compile(lambda v: softmax_by_ops(v, axis, stop))
+    y = cf(a)
+    dot = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"kiln_softmax_{os.getpid()}.dot")
+    mx.export_to_dot(dot, y)
+    graph = open(dot).read()
+    os.remove(dot)
+    assert "Softmax" in graph and "Exp" not in graph and "Sum" not in graph
+    assert_close(y, np_softmax(x.astype(np.float64), axis), dtype)
+    assert_close(y, to_numpy(softmax_by_ops(a, axis, stop)).astype(np.float64), dtype)
+
+
+def test_softmax_pattern_with_shared_intermediates_is_left_alone(rng):
+    x = rng.standard_normal((5, 7)).astype(np.float32)
+
+    def f(v):
+        e = mx.exp(v - mx.max(v, axis=1, keepdims=True))
+        return e / mx.sum(e, axis=1, keepdims=True), e  # e is an output too
+
+    y, e = mx.compile(f)(mx.array(x))
+    assert_close(y, np_softmax(x, 1), "float32")
+    assert_close(e, np.exp(x - x.max(1, keepdims=True)), "float32")
+    # Different axes for the max and the sum: not a softmax.
+    g = mx.compile(lambda v: mx.exp(v - mx.max(v, axis=0, keepdims=True)) /
+                   mx.sum(mx.exp(v - mx.max(v, axis=0, keepdims=True)), axis=1, keepdims=True))
+    e0 = np.exp(x - x.max(0, keepdims=True))
+    assert_close(g(mx.array(x)), e0 / e0.sum(1, keepdims=True), "float32")
+
+
+def test_fused_softmax_composes_with_grad_and_shapeless(rng):
+    x = rng.standard_normal((4, 9)).astype(np.float32)
+    w = rng.standard_normal((4, 9)).astype(np.float32)
+    loss = lambda v: mx.sum(softmax_by_ops(v, -1) * mx.array(w))
+    assert_close(mx.grad(mx.compile(loss))(mx.array(x)), np.asarray(mx.grad(loss)(mx.array(x))),
+                 "float32")
+    cf = mx.compile(lambda v: softmax_by_ops(v, -1), shapeless=True)
+    for shape in [(4, 9), (2, 17)]:
+        z = rng.standard_normal(shape).astype(np.float32)
+        assert_close(cf(mx.array(z)), np_softmax(z, -1), "float32")
+
+
 # ---------------------------------------------------------------- shapeless
 
 def test_shapeless_reuses_the_trace(rng):
