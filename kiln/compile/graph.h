@@ -52,8 +52,9 @@ Graph build_graph(const std::vector<array>& placeholders, const std::vector<arra
 // do not need.
 void simplify(Graph& g);
 
-// Replaces the ops of a softmax (exp(x - max) / sum, over one axis, intermediates used
-// nowhere else) by one Softmax node (kiln/compile/patterns.cpp).
+// Replaces the ops of a softmax (exp(x - max) / sum) or a logsumexp (log(sum(exp(x - max)))
+// + max) over one axis, intermediates used nowhere else, by one Softmax or LogSumExp node
+// (kiln/compile/patterns.cpp).
 void fuse_reductions(Graph& g);
 
 // Replaces maximal regions of elementwise nodes by Compiled nodes (kiln/compile/fuse.cpp).

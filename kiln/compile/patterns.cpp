@@ -11,59 +11,118 @@ namespace kiln::detail {
 
 namespace {
 
-// The node computing value v when it is a T used once (twice for `uses == 2`), else nullptr.
-template <typename T>
-std::pair<int, T*> single_use(Graph& g, const std::vector<int>& uses, int v, int expected = 1) {
-  int node = g.values[v].node;
-  if (node < 0 || uses[v] != expected || g.nodes[node].outputs.size() != 1) return {-1, nullptr};
-  return {node, dynamic_cast<T*>(g.nodes[node].primitive.get())};
-}
+struct Matcher {
+  Graph& g;
+  std::vector<int> uses;         // per value: consuming nodes, and 1 for a function output
+  std::vector<bool> removed;     // per node: folded into a fused node
+  std::vector<int> matched = {};  // nodes of the current candidate
 
-bool is_unary(const Unary* u, UnaryOp op) { return u && u->op() == op; }
-bool is_binary(const Binary* b, BinaryOp op) { return b && b->op() == op; }
-bool is_reduce(const Reduce* r, Reduce::Op op) { return r && r->op() == op && r->axes().size() == 1; }
+  // The node computing v, if it is a P used exactly `count` times (else nullptr).
+  template <typename P>
+  P* producer(int v, int count = 1) {
+    int node = g.values[v].node;
+    if (node < 0 || uses[v] != count || g.nodes[node].outputs.size() != 1) return nullptr;
+    auto* p = dynamic_cast<P*>(g.nodes[node].primitive.get());
+    if (p) matched.push_back(node);
+    return p;
+  }
+  const GraphNode& node_of(int v) const { return g.nodes[g.values[v].node]; }
+
+  Unary* unary(int v, UnaryOp op, int count = 1) {
+    auto* u = producer<Unary>(v, count);
+    return u && u->op() == op ? u : nullptr;
+  }
+  Binary* binary(int v, BinaryOp op) {
+    auto* b = producer<Binary>(v);
+    return b && b->op() == op ? b : nullptr;
+  }
+  Reduce* reduce(int v, Reduce::Op op, int count = 1) {
+    auto* r = producer<Reduce>(v, count);
+    return r && r->op() == op && r->axes().size() == 1 ? r : nullptr;
+  }
+  // x - max(x, a) (the max maybe under stop_gradient, its result used `max_uses` times in
+  // all): the max, with x in `x`.
+  Reduce* centred(int v, int max_uses, int& x) {
+    if (!binary(v, BinaryOp::Subtract)) return nullptr;
+    x = node_of(v).inputs[0];
+    int m = node_of(v).inputs[1];
+    if (producer<StopGradient>(m)) m = node_of(m).inputs[0];
+    Reduce* max = reduce(m, Reduce::Max, max_uses);
+    return max && node_of(m).inputs[0] == x ? max : nullptr;
+  }
+  // Replaces n by `p` applied to x, dropping the matched nodes, when the types allow it.
+  bool replace(GraphNode& n, int x, std::shared_ptr<Primitive> p, const Shape& shape) {
+    const GraphValue &in = g.values[x], &out = g.values[n.outputs[0]];
+    if (!is_floating_point(in.dtype) || in.dtype != out.dtype || out.shape != shape) return false;
+    for (int k : matched) removed[k] = true;
+    n.primitive = std::move(p);
+    n.inputs = {x};
+    return true;
+  }
+
+  // e / sum(e, a) with e = exp(x - max(x, a)): one Softmax(x, a) reads x once where the ops
+  // read it twice and write and reread three intermediates.
+  bool softmax(GraphNode& n) {
+    matched.clear();
+    if (!dynamic_cast<Binary*>(n.primitive.get()) ||
+        static_cast<Binary&>(*n.primitive).op() != BinaryOp::Divide) {
+      return false;
+    }
+    int e = n.inputs[0], s = n.inputs[1], x;
+    Reduce* sum = reduce(s, Reduce::Sum);
+    if (!sum || node_of(s).inputs[0] != e || !unary(e, UnaryOp::Exp, 2)) return false;
+    Reduce* max = centred(node_of(e).inputs[0], 1, x);
+    if (!max || max->axes() != sum->axes()) return false;
+    auto p = std::make_shared<Softmax>(n.primitive->stream(), sum->axes()[0], false);
+    return replace(n, x, p, g.values[x].shape);
+  }
+
+  // log(sum(exp(x - m), a)) + m with m = max(x, a) (either order): one LogSumExp(x, a).
+  bool logsumexp(GraphNode& n) {
+    matched.clear();
+    if (!dynamic_cast<Binary*>(n.primitive.get()) ||
+        static_cast<Binary&>(*n.primitive).op() != BinaryOp::Add) {
+      return false;
+    }
+    for (int side = 0; side < 2; ++side) {
+      matched.clear();
+      int l = n.inputs[side], m = n.inputs[1 - side], x;
+      if (!unary(l, UnaryOp::Log)) continue;
+      int s = node_of(l).inputs[0];
+      Reduce* sum = reduce(s, Reduce::Sum);
+      if (!sum || !unary(node_of(s).inputs[0], UnaryOp::Exp)) continue;
+      int d = node_of(node_of(s).inputs[0]).inputs[0];
+      Reduce* max = centred(d, 2, x);
+      if (!max || max->axes() != sum->axes()) continue;
+      // The max feeding the subtraction must be the one added back.
+      int m_sub = node_of(d).inputs[1];
+      if (g.values[m_sub].node >= 0 && dynamic_cast<StopGradient*>(node_of(m_sub).primitive.get())) {
+        m_sub = node_of(m_sub).inputs[0];
+      }
+      if (m_sub != m) continue;
+      int axis = sum->axes()[0];
+      Shape shape = g.values[x].shape;
+      shape[axis] = 1;
+      return replace(n, x, std::make_shared<LogSumExp>(n.primitive->stream(), axis), shape);
+    }
+    return false;
+  }
+};
 
 }  // namespace
 
 void fuse_reductions(Graph& g) {
-  std::vector<int> uses(g.values.size(), 0);
+  Matcher m{g, std::vector<int>(g.values.size(), 0), std::vector<bool>(g.nodes.size(), false)};
   for (auto& n : g.nodes) {
-    for (int in : n.inputs) ++uses[in];
+    for (int in : n.inputs) ++m.uses[in];
   }
-  for (int o : g.outputs) ++uses[o];
-
-  std::vector<bool> removed(g.nodes.size(), false);
+  for (int o : g.outputs) ++m.uses[o];
   for (auto& n : g.nodes) {
-    // y = e / sum(e, a) with e = exp(x - max(x, a)) (the max maybe under stop_gradient), each
-    // intermediate used only there: one Softmax(x, a) reads x once where the ops read it
-    // twice and write and reread three intermediates.
-    if (!is_binary(dynamic_cast<Binary*>(n.primitive.get()), BinaryOp::Divide)) continue;
-    int e = n.inputs[0], s = n.inputs[1];
-    auto [sum_node, sum] = single_use<Reduce>(g, uses, s);
-    if (!is_reduce(sum, Reduce::Sum) || g.nodes[sum_node].inputs[0] != e) continue;
-    auto [exp_node, ex] = single_use<Unary>(g, uses, e, 2);
-    if (!is_unary(ex, UnaryOp::Exp)) continue;
-    auto [sub_node, sub] = single_use<Binary>(g, uses, g.nodes[exp_node].inputs[0]);
-    if (!is_binary(sub, BinaryOp::Subtract)) continue;
-    int x = g.nodes[sub_node].inputs[0], m = g.nodes[sub_node].inputs[1];
-    auto [stop_node, stop] = single_use<StopGradient>(g, uses, m);
-    if (stop) m = g.nodes[stop_node].inputs[0];
-    auto [max_node, max] = single_use<Reduce>(g, uses, m);
-    if (!is_reduce(max, Reduce::Max) || g.nodes[max_node].inputs[0] != x ||
-        max->axes() != sum->axes()) {
-      continue;
-    }
-    const GraphValue &in = g.values[x], &out = g.values[n.outputs[0]];
-    if (!is_floating_point(in.dtype) || in.dtype != out.dtype || in.shape != out.shape) continue;
-    for (int k : {sum_node, exp_node, sub_node, max_node}) removed[k] = true;
-    if (stop) removed[stop_node] = true;
-    n.primitive = std::make_shared<Softmax>(n.primitive->stream(), sum->axes()[0], false);
-    n.inputs = {x};
+    if (!m.softmax(n)) m.logsumexp(n);
   }
-
   std::vector<GraphNode> kept;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
-    if (removed[i]) continue;
+    if (m.removed[i]) continue;
     for (int o : g.nodes[i].outputs) g.values[o].node = int(kept.size());
     kept.push_back(std::move(g.nodes[i]));
   }

@@ -525,13 +525,39 @@ def test_softmax_by_ops_becomes_one_softmax(rng, dtype, axis, stop):
     a = to_kiln(x, dtype)
     cf = mx.compile(lambda v: softmax_by_ops(v, axis, stop))
     y = cf(a)
-    dot = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"kiln_softmax_{os.getpid()}.dot")
-    mx.export_to_dot(dot, y)
-    graph = open(dot).read()
-    os.remove(dot)
+    graph = graph_of(y)
     assert "Softmax" in graph and "Exp" not in graph and "Sum" not in graph
     assert_close(y, np_softmax(x.astype(np.float64), axis), dtype)
     assert_close(y, to_numpy(softmax_by_ops(a, axis, stop)).astype(np.float64), dtype)
+
+
+def graph_of(y):
+    dot = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"kiln_graph_{os.getpid()}.dot")
+    mx.export_to_dot(dot, y)
+    with open(dot) as f:
+        text = f.read()
+    os.remove(dot)
+    return text
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("axis", [0, -1])
+@pytest.mark.parametrize("stop,flip", [(False, False), (True, True)])
+def test_logsumexp_by_ops_becomes_one_logsumexp(rng, dtype, axis, stop, flip):
+    def lse(v):
+        m = mx.max(v, axis=axis, keepdims=True)
+        s = mx.log(mx.sum(mx.exp(v - (mx.stop_gradient(m) if stop else m)), axis=axis,
+                          keepdims=True))
+        return m + s if flip else s + m
+
+    x = random_np(rng, (5, 40), dtype, -6, 6)
+    a = to_kiln(x, dtype)
+    y = mx.compile(lse)(a)
+    graph = graph_of(y)
+    assert "LogSumExp" in graph and 'label="Exp"' not in graph and 'label="Log"' not in graph
+    x64 = x.astype(np.float64)
+    m = x64.max(axis=axis, keepdims=True)
+    assert_close(y, np.log(np.exp(x64 - m).sum(axis=axis, keepdims=True)) + m, dtype)
 
 
 def test_softmax_pattern_with_shared_intermediates_is_left_alone(rng):
@@ -551,7 +577,7 @@ def test_softmax_pattern_with_shared_intermediates_is_left_alone(rng):
     assert_close(g(mx.array(x)), e0 / e0.sum(1, keepdims=True), "float32")
 
 
-def test_fused_softmax_composes_with_grad_and_shapeless(rng):
+def test_fused_reductions_compose_with_grad_and_shapeless(rng):
     x = rng.standard_normal((4, 9)).astype(np.float32)
     w = rng.standard_normal((4, 9)).astype(np.float32)
     loss = lambda v: mx.sum(softmax_by_ops(v, -1) * mx.array(w))
@@ -561,6 +587,19 @@ def test_fused_softmax_composes_with_grad_and_shapeless(rng):
     for shape in [(4, 9), (2, 17)]:
         z = rng.standard_normal(shape).astype(np.float32)
         assert_close(cf(mx.array(z)), np_softmax(z, -1), "float32")
+
+    def lse(v):
+        m = mx.max(v, axis=0, keepdims=True)
+        return mx.log(mx.sum(mx.exp(v - m), axis=0, keepdims=True)) + m
+
+    lse_loss = lambda v: mx.sum(lse(v) * mx.array(w[:1]))
+    assert_close(mx.grad(mx.compile(lse_loss))(mx.array(x)),
+                 np.asarray(mx.grad(lse_loss)(mx.array(x))), "float32")
+    cl = mx.compile(lse, shapeless=True)
+    for shape in [(4, 9), (7, 9)]:
+        z = rng.standard_normal(shape).astype(np.float64)
+        ref = np.log(np.exp(z - z.max(0)).sum(0, keepdims=True)) + z.max(0)
+        assert_close(cl(mx.array(z.astype(np.float32))), ref, "float32")
 
 
 # ---------------------------------------------------------------- shapeless
