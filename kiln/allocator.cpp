@@ -140,12 +140,11 @@ size_t physical_memory() {
 }
 
 namespace {
-constexpr size_t kMapThreshold = kHostMapThreshold;
 std::atomic<void (*)(void*)> unmap_hook{nullptr};
 constexpr size_t kHugePageThreshold = size_t(4) << 20;
 
 void* host_raw_alloc(size_t bytes) {
-  if (bytes >= kMapThreshold) {
+  if (bytes >= kHostMapThreshold) {
     void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return nullptr;
     // Large buffers are streamed by kernels: huge pages spare TLB misses and let the hardware
@@ -157,7 +156,7 @@ void* host_raw_alloc(size_t bytes) {
 }
 
 void host_raw_free(void* p, size_t bytes) {
-  if (bytes >= kMapThreshold) {
+  if (bytes >= kHostMapThreshold) {
     if (auto hook = unmap_hook.load()) hook(p);
     munmap(p, bytes);
   } else {

@@ -41,14 +41,18 @@ struct Matcher {
     return r && r->op() == op && r->axes().size() == 1 ? r : nullptr;
   }
   // x - max(x, a) (the max maybe under stop_gradient, its result used `max_uses` times in
-  // all): the max, with x in `x`.
-  Reduce* centred(int v, int max_uses, int& x) {
+  // all): the max, with x in `x` and the max's value in `m`.
+  Reduce* centred(int v, int max_uses, int& x, int& m) {
     if (!binary(v, BinaryOp::Subtract)) return nullptr;
     x = node_of(v).inputs[0];
-    int m = node_of(v).inputs[1];
+    m = node_of(v).inputs[1];
     if (producer<StopGradient>(m)) m = node_of(m).inputs[0];
     Reduce* max = reduce(m, Reduce::Max, max_uses);
     return max && node_of(m).inputs[0] == x ? max : nullptr;
+  }
+  static bool is(const GraphNode& n, BinaryOp op) {
+    auto* b = dynamic_cast<Binary*>(n.primitive.get());
+    return b && b->op() == op;
   }
   // Replaces n by `p` applied to x, dropping the matched nodes, when the types allow it.
   bool replace(GraphNode& n, int x, std::shared_ptr<Primitive> p, const Shape& shape) {
@@ -64,14 +68,11 @@ struct Matcher {
   // read it twice and write and reread three intermediates.
   bool softmax(GraphNode& n) {
     matched.clear();
-    if (!dynamic_cast<Binary*>(n.primitive.get()) ||
-        static_cast<Binary&>(*n.primitive).op() != BinaryOp::Divide) {
-      return false;
-    }
-    int e = n.inputs[0], s = n.inputs[1], x;
+    if (!is(n, BinaryOp::Divide)) return false;
+    int e = n.inputs[0], s = n.inputs[1], x, m;
     Reduce* sum = reduce(s, Reduce::Sum);
     if (!sum || node_of(s).inputs[0] != e || !unary(e, UnaryOp::Exp, 2)) return false;
-    Reduce* max = centred(node_of(e).inputs[0], 1, x);
+    Reduce* max = centred(node_of(e).inputs[0], 1, x, m);
     if (!max || max->axes() != sum->axes()) return false;
     auto p = std::make_shared<Softmax>(n.primitive->stream(), sum->axes()[0], false);
     return replace(n, x, p, g.values[x].shape);
@@ -79,27 +80,17 @@ struct Matcher {
 
   // log(sum(exp(x - m), a)) + m with m = max(x, a) (either order): one LogSumExp(x, a).
   bool logsumexp(GraphNode& n) {
-    matched.clear();
-    if (!dynamic_cast<Binary*>(n.primitive.get()) ||
-        static_cast<Binary&>(*n.primitive).op() != BinaryOp::Add) {
-      return false;
-    }
+    if (!is(n, BinaryOp::Add)) return false;
     for (int side = 0; side < 2; ++side) {
       matched.clear();
-      int l = n.inputs[side], m = n.inputs[1 - side], x;
+      int l = n.inputs[side], added = n.inputs[1 - side], x, m;
       if (!unary(l, UnaryOp::Log)) continue;
       int s = node_of(l).inputs[0];
       Reduce* sum = reduce(s, Reduce::Sum);
       if (!sum || !unary(node_of(s).inputs[0], UnaryOp::Exp)) continue;
-      int d = node_of(node_of(s).inputs[0]).inputs[0];
-      Reduce* max = centred(d, 2, x);
-      if (!max || max->axes() != sum->axes()) continue;
-      // The max feeding the subtraction must be the one added back.
-      int m_sub = node_of(d).inputs[1];
-      if (g.values[m_sub].node >= 0 && dynamic_cast<StopGradient*>(node_of(m_sub).primitive.get())) {
-        m_sub = node_of(m_sub).inputs[0];
-      }
-      if (m_sub != m) continue;
+      Reduce* max = centred(node_of(node_of(s).inputs[0]).inputs[0], 2, x, m);
+      // The max subtracted must be the one added back.
+      if (!max || max->axes() != sum->axes() || m != added) continue;
       int axis = sum->axes()[0];
       Shape shape = g.values[x].shape;
       shape[axis] = 1;

@@ -212,7 +212,6 @@ const Plan& get_plan(const Types& t, const LtMatrix& A, const LtMatrix& B, int64
 // bandwidth-bound kernels beat the general GEMM here. Returns false when the layout does
 // not fit (the caller then uses cuBLASLt).
 bool try_gemv(const array& a, const array& b, array& out, const Stream& s) {
-  constexpr int kGemvColWarps = 8;  // kGemvColWarps of kernels/gemv.cuh
   Dtype dt = out.dtype();
   if (!(dt == float16 || dt == bfloat16 || dt == float32)) return false;
   if (out.ndim() != 2 || a.ndim() != 2 || b.ndim() != 2 || out.shape(0) != 1) return false;
@@ -244,14 +243,14 @@ bool try_gemv(const array& a, const array& b, array& out, const Stream& s) {
     // 4096x14336 bf16 on the H100 the kernels took 44.9 us (2619 GB/s) with 9 slices of k,
     // 45.5 us with a full wave (18), 47.3 us with 37 (CUDA events, 20 products back to back).
     int64_t target = int64_t(device_properties(device).sm_count) * 4;
-    int64_t max_splits = std::max<int64_t>(1, K / (4 * kGemvColWarps));
+    int64_t max_splits = std::max<int64_t>(1, K / (4 * cu::kGemvColWarps));
     int splits = int(std::clamp<int64_t>(target / col_blocks, 1, max_splits));
     int64_t k_per_split = ceil_div(K, splits);
     splits = int(ceil_div(K, k_per_split));
     array partial(Shape{splits, N}, float32, nullptr, {});
     allocate(partial, s);
     launch_kernel(s, "gemv.cuh", instance("gemv_cols", {type_name(dt), std::to_string(n)}),
-                  dim3(unsigned(col_blocks), unsigned(splits)), dim3(32, kGemvColWarps), 0,
+                  dim3(unsigned(col_blocks), unsigned(splits)), dim3(32, cu::kGemvColWarps), 0,
                   static_cast<const void*>(xp), static_cast<const void*>(wp),
                   device_ptr<void>(partial), (long long)K, (long long)N, (long long)ld,
                   (long long)k_per_split);

@@ -360,9 +360,8 @@ void upload_pinned(void* dst, const void* src, size_t nbytes, int dev, const Str
   std::call_once(rec.upload_once, [&] {
     KILN_CUDA_CHECK(cudaStreamCreateWithFlags(&rec.upload, cudaStreamNonBlocking));
   });
-  cudaEvent_t done;
-  KILN_CUDA_CHECK(cudaEventCreateWithFlags(&done, cudaEventDisableTiming));
-  std::shared_ptr<void> destroy(done, [](void* e) { cudaEventDestroy(cudaEvent_t(e)); });
+  std::shared_ptr<void> event = gpu::event_create(s);
+  auto done = static_cast<cudaEvent_t>(event.get());
   KILN_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, rec.upload));
   KILN_CUDA_CHECK(cudaEventRecord(done, rec.upload));
   KILN_CUDA_CHECK(cudaStreamWaitEvent(cuda_stream(s), done, 0));
@@ -383,15 +382,14 @@ void make_device_current(const array& a, const Stream& s) {
   if (d.nbytes()) {
     bool pinned = d.host_owned() && PinnedBlocks::pinned_blocks().pin(
         d.raw_host(), d.nbytes(), PinnedBlocks::When::second_time);
-    if (!copy.ptr && pinned) {
+    bool fresh = !copy.ptr;
+    if (fresh) {
       copy.ptr = gpu::allocate(d.nbytes(), dev);
       copy.device = dev;
+    }
+    if (fresh && pinned) {
       upload_pinned(copy.ptr, d.raw_host(), d.nbytes(), dev, s);
     } else {
-      if (!copy.ptr) {
-        copy.ptr = gpu::allocate(d.nbytes(), dev);
-        copy.device = dev;
-      }
       // Behind the stream's work: queued kernels may still read the old device contents.
       KILN_CUDA_CHECK(cudaMemcpyAsync(copy.ptr, d.raw_host(), d.nbytes(),
                                       cudaMemcpyHostToDevice, cuda_stream(s)));

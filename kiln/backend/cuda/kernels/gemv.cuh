@@ -59,8 +59,6 @@ __global__ void gemv_rows(const T* __restrict__ x, const T* __restrict__ w, T* y
   if (lane == 0) y[row] = cast_to<T>(acc);
 }
 
-// Warps per gemv_cols block: they split the block's rows of k and meet in shared memory.
-constexpr int kGemvColWarps = 8;
 
 // partial[split][n] = sum over this split's k of x[k] * w[k * ld + n]: the matrix's columns
 // are contiguous (x @ W with W row-major). A block of 32 x kGemvColWarps threads owns 32 * N

@@ -39,6 +39,10 @@ KILN_HD T scalar_value(const ScalarBits& b) {
 // Vectors per warp task of copy_rows (kernels/copy.cuh).
 constexpr int kCopyRowSpan = 128;
 
+// Warps per gemv_cols block (kernels/gemv.cuh): they split the block's rows of k and meet in
+// shared memory.
+constexpr int kGemvColWarps = 8;
+
 // A transposing copy (kernels/copy.cuh: copy_transpose): dst[b, r, c] = src[b, r, c], where
 // r is the source's contiguous axis and c the destination's; b runs over the remaining axes.
 // It moves kTransposeTile x kTransposeTile tiles.
