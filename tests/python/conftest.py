@@ -29,6 +29,16 @@ def pytest_configure(config):
 
 
 @pytest.fixture
+def on_gpu():
+    """Runs the test with the GPU as the default device (the gpu_only tests), whatever
+    KILN_TEST_DEVICE says."""
+    before = mx.default_device()
+    mx.set_default_device(mx.gpu)
+    yield
+    mx.set_default_device(before)
+
+
+@pytest.fixture
 def rng(request):
     """A fresh random generator per test; its seed is printed when the test fails."""
     import numpy as np

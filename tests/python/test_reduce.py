@@ -1,5 +1,6 @@
-"""Reductions, arg-reductions, logsumexp, softmax, trace, allclose and array_equal against
-NumPy, over dtypes, axes, keepdims and layouts."""
+"""Reductions, arg-reductions, trace, allclose and array_equal against NumPy, over dtypes, axes,
+keepdims and layouts, and on the GPU over shapes that reach every kernel variant. logsumexp
+and softmax: test_softmax.py."""
 
 import numpy as np
 import pytest
@@ -11,10 +12,13 @@ from helpers import (
     INT_DTYPES,
     TOLERANCES,
     assert_close,
+    assert_same,
     kdtype,
     layouts,
+    on_cpu,
     random_np,
     to_kiln,
+    to_numpy,
 )
 
 SHAPE = (3, 4, 5)
@@ -43,10 +47,6 @@ def wide(x):
     if x.dtype == np.bool_ or x.dtype.kind in "iu":
         return x.astype(np.uint64 if x.dtype.kind == "u" else np.int64)
     return x.astype(np.complex128 if x.dtype.kind == "c" else np.float64)
-
-
-def wide_float(x):
-    return np.asarray(x).astype(np.complex128 if np.asarray(x).dtype.kind == "c" else np.float64)
 
 
 def as_dtype(ref, dtype):
@@ -310,91 +310,6 @@ def test_arg_reduction_long_rows(rng):
     assert mx.argmin(mx.array(x)).item() == 500001
 
 
-# ---------------------------------------------------------------- logsumexp, softmax
-
-
-def np_logsumexp(x, axis, keepdims):
-    m = np.max(x, axis=axis, keepdims=True)
-    with np.errstate(all="ignore"):
-        s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
-        s = np.where(np.isinf(m), m, s)
-    return s if keepdims else np.squeeze(s, axis=axis if axis is not None else None)
-
-
-def np_softmax(x, axis):
-    m = np.max(x, axis=axis, keepdims=True)
-    e = np.exp(x - m)
-    return e / np.sum(e, axis=axis, keepdims=True)
-
-
-@pytest.mark.parametrize("dtype", FLOAT_DTYPES + ["int32", "uint8", "bool_"])
-def test_logsumexp(rng, dtype):
-    out_dtype = mean_dtype(dtype)
-    for a, x in layouts(rng, SHAPE, dtype):
-        for axis in [None, 0, 1, -1, (0, 2), (1, 2), (0, 1)]:
-            for keepdims in (False, True):
-                out = mx.logsumexp(a, axis=axis, keepdims=keepdims)
-                ref = np_logsumexp(wide_float(x), np_axis(axis), keepdims)
-                check(out, ref, out_dtype)
-
-
-def test_logsumexp_extremes():
-    x = mx.array([[-np.inf, -np.inf], [np.inf, 1.0], [np.nan, 1.0], [1000.0, 1000.0]])
-    out = mx.logsumexp(x, axis=1).tolist()
-    assert out[0] == -np.inf and out[1] == np.inf and np.isnan(out[2])
-    assert abs(out[3] - (1000 + np.log(2))) < 1e-3
-    np.testing.assert_allclose(np.asarray(mx.logsumexp(mx.transpose(x), axis=0)), out)
-    c = np.array([1 + 1j, 2 - 0.5j], np.complex64)
-    np.testing.assert_allclose(mx.logsumexp(mx.array(c)).item(), np.log(np.exp(c).sum()), rtol=1e-5)
-
-
-@pytest.mark.parametrize("dtype", FLOAT_DTYPES + ["int16", "bool_", "complex64"])
-@pytest.mark.parametrize("precise", [False, True])
-def test_softmax(rng, dtype, precise):
-    out_dtype = mean_dtype(dtype)
-    for a, x in layouts(rng, SHAPE, dtype):
-        for axis in [None, 0, 1, -1, (0, 2), (1, 2), (0, 1), (2, 0)]:
-            out = mx.softmax(a, axis=axis, precise=precise)
-            ref = np_softmax(wide_float(x), np_axis(axis))
-            if dtype == "complex64":
-                check_complex_softmax(out, x, ref, np_axis(axis))
-            else:
-                check(out, ref, out_dtype)
-
-
-def check_complex_softmax(out, x, ref, axis):
-    """A complex denominator can nearly cancel, so the error is bounded relative to
-    sum|e^x| / |sum e^x| (its conditioning) rather than to each value."""
-    e = np.exp(wide_float(x) - np.max(wide_float(x), axis=axis, keepdims=True))
-    cond = np.sum(np.abs(e), axis=axis, keepdims=True) / np.abs(np.sum(e, axis=axis, keepdims=True))
-    err = np.abs(np.asarray(out).astype(np.complex128) - ref)
-    bound = 16 * np.finfo(np.float32).eps * cond * (np.abs(ref) + np.abs(e) / np.sum(np.abs(e), axis=axis, keepdims=True))
-    assert (err <= bound).all(), float(np.max(err / bound))
-
-
-def test_softmax_rows_sum_to_one(rng):
-    x = rng.standard_normal((64, 4097)).astype(np.float32) * 30
-    out = np.asarray(mx.softmax(mx.array(x), axis=-1))
-    np.testing.assert_allclose(out.sum(axis=-1), 1.0, rtol=1e-5)
-    np.testing.assert_allclose(out, np_softmax(x.astype(np.float64), -1), rtol=1e-5, atol=1e-7)
-    col = np.asarray(mx.softmax(mx.array(x), axis=0))
-    np.testing.assert_allclose(col, np_softmax(x.astype(np.float64), 0), rtol=1e-5, atol=1e-7)
-    inf_row = mx.softmax(mx.array([[1.0, np.inf], [-np.inf, 0.0], [np.nan, 0.0]]), axis=1).tolist()
-    assert np.isnan(inf_row[0]).all()
-    assert inf_row[1] == [0.0, 1.0]
-    assert np.isnan(inf_row[2]).all()
-
-
-def test_softmax_keeps_input_alive(rng):
-    x = rng.standard_normal((8, 16)).astype(np.float32)
-    a = mx.array(x)
-    s = mx.softmax(a, axis=-1)
-    mx.eval(s)
-    np.testing.assert_array_equal(np.asarray(a), x)  # the input was not overwritten
-    t = mx.softmax(a * 2, axis=-1)  # a donated temporary may be overwritten
-    np.testing.assert_allclose(np.asarray(t), np_softmax(2 * x.astype(np.float64), -1), rtol=1e-5)
-
-
 # ---------------------------------------------------------------- trace
 
 
@@ -487,3 +402,189 @@ def test_array_equal_nan_and_scalars():
     assert mx.array_equal(mx.array([1, 2], mx.int32), mx.array([1, 2], mx.int32), equal_nan=True).item()
     assert mx.array_equal(mx.zeros((0, 2)), mx.zeros((0, 2))).item()
     assert not mx.array_equal(mx.zeros((0, 2)), mx.zeros((2, 0))).item()
+
+
+# ---------------------------------------------------------------- large shapes on the GPU
+
+# (shape, axis): an all-reduction split across blocks, rows split across blocks, rows per
+# warp or per group of lanes, short rows, columns split across blocks, wide columns, short
+# columns, and two axes of a 3-d array (runs with a stride).
+LAYOUTS = [
+    (((1 << 22) + 3,), None),
+    ((3, 100003), 1),
+    ((1000, 300), 1),
+    ((4000, 5), 1),
+    ((50000, 100), 0),
+    ((64, 70000), 0),
+    ((2, 30001, 3), 1),
+    ((40, 50, 60), (0, 2)),
+]
+LAYOUT_IDS = [f"{s}-{a}" for s, a in LAYOUTS]
+
+
+def sum_tolerance(x, axis):
+    """Float sums: error bounded by a few ulps of float32 times the sum of magnitudes."""
+    return 1e-5 * np.sum(np.abs(x.astype(np.float64)), axis=axis) + 1e-6
+
+
+@pytest.mark.gpu_only
+@pytest.mark.usefixtures("on_gpu")
+class TestLargeShapesOnGPU:
+    """Shapes large enough to reach every GPU kernel variant: all-reductions split across
+    blocks, short/medium/long rows, columns with and without split reductions, layouts without
+    a unit stride, unaligned starts, empty and 0-d arrays; against NumPy, and against the CPU
+    backend for special values. The tests above run on the GPU too with KILN_TEST_DEVICE=gpu."""
+
+    @pytest.mark.parametrize("shape,axis", LAYOUTS, ids=LAYOUT_IDS)
+    @pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16", "float64"])
+    def test_float_sums(self, rng, shape, axis, dtype):
+        x = random_np(rng, shape, dtype)
+        out = mx.sum(to_kiln(x, dtype), axis=axis)
+        ref = np.sum(x.astype(np.float64), axis=axis)
+        tol = 5e-3 if dtype in ("float16", "bfloat16") else 1e-5
+        # 16-bit inputs accumulate in float32; only the final rounding to the dtype is lossy.
+        np.testing.assert_allclose(to_numpy(out), ref, rtol=tol, atol=np.max(sum_tolerance(x, axis)))
+        assert out.dtype == kdtype(dtype)
+
+    @pytest.mark.parametrize("shape,axis", LAYOUTS, ids=LAYOUT_IDS)
+    def test_integer_and_bool_reductions_are_exact(self, rng, shape, axis):
+        x = random_np(rng, shape, "int32")
+        a = mx.array(x)
+        np.testing.assert_array_equal(np.asarray(mx.sum(a, axis=axis)), np.sum(x, axis=axis))
+        np.testing.assert_array_equal(np.asarray(mx.max(a, axis=axis)), np.max(x, axis=axis))
+        np.testing.assert_array_equal(np.asarray(mx.min(a, axis=axis)), np.min(x, axis=axis))
+        b = x > 30  # mostly False: any and all both have work to do
+        np.testing.assert_array_equal(np.asarray(mx.any(mx.array(b), axis=axis)), np.any(b, axis=axis))
+        np.testing.assert_array_equal(np.asarray(mx.all(mx.array(~b), axis=axis)), np.all(~b, axis=axis))
+        np.testing.assert_array_equal(np.asarray(mx.sum(mx.array(b), axis=axis)), np.sum(b, axis=axis))
+
+    @pytest.mark.parametrize("dtype", INT_DTYPES + ["bool_", "complex64"])
+    @pytest.mark.parametrize("shape,axis", [((3, 100003), 1), ((50000, 100), 0)])
+    def test_every_dtype_on_long_layouts(self, rng, dtype, shape, axis):
+        x = random_np(rng, shape, dtype)
+        a = to_kiln(x, dtype)
+        if dtype == "complex64":  # float sums: the order differs from the CPU's
+            ref = np.sum(x.astype(np.complex128), axis=axis)
+            np.testing.assert_allclose(np.asarray(mx.sum(a, axis=axis)), ref, rtol=1e-5, atol=1e-2)
+            return
+        for name in ("sum", "max", "min"):
+            assert_same(getattr(mx, name)(a, axis=axis), on_cpu(getattr(mx, name), a, axis=axis))
+
+    def test_integer_sums_wrap_and_prod(self, rng):
+        big = np.full((3, 40000), 2**30, np.int32)
+        np.testing.assert_array_equal(np.asarray(mx.sum(mx.array(big), axis=1)),
+                                      np.sum(big, axis=1, dtype=np.int32))
+        x = rng.integers(-3, 4, (5, 20000)).astype(np.int64)
+        with np.errstate(over="ignore"):
+            np.testing.assert_array_equal(np.asarray(mx.prod(mx.array(x), axis=1)), np.prod(x, axis=1))
+        f = 1 + rng.uniform(-1e-4, 1e-4, (50000, 8)).astype(np.float32)
+        np.testing.assert_allclose(np.asarray(mx.prod(mx.array(f), axis=0)),
+                                   np.prod(f.astype(np.float64), axis=0), rtol=1e-3)
+
+    @pytest.mark.parametrize("shape,axis", LAYOUTS, ids=LAYOUT_IDS)
+    def test_nan_propagates_through_max_and_min(self, rng, shape, axis):
+        x = random_np(rng, shape, "float32")
+        x.flat[rng.integers(0, x.size, 5)] = np.nan
+        x.flat[rng.integers(0, x.size, 5)] = np.inf
+        a = mx.array(x)
+        for name in ("max", "min"):
+            got = to_numpy(getattr(mx, name)(a, axis=axis))
+            np.testing.assert_array_equal(got, getattr(np, name)(x, axis=axis))
+            assert_same(getattr(mx, name)(a, axis=axis), on_cpu(getattr(mx, name), a, axis=axis))
+
+    def test_layouts_without_unit_stride_and_unaligned_starts(self, rng):
+        x = random_np(rng, (600, 800), "float32")
+        a = mx.array(x)
+        views = [(a.T, x.T), (a[::2, ::3], x[::2, ::3]), (a[:, 1:], x[:, 1:]), (a[::-1], x[::-1])]
+        for v, ref in views:
+            for axis in (None, 0, 1):
+                np.testing.assert_allclose(np.asarray(mx.sum(v, axis=axis)),
+                                           np.sum(ref.astype(np.float64), axis=axis),
+                                           rtol=1e-5, atol=np.max(sum_tolerance(ref, axis)))
+                np.testing.assert_array_equal(np.asarray(mx.max(v, axis=axis)), np.max(ref, axis=axis))
+        flat = random_np(rng, (1 << 20) + 7, "float16")
+        for start in range(1, 8):  # every misalignment of 16-bit data to 16 bytes
+            got = mx.sum(mx.array(flat)[start:]).astype(mx.float32).item()
+            assert got == pytest.approx(float(np.sum(flat[start:].astype(np.float64))), rel=5e-3,
+                                        abs=1e-4 * float(np.sum(np.abs(flat[start:].astype(np.float64)))))
+        b = mx.broadcast_to(mx.array(np.arange(7, dtype=np.float32)), (30000, 7))
+        np.testing.assert_allclose(np.asarray(mx.sum(b, axis=0)), 30000 * np.arange(7))
+        np.testing.assert_allclose(np.asarray(mx.sum(b)), 30000 * 21)
+
+    def test_mean_var_std(self, rng):
+        x = random_np(rng, (3000, 700), "float16")
+        a = mx.array(x)
+        w = x.astype(np.float64)
+        for axis in (None, 0, 1):
+            np.testing.assert_allclose(to_numpy(mx.mean(a, axis=axis)), np.mean(w, axis=axis),
+                                       rtol=2e-3, atol=2e-3)
+            np.testing.assert_allclose(to_numpy(mx.var(a, axis=axis)), np.var(w, axis=axis),
+                                       rtol=2e-3, atol=2e-3)
+            np.testing.assert_allclose(to_numpy(mx.std(a, axis=axis, ddof=1)),
+                                       np.std(w, axis=axis, ddof=1), rtol=2e-3, atol=2e-3)
+
+    def test_sums_are_deterministic(self, rng):
+        x = random_np(rng, (1 << 22) + 3, "float32")
+        m = random_np(rng, (50000, 100), "float32")
+        a, b = mx.array(x), mx.array(m)
+        assert mx.sum(a).item() == mx.sum(a).item()
+        assert np.array_equal(np.asarray(mx.sum(b, axis=0)), np.asarray(mx.sum(b, axis=0)))
+
+    def test_empty_and_zero_d(self):
+        e = mx.zeros((0, 3))
+        assert mx.sum(e).item() == 0
+        assert mx.sum(e, axis=0).tolist() == [0, 0, 0]
+        assert mx.prod(e, axis=0).tolist() == [1, 1, 1]
+        assert mx.sum(e, axis=1).shape == (0,)
+        assert mx.all(e, axis=0).tolist() == [True] * 3
+        assert mx.any(e, axis=0).tolist() == [False] * 3
+        assert mx.max(e, axis=1).shape == (0,)
+        assert mx.sum(mx.zeros((0,), mx.int8)).item() == 0
+        assert np.isnan(mx.mean(e).item())
+        # One element that only the host holds: uploaded by the kernel launch.
+        assert mx.sum(mx.array([[5.0]]), axis=0).tolist() == [5.0]
+        assert mx.max(mx.array([[2, 7]], mx.int16), axis=1).tolist() == [7]
+        assert mx.sum(mx.array(3.0)).item() == 3.0
+        assert mx.argmax(mx.array(3.0)).item() == 0
+
+
+    # --------------------------------------------------- ArgReduce
+
+    @pytest.mark.parametrize("name", ["argmax", "argmin"])
+    @pytest.mark.parametrize("shape,axis", [((3, 100003), 1), ((1000, 300), 1), ((4000, 5), 1),
+                                            ((100003, 3), 0), ((7, 9000, 5), 1), ((3000, 70), 0)])
+    @pytest.mark.parametrize("dtype", ["float32", "float16", "int8", "bool_", "float64"])
+    def test_arg_reductions_first_index_and_nan(self, rng, name, shape, axis, dtype):
+        x = random_np(rng, shape, dtype)
+        if dtype in FLOAT_DTYPES:
+            x = np.round(x)  # few distinct values: many ties
+            x.flat[rng.integers(0, x.size, 3)] = np.nan
+        a = to_kiln(x, dtype)
+        out = getattr(mx, name)(a, axis=axis)
+        # NumPy's argmax/argmin: the first NaN wins, else the first extreme.
+        np.testing.assert_array_equal(np.asarray(out), getattr(np, name)(x, axis=axis))
+        assert_same(out, on_cpu(getattr(mx, name), a, axis=axis))
+
+    def test_arg_reduction_views(self, rng):
+        x = np.round(random_np(rng, (300, 500), "float32"))
+        a = mx.array(x)
+        for v, ref in [(a.T, x.T), (a[::-1], x[::-1]), (a[:, ::3], x[:, ::3])]:
+            for axis in (0, 1):
+                np.testing.assert_array_equal(np.asarray(mx.argmax(v, axis=axis)), np.argmax(ref, axis=axis))
+                np.testing.assert_array_equal(np.asarray(mx.argmin(v, axis=axis)), np.argmin(ref, axis=axis))
+        flat = np.round(random_np(rng, (1 << 20) + 3, "float32"))
+        assert mx.argmax(mx.array(flat)).item() == np.argmax(flat)
+
+    # ------------------------------------------------------- Trace
+
+    @pytest.mark.parametrize("dtype", ["float32", "int8", "float16", "bool_"])
+    def test_trace(self, rng, dtype):
+        x = random_np(rng, (6, 70, 50, 3), dtype)
+        a = to_kiln(x, dtype)
+        for offset, ax1, ax2 in ((0, 1, 2), (5, 1, 2), (-7, 2, 1), (0, 0, 3)):
+            out = mx.trace(a, offset=offset, axis1=ax1, axis2=ax2)
+            if dtype in TOLERANCES:
+                ref = np.trace(x.astype(np.float64), offset, ax1, ax2)
+                np.testing.assert_allclose(to_numpy(out), ref, rtol=10 * TOLERANCES[dtype][0], atol=1e-2)
+            else:
+                assert_same(out, on_cpu(mx.trace, a, offset=offset, axis1=ax1, axis2=ax2))

@@ -1,5 +1,6 @@
 """Cumulative ops (cumsum, cumprod, cummax, cummin, logcumsumexp) against NumPy over dtypes,
-axes, directions, inclusive/exclusive and layouts."""
+axes, directions, inclusive/exclusive and layouts, and on the GPU over shapes that reach
+every kernel variant."""
 
 import numpy as np
 import pytest
@@ -10,10 +11,13 @@ from helpers import (
     FLOAT_DTYPES,
     TOLERANCES,
     assert_close,
+    assert_same,
     kdtype,
     layouts,
+    on_cpu,
     random_np,
     to_kiln,
+    to_numpy,
 )
 
 SHAPE = (3, 4, 5)
@@ -201,3 +205,69 @@ def test_empty_zero_d_and_errors():
         with pytest.raises(TypeError):
             fn(e, axis=(0, 1))
     assert mx.cumsum(mx.array(3.0), inclusive=False).tolist() == [0.0]
+
+
+# ---------------------------------------------------------------- large shapes on the GPU
+
+SCAN_SHAPES = [((2, 300001), 1), ((100, 1000), 1), ((1000, 50), 1), ((1000, 300), 0),
+               ((7, 500, 9), 1), (((1 << 20) + 5,), None)]
+
+
+@pytest.mark.gpu_only
+@pytest.mark.usefixtures("on_gpu")
+class TestLargeShapesOnGPU:
+    """Long rows, columns and flattened arrays that reach every GPU scan kernel, and the
+    other dtypes against the CPU backend. The tests above run on the GPU too with
+    KILN_TEST_DEVICE=gpu."""
+
+    @pytest.mark.parametrize("shape,axis", SCAN_SHAPES, ids=[f"{s}-{a}" for s, a in SCAN_SHAPES])
+    @pytest.mark.parametrize("name", ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"])
+    def test_scans(self, rng, shape, axis, name):
+        x = random_np(rng, shape, "float32")
+        if name == "cumprod":
+            x = 1 + (x / 4e4).astype(np.float32)  # long products stay in range
+        if name in ("cummax", "cummin"):
+            x.flat[rng.integers(x.size // 2, x.size, 2)] = np.nan
+        a = mx.array(x)
+        # Running log-sum-exps accumulate in float (as on the CPU, whose serial chain drifts by
+        # about 1e-3 over 1M elements; the GPU's combining tree is shallow).
+        tol = 1e-4 if name == "logcumsumexp" else 2e-5
+        for reverse in (False, True):
+            for inclusive in (True, False):
+                out = getattr(mx, name)(a, axis=axis, reverse=reverse, inclusive=inclusive)
+                ref = np_scan(name, wide(x, name), axis, reverse, inclusive)
+                with np.errstate(invalid="ignore"):
+                    np.testing.assert_allclose(np.asarray(out), ref, rtol=tol, atol=10 * tol)
+
+    @pytest.mark.parametrize("dtype", ["int8", "uint16", "int64", "bool_", "float16", "bfloat16",
+                                       "complex64"])
+    @pytest.mark.parametrize("shape,axis", [((2, 300001), 1), ((1000, 300), 0)])
+    def test_scan_dtypes_match_cpu(self, rng, dtype, shape, axis):
+        x = random_np(rng, shape, dtype)
+        a = to_kiln(x, dtype)
+        exact = dtype not in TOLERANCES
+        # Float products of random values overflow in an order-dependent way: integers only.
+        names = ["cumsum", "cumprod"] if exact else ["cumsum"]
+        if dtype != "complex64":
+            names.append("cummax")
+        for name in names:
+            for reverse in (False, True):
+                kwargs = dict(axis=axis, reverse=reverse, inclusive=not reverse)
+                out = getattr(mx, name)(a, **kwargs)
+                ref = on_cpu(getattr(mx, name), a, **kwargs)
+                if exact or name == "cummax":
+                    assert_same(out, ref)
+                elif dtype == "complex64":
+                    # complex64 sums accumulate in float, in another order than the CPU's.
+                    np.testing.assert_allclose(to_numpy(out), ref, rtol=1e-4, atol=0.1)
+                else:
+                    # 16-bit floats accumulate in double on both: only the final rounding differs.
+                    np.testing.assert_allclose(to_numpy(out), ref, rtol=TOLERANCES[dtype][0], atol=1e-3)
+
+    def test_scan_of_views(self, rng):
+        x = random_np(rng, (300, 400), "int32")
+        a = mx.array(x)
+        np.testing.assert_array_equal(np.asarray(mx.cumsum(a.T, axis=1)), np.cumsum(x.T, axis=1))
+        np.testing.assert_array_equal(np.asarray(mx.cumsum(a[::-2], axis=0)), np.cumsum(x[::-2], axis=0))
+        assert mx.cumsum(mx.zeros((0, 3)), axis=0).shape == (0, 3)
+        assert mx.cumsum(mx.array(3.0), inclusive=False).tolist() == [0.0]
