@@ -1,7 +1,6 @@
 """Kiln: MLX's programming model on Linux CPUs and NVIDIA GPUs.
 
-``import kiln.core as mx`` gives the array API; ``kiln.nn``, ``kiln.optimizers`` and
-``kiln.utils`` mirror ``mlx.nn``, ``mlx.optimizers`` and ``mlx.utils``.
+``import kiln.core as mx`` gives the array API; ``mx.fast`` holds the custom CUDA kernels.
 """
 
 from kiln import core
