@@ -28,8 +28,10 @@ test-cpp:
 test-python:
 	cd tests/python && $(PY) -m pytest -q
 
+# Every benchmark family script on the CPU (benchmarks/harness.py is their shared timing).
 bench: build
-	$(PY) benchmarks/cpu_ops.py
+	@for b in $(filter-out benchmarks/harness.py,$(sort $(wildcard benchmarks/*.py))); do \
+	  echo "== $$b"; $(PY) $$b --device cpu || exit 1; done
 
 clean:
 	rm -rf $(BUILD) $(BUILD).configure.log

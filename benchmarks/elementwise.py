@@ -1,87 +1,126 @@
-"""Elementwise workloads on the CPU, Kiln against NumPy in the same run.
+"""Elementwise (unary and binary) workloads: Kiln against NumPy and PyTorch on the CPU, or
+against PyTorch on the same GPU, in one run (timing and table: harness.py).
 
-    PYTHONPATH=build/python /usr/bin/python3 benchmarks/elementwise.py [--json out.json] [names...]
+CPU: `exp(x)*2+1` on 16M float32 (target: at least NumPy's speed), binary ops, broadcasting,
+unary math in float32/float16/float64, and a chain of 100 dependent adds on 16 elements for
+per-op overhead (target: at most 4 us per op). GPU: the add of two 64M float32 arrays (target
+0.95x PyTorch's time ratio, and 90% of the device-to-device copy bandwidth that PyTorch
+measures on the same GPU) and the chain of 100 dependent adds (target: PyTorch's speed).
 
-Each case runs twice to warm up (the allocator's cache, the thread pool), then the median of
-several timed runs (time.perf_counter) is reported; ratio > 1 means Kiln is faster."""
+    PYTHONPATH=build/python python3 benchmarks/elementwise.py [--device gpu] [--json out.json]
+"""
 
-import argparse
-import json
-import math
-import time
+import statistics
 
 import numpy as np
 
-import kiln.core as mx
+import harness as h
+from harness import Workload, close, mx, peer_ratio, relative_l2, torch, within_us_per_op
+
+M16, M64 = 16 * 2**20, 64 * 2**20
+CHAIN = 100
+# Kiln's add should move data at nearly the rate of a plain device-to-device copy.
+ADD_PERCENT_OF_COPY = 90.0
 
 
-def median_ms(fn, repeat):
-    fn()
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return 1e3 * float(np.median(times))
+def normal(*shapes, dtype=np.float32):
+    return lambda rng: [rng.standard_normal(s, dtype=np.float32).astype(dtype, copy=False)
+                        for s in shapes]
 
 
-def cases():
-    n = 16 * 1024 * 1024
-    rng = np.random.default_rng(0)
-    xn = rng.standard_normal(n).astype(np.float32)
-    yn = rng.standard_normal(n).astype(np.float32)
-    pos = np.abs(xn) + 0.1
-    x, y, p = mx.array(xn), mx.array(yn), mx.array(pos)
-    col_n = rng.standard_normal((4096, 1)).astype(np.float32)
-    row_n = rng.standard_normal((1, 4096)).astype(np.float32)
-    col, row = mx.array(col_n), mx.array(row_n)
-    hn = xn[: n // 4].astype(np.float16)
-    h = mx.array(hn)
-    cn = xn > 0
-    c = mx.array(cn)
-    dn = xn[: n // 4].astype(np.float64)
-    d = mx.array(dn)
-    mx.eval(x, y, p, col, row, h, c, d)
-    ev = mx.eval
-    return {
-        "exp(x)*2+1 16M f32": (lambda: ev(mx.exp(x) * 2 + 1), lambda: np.exp(xn) * 2 + 1),
-        "x+y 16M f32": (lambda: ev(x + y), lambda: xn + yn),
-        "x*2.0 16M f32": (lambda: ev(x * 2.0), lambda: xn * 2.0),
-        "col+row 4096^2 f32": (lambda: ev(col + row), lambda: col_n + row_n),
-        "exp 16M f32": (lambda: ev(mx.exp(x)), lambda: np.exp(xn)),
-        "log 16M f32": (lambda: ev(mx.log(p)), lambda: np.log(pos)),
-        "sin 16M f32": (lambda: ev(mx.sin(x)), lambda: np.sin(xn)),
-        "tanh 16M f32": (lambda: ev(mx.tanh(x)), lambda: np.tanh(xn)),
-        "sigmoid 16M f32": (lambda: ev(mx.sigmoid(x)), lambda: 1 / (1 + np.exp(-xn))),
-        "maximum(x,0) 16M f32": (lambda: ev(mx.maximum(x, 0.0)), lambda: np.maximum(xn, 0)),
-        "where(c,x,y) 16M f32": (lambda: ev(mx.where(c, x, y)), lambda: np.where(cn, xn, yn)),
-        "exp 4M f16": (lambda: ev(mx.exp(h)), lambda: np.exp(hn)),
-        "x*x+1 4M f16": (lambda: ev(h * h + 1), lambda: hn * hn + 1),
-        "exp 4M f64": (lambda: ev(mx.exp(d)), lambda: np.exp(dn)),
-        "log 4M f64": (lambda: ev(mx.log(mx.abs(d))), lambda: np.log(np.abs(dn))),
-    }
+def positive(shape):
+    return lambda rng: [np.abs(rng.standard_normal(shape, dtype=np.float32)) + 0.1]
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("names", nargs="*")
-    parser.add_argument("--json")
-    parser.add_argument("--repeat", type=int, default=9)
-    args = parser.parse_args()
-    rows = []
-    for name, (kiln_fn, numpy_fn) in cases().items():
-        if args.names and not any(s in name for s in args.names):
-            continue
-        k = median_ms(kiln_fn, args.repeat)
-        nump = median_ms(numpy_fn, args.repeat)
-        rows.append({"case": name, "kiln_ms": k, "numpy_ms": nump, "ratio": nump / k})
-        print(f"{name:24s} kiln {k:8.2f} ms   numpy {nump:8.2f} ms   x{nump / k:5.2f}", flush=True)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"threads": mx.cpu_count() if hasattr(mx, "cpu_count") else None,
-                       "results": rows}, f, indent=1)
+def where_inputs(rng):
+    x, y = normal(M16, M16)(rng)
+    return [x > 0, x, y]
 
+
+def add(x, y):
+    return x + y
+
+
+def twice(x):
+    return x * 2.0
+
+
+def square_plus_one(x):
+    return x * x + 1
+
+
+def chain(x):
+    for _ in range(CHAIN):
+        x = x + 1
+    return x
+
+
+def same(fn, libraries=("kiln", "numpy", "torch")):
+    """The same Python function for each library: operators work alike on all of them."""
+    return {lib: fn for lib in libraries}
+
+
+def unary(name, kiln_fn, numpy_fn, inputs, tol):
+    return Workload(name, {"kiln": kiln_fn, "numpy": numpy_fn}, inputs, check=close(tol))
+
+
+CPU = [
+    Workload("exp(x)*2+1, 16M f32", {"kiln": lambda x: mx.exp(x) * 2 + 1,
+                                     "numpy": lambda x: np.exp(x) * 2 + 1,
+                                     "torch": lambda x: torch.exp(x) * 2 + 1},
+             normal(M16), targets=[peer_ratio("numpy", 1.0)], check=close(1e-5)),
+    Workload("x+y, 16M f32", same(add, ("kiln", "numpy")), normal(M16, M16), check=close(0)),
+    Workload("x*2.0, 16M f32", same(twice, ("kiln", "numpy")), normal(M16), check=close(0)),
+    Workload("col+row, 4096^2 f32", same(add, ("kiln", "numpy")),
+             normal((4096, 1), (1, 4096)), check=close(0)),
+    unary("exp, 16M f32", mx.exp, np.exp, normal(M16), 1e-5),
+    unary("log, 16M f32", mx.log, np.log, positive(M16), 1e-5),
+    unary("sin, 16M f32", mx.sin, np.sin, normal(M16), 1e-5),
+    unary("tanh, 16M f32", mx.tanh, np.tanh, normal(M16), 1e-5),
+    unary("sigmoid, 16M f32", mx.sigmoid, lambda x: 1 / (1 + np.exp(-x)), normal(M16), 1e-5),
+    unary("maximum(x,0), 16M f32", lambda x: mx.maximum(x, 0.0), lambda x: np.maximum(x, 0),
+          normal(M16), 0),
+    Workload("where(c,x,y), 16M f32", {"kiln": mx.where, "numpy": np.where}, where_inputs,
+             check=close(0)),
+    unary("exp, 4M f16", mx.exp, np.exp, normal(M16 // 4, dtype=np.float16), 2e-3),
+    Workload("x*x+1, 4M f16", same(square_plus_one, ("kiln", "numpy")),
+             normal(M16 // 4, dtype=np.float16), check=close(2e-3)),
+    unary("exp, 4M f64", mx.exp, np.exp, normal(M16 // 4, dtype=np.float64), 1e-12),
+    unary("log, 4M f64", lambda x: mx.log(mx.abs(x)), lambda x: np.log(np.abs(x)),
+          normal(M16 // 4, dtype=np.float64), 1e-12),
+    Workload(f"{CHAIN} dependent adds, 16 f32", same(chain), normal(16), ops=CHAIN,
+             targets=[within_us_per_op(4.0)], check=close(1e-5)),
+]
+
+
+def copy_bandwidth(row, args):
+    """PyTorch's device-to-device copy of 64M float32 on the same GPU, timed the same way, and
+    each add's bandwidth as a percentage of it."""
+    if h.unavailable("torch", args):
+        return ["no copy bandwidth: PyTorch's CUDA is n/a"]
+    src = torch.empty(M64, dtype=torch.float32, device="cuda").normal_()
+    dst = torch.empty_like(src)
+    times = h.time_calls({"copy": h.finish("torch", lambda: dst.copy_(src), args)}, args)
+    bw = 2 * src.numel() * src.element_size() / statistics.median(times["copy"]) / 1e9
+    row["torch_copy_GBps"] = bw
+    for name in ("kiln", "torch"):
+        if row.get(name + "_GBps") is not None:
+            row[name + "_percent_of_copy"] = 100 * row[name + "_GBps"] / bw
+    kiln_pct, torch_pct = (f"{row[k]:.1f}%" if k in row else "n/a"
+                           for k in ("kiln_percent_of_copy", "torch_percent_of_copy"))
+    return [f"device-to-device copy of 64M f32 (torch): {bw:.0f} GB/s; Kiln's add reaches "
+            f"{kiln_pct} of it, torch's add {torch_pct}"]
+
+
+GPU = [
+    Workload("add, 2x 64M f32", same(add, ("kiln", "torch")), normal(M64, M64),
+             bytes=3 * 4 * M64, after=copy_bandwidth, check=relative_l2(0),
+             targets=[peer_ratio("torch", 0.95),
+                      h.at_least("kiln_percent_of_copy", ADD_PERCENT_OF_COPY,
+                                 f">={ADD_PERCENT_OF_COPY:.0f}%copy")]),
+    Workload(f"{CHAIN} dependent adds, 16 f32", same(chain, ("kiln", "torch")), normal(16),
+             ops=CHAIN, targets=[peer_ratio("torch", 1.0)], check=relative_l2(1e-6)),
+]
 
 if __name__ == "__main__":
-    main()
+    h.main(__doc__, {"cpu": CPU, "gpu": GPU})

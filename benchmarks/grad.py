@@ -1,23 +1,22 @@
 """value_and_grad of a 3-layer MLP (batch 256, width 1024, float32): one training step's loss
-and gradients, Kiln against PyTorch autograd on the same device, in the same run.
+and gradients, Kiln against PyTorch autograd on the same device, in the same run (timing and
+table: harness.py).
 
 Both compute relu(relu(x W1 + b1) W2 + b2) W3 + b3, the mean squared error against a target,
-and the gradients of all six parameters; Kiln's timed region ends with mx.eval of the loss and
-gradients. Prints the median milliseconds per step over --repeat steps after --warmup steps
-(the two libraries' steps alternate, so a busy machine slows both alike), the ratio
-torch/kiln (above 1: Kiln is faster), and whether the gradients agree; `--json PATH` also
-writes the row as JSON. `--device gpu` times both on the GPU (PyTorch on CUDA).
-`--threads N` gives both the same number of CPU threads (default: all cores); Kiln's matrix
-products run through OpenBLAS within that count."""
+and the gradients of all six parameters; the check compares the losses (relative 1e-4) and
+the gradients (rtol 1e-3, atol 1e-5). `--threads N` (default: all cores) gives both libraries
+the same number of CPU threads; Kiln's matrix products run through OpenBLAS within that
+count. `--device gpu` times both on the GPU (PyTorch on CUDA).
 
-import argparse
-import json
+    PYTHONPATH=build/python python3 benchmarks/grad.py [--device gpu] [--threads N]
+"""
+
 import os
 
 import numpy as np
-from timing import median_ms
 
-mx = None  # kiln.core, imported once KILN_NUM_THREADS is set
+import harness as h
+from harness import Workload, mx, torch
 
 BATCH, WIDTH, LAYERS = 256, 1024, 3
 
@@ -32,95 +31,59 @@ def make_params(rng):
 
 def kiln_step(params, x, y):
     def loss(p):
-        h = x
+        act = x
         for i in range(LAYERS):
-            h = mx.matmul(h, p[f"w{i}"]) + p[f"b{i}"]
+            act = mx.matmul(act, p[f"w{i}"]) + p[f"b{i}"]
             if i < LAYERS - 1:
-                h = mx.maximum(h, 0.0)
-        return mx.mean(mx.square(h - y))
+                act = mx.maximum(act, 0.0)
+        return mx.mean(mx.square(act - y))
 
     vg = mx.value_and_grad(loss)
-
-    def step():
-        v, g = vg(params)
-        mx.eval(v, g)
-        return v, g
-
-    return step
+    return lambda: vg(params)
 
 
 def torch_step(params, x, y, device):
-    import torch
-
     p = {k: torch.tensor(v, device=device, requires_grad=True) for k, v in params.items()}
     tx, ty = torch.tensor(x, device=device), torch.tensor(y, device=device)
 
     def step():
         for t in p.values():
             t.grad = None
-        h = tx
+        act = tx
         for i in range(LAYERS):
-            h = h @ p[f"w{i}"] + p[f"b{i}"]
+            act = act @ p[f"w{i}"] + p[f"b{i}"]
             if i < LAYERS - 1:
-                h = torch.relu(h)
-        loss = torch.mean((h - ty) ** 2)
+                act = torch.relu(act)
+        loss = torch.mean((act - ty) ** 2)
         loss.backward()
-        if device != "cpu":
-            torch.cuda.synchronize()
         return loss, {k: t.grad for k, t in p.items()}
 
     return step
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
-    parser.add_argument("--no-torch", action="store_true")
-    parser.add_argument("--threads", type=int, default=os.cpu_count())
-    parser.add_argument("--json")
-    args = parser.parse_args()
-
-    global mx
-    os.environ["KILN_NUM_THREADS"] = str(args.threads)
-    import kiln.core
-
-    mx = kiln.core
-    mx.set_default_device(mx.gpu if args.device == "gpu" else mx.cpu)
-    rng = np.random.default_rng(0)
+def setup(rng, args):
     params = make_params(rng)
     x = rng.standard_normal((BATCH, WIDTH)).astype(np.float32)
     y = rng.standard_normal((BATCH, WIDTH)).astype(np.float32)
+    steps = {"kiln": kiln_step({k: mx.array(v) for k, v in params.items()}, mx.array(x),
+                               mx.array(y))}
+    if not h.unavailable("torch", args):
+        steps["torch"] = torch_step(params, x, y, h.torch_device(args))
+    return steps
 
-    kparams = {k: mx.array(v) for k, v in params.items()}
-    kstep = kiln_step(kparams, mx.array(x), mx.array(y))
-    steps = [kstep]
-    if not args.no_torch:
-        import torch
 
-        torch.set_num_threads(args.threads)
-        tstep = torch_step(params, x, y, "cuda" if args.device == "gpu" else "cpu")
-        steps.append(tstep)
-    times = median_ms(steps, args.warmup, args.repeat)
-    tk = times[0]
-    row = {"workload": f"value_and_grad MLP {LAYERS}x{WIDTH}, batch {BATCH}, f32",
-           "device": args.device, "threads": args.threads, "kiln_ms": tk}
-    line = f"{row['workload']} [{args.device}, {args.threads} threads]  kiln {tk:8.2f} ms"
-    if not args.no_torch:
-        tt = times[1]
-        kv, kg = kstep()
-        tv, tg = tstep()
-        agree = abs(float(kv.item()) - float(tv.item())) <= 1e-4 * abs(float(tv.item())) and all(
-            np.allclose(np.array(kg[k]), tg[k].detach().cpu().numpy(), rtol=1e-3, atol=1e-5)
-            for k in params)
-        row.update(torch_ms=tt, ratio=tt / tk, grads_agree=bool(agree))
-        line += f"  torch {tt:8.2f} ms  torch/kiln {tt / tk:5.2f}x  grads agree: {agree}"
-    print(line)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump([row], f, indent=1)
+def grads_agree(got, expected):
+    """The losses within a relative 1e-4 and every gradient allclose(rtol=1e-3, atol=1e-5);
+    the error is the largest gradient difference."""
+    (kv, kg), (tv, tg) = got, expected
+    loss_ok = abs(float(kv) - float(tv)) <= 1e-4 * abs(float(tv))
+    grads_ok = all(np.allclose(kg[k], tg[k], rtol=1e-3, atol=1e-5) for k in tg)
+    return loss_ok and grads_ok, max(float(np.max(np.abs(kg[k] - tg[k]))) for k in tg)
 
+
+WORKLOADS = [Workload(f"value_and_grad MLP {LAYERS}x{WIDTH}, batch {BATCH}, f32", setup=setup,
+                      check=grads_agree, reference=("torch",))]
 
 if __name__ == "__main__":
-    main()
+    h.main(__doc__, {"cpu": WORKLOADS, "gpu": WORKLOADS}, repeat=30, warmup=5,
+           threads=os.cpu_count())

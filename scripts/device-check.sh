@@ -55,15 +55,19 @@ run_tests() {
   { grep -E "^(FAILED|ERROR) " "$OUT/gpu_tests.log" || grep -E " (FAILED|ERROR) +\[" "$OUT/gpu_tests.log"; } | head -60 | tee -a "$OUT/summary.log"
 }
 
+# Every benchmark family script (benchmarks/*.py but the harness) with --device gpu; each
+# one's log and JSON go into the archive.
 run_bench() {
   export PYTHONPATH=$PWD/$BUILD/python
-  local b name
-  for b in benchmarks/gpu_*.py "benchmarks/grad.py --device gpu" "benchmarks/compile.py --device gpu"; do
-    [ -f "${b%% *}" ] || continue
-    name=$(basename "${b%% *}" .py)
-    # shellcheck disable=SC2086  # $b carries the script's arguments
-    timeout "${KILN_BENCH_TIMEOUT:-600}" "$PY" $b --json "$OUT/$name.json" > "$OUT/$name.log" 2>&1
-    log "$b"; tail -25 "$OUT/$name.log" | tee -a "$OUT/summary.log"
+  local b name rc
+  for b in benchmarks/*.py; do
+    name=$(basename "$b" .py)
+    [ "$name" = harness ] && continue
+    timeout "${KILN_BENCH_TIMEOUT:-600}" "$PY" "$b" --device gpu --json "$OUT/bench_$name.json" \
+      > "$OUT/bench_$name.log" 2>&1
+    rc=$?
+    log "$b --device gpu$([ $rc = 0 ] || echo " (exit $rc)")"
+    tail -25 "$OUT/bench_$name.log" | tee -a "$OUT/summary.log"
   done
 }
 
