@@ -316,8 +316,10 @@ def fmt_rate(row, name):
 
 
 def print_table(rows):
-    names = list(dict.fromkeys(k[:-len("_times")] for r in rows for k in r if k.endswith("_times")))
-    names += [k[:-5] for r in rows for k in r if k.endswith("_note") and k[:-5] not in names]
+    # Contenders in the order they ran, then those that could not run anywhere.
+    ran = [k[:-len("_times")] for r in rows for k in r if k.endswith("_times")]
+    names = list(dict.fromkeys(ran + [k[:-len("_note")] for r in rows for k in r
+                                      if k.endswith("_note")]))
     rated = [n for n in names if any(fmt_rate(r, n) != "-" for r in rows)]
     ratios = list(dict.fromkeys(k for r in rows for k in r if "_over_" in k))
     header = ["workload"]
@@ -328,8 +330,8 @@ def print_table(rows):
     for r in rows:
         cells = [r["workload"]]
         for n in names:
-            ran = n in r or n + "_note" in r
-            cells.append(fmt_time(r.get(n), r["ops_per_call"]) if ran else "-")
+            listed = n in r or n + "_note" in r
+            cells.append(fmt_time(r.get(n), r["ops_per_call"]) if listed else "-")
             if n in rated:
                 cells.append(fmt_rate(r, n))
         cells += ["-" if r.get(k) is None else f"{r[k]:.2f}x" for k in ratios]
@@ -382,7 +384,7 @@ def environment(args):
 
 
 def parse_args(doc, add_args=None, **defaults):
-    p = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    p = argparse.ArgumentParser(description=" ".join(doc.strip().split("\n\n")[0].split()))
     p.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
     p.add_argument("--repeat", type=int, help="timed runs per contender (default: 10 on the "
                    "CPU, 20 on the GPU)")
@@ -434,9 +436,7 @@ def main(doc, workloads, add_args=None, **defaults):
         print(f"{os.path.basename(sys.argv[0])}: no {args.device} workloads")
     env = environment(args)
     print("  ".join(f"{k}={v}" for k, v in env.items()), flush=True)
-    rows = []
-    for w in chosen:
-        rows.append(run_workload(w, args))
+    rows = [run_workload(w, args) for w in chosen]
     if rows:
         print_table(rows)
     if args.json:
