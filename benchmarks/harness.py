@@ -161,28 +161,26 @@ def relative_l2(tol):
     return check
 
 
-# ---- targets: each maps a row to (label, met or None) ----
+# ---- targets: each maps a row to (label, met or None: not measured) ----
+
+def at_least(key, minimum, label):
+    """row[key] (a ratio, or a measure that `after` wrote into the row) is at least
+    `minimum`."""
+    def target(row):
+        v = row.get(key)
+        return label, None if v is None else v >= minimum
+    return target
+
 
 def peer_ratio(peer, minimum, subject="kiln"):
     """The peer's time over the subject's is at least `minimum`."""
-    def target(row):
-        r = row.get(f"{peer}_over_{subject}")
-        return f"{peer}/{subject}>={minimum:.2f}", None if r is None else r >= minimum
-    return target
+    return at_least(f"{peer}_over_{subject}", minimum, f"{peer}/{subject}>={minimum:.2f}")
 
 
 def within_ms(ms, who="kiln"):
     def target(row):
         s = row.get(who)
         return f"<={ms}ms", None if s is None else s * 1e3 <= ms
-    return target
-
-
-def at_least(key, minimum, label):
-    """A number that `after` wrote into the row is at least `minimum`."""
-    def target(row):
-        v = row.get(key)
-        return label, None if v is None else v >= minimum
     return target
 
 
