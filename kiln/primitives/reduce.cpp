@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "kiln/backend/common/reduce_ops.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/reduce.h"
@@ -20,13 +21,15 @@ Shape with_ones(Shape shape, const std::vector<int>& axes) {
   return shape;
 }
 
+int64_t diagonal_length(const Shape& shape, int offset, int axis1, int axis2) {
+  int64_t n1 = shape[axis1], n2 = shape[axis2], off = offset;
+  return std::max<int64_t>(off >= 0 ? std::min(n1, n2 - off) : std::min(n1 + off, n2), 0);
+}
+
 }  // namespace
 
 Dtype sum_dtype(Dtype in) {
-  if (in == bool_) return int32;
-  if (is_signed_integer(in)) return in.size <= 4 ? int32 : int64;
-  if (is_unsigned(in)) return in.size <= 4 ? uint32 : uint64;
-  return in;
+  return dispatch_dtype(in, []<typename T>(type_tag<T>) { return dtype_v<red::sum_out_t<T>>; });
 }
 
 const char* Reduce::name() const {
@@ -88,6 +91,19 @@ bool Trace::is_equivalent(const Primitive& other) const {
   return o && o->offset_ == offset_ && o->axis1_ == axis1_ && o->axis2_ == axis2_;
 }
 
+DiagonalSpan Trace::diagonal(const array& in) const {
+  const Strides& st = in.strides();
+  DiagonalSpan d{diagonal_length(in.shape(), offset_, axis1_, axis2_), st[axis1_] + st[axis2_], 0,
+                 {}, {}};
+  if (d.len > 0) d.start = offset_ >= 0 ? offset_ * st[axis2_] : -int64_t(offset_) * st[axis1_];
+  for (int i = 0; i < in.ndim(); ++i) {
+    if (i == axis1_ || i == axis2_) continue;
+    d.kshape.push_back(in.shape()[i]);
+    d.kstrides.push_back(st[i]);
+  }
+  return d;
+}
+
 std::vector<Shape> Trace::output_shapes(const std::vector<array>& inputs) {
   Shape out;
   const Shape& in = inputs[0].shape();
@@ -139,11 +155,6 @@ array product_of_others(const array& x, const std::vector<int>& axes, Stream s) 
 array extreme_share(const array& x, const array& out, const std::vector<int>& axes, Stream s) {
   array hit = astype(equal(x, out, s), x.dtype(), s);
   return divide(hit, sum(hit, axes, true, s), s);
-}
-
-int64_t diagonal_length(const Shape& shape, int offset, int axis1, int axis2) {
-  int64_t n1 = shape[axis1], n2 = shape[axis2], off = offset;
-  return std::max<int64_t>(off >= 0 ? std::min(n1, n2 - off) : std::min(n1 + off, n2), 0);
 }
 
 }  // namespace

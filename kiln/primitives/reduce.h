@@ -84,12 +84,22 @@ class Softmax : public UnaryPrimitive {
   bool precise_;
 };
 
+// Where, in an evaluated input, the diagonals a Trace sums lie: each is `len` elements `step`
+// apart from `start` (in elements, from the input's data; 0 when len is 0) plus the offset
+// of its output, which walks the input's other axes (`kshape`, with strides `kstrides`).
+struct DiagonalSpan {
+  int64_t len, step, start;
+  Shape kshape;
+  Strides kstrides;
+};
+
 // Sum of the diagonal `offset` of the (axis1, axis2) planes; the output drops both axes and
 // has the input's dtype.
 class Trace : public UnaryPrimitive {
  public:
   Trace(Stream s, int offset, int axis1, int axis2)
       : UnaryPrimitive(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
+  DiagonalSpan diagonal(const array& in) const;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES

@@ -1,5 +1,5 @@
 // Reduction kernels: Reduce (row and column layouts, see reduce_params.cuh), the
-// arg-reductions and Trace. Op is a rule from reduce_common.cuh; inputs load as its
+// arg-reductions and Trace. Op is a rule from backend/common/reduce_ops.h; inputs load as its
 // accumulator type, which is converted to the output type once at the end. Long reductions
 // with few outputs split across blocks and write partials that a second launch of the same
 // kernels combines, so every result is deterministic.
@@ -218,11 +218,6 @@ __global__ void col_reduce(const T* in, O* out, typename Op::acc_t* partial, Col
 
 // ---------------------------------------------------------------- arg-reductions
 
-// The compare type of an arg-reduction: 16-bit floats as float.
-template <typename T> struct CmpType { typedef T type; };
-template <> struct CmpType<float16_t> { typedef float type; };
-template <> struct CmpType<bfloat16_t> { typedef float type; };
-
 template <typename C>
 __device__ bool is_nan(C x) {
   if constexpr (is_same_type<C, float>::value || is_same_type<C, double>::value) {
@@ -268,9 +263,9 @@ struct ArgOp {
 // Rows (stride 1), grouped and split like row_reduce. Writes out (splits == 1) or
 // partial[o * splits + s].
 template <bool IsMax, typename T>
-__global__ void arg_rows(const T* in, uint32_t* out, ArgBest<typename CmpType<T>::type>* partial,
+__global__ void arg_rows(const T* in, uint32_t* out, ArgBest<red::cmp_t<T>>* partial,
                          ArgParams p) {
-  typedef typename CmpType<T>::type C;
+  typedef red::cmp_t<T> C;
   typedef ArgOp<IsMax, C> Op;
   static_assert(sizeof(ArgBest<C>) == 16, "partials are 16 bytes");
   KILN_SHARED_ARRAY(ArgBest<C>, smem, 32);
@@ -328,9 +323,9 @@ __global__ void arg_merge(const ArgBest<C>* partial, uint32_t* out, long long n_
 // columns alone would leave most of the GPU idle. Grid: 1-d, grid-stride over (slice, output
 // tile) tasks; block: (x, y), at most 256.
 template <bool IsMax, typename T>
-__global__ void arg_cols(const T* in, uint32_t* out, ArgBest<typename CmpType<T>::type>* partial,
+__global__ void arg_cols(const T* in, uint32_t* out, ArgBest<red::cmp_t<T>>* partial,
                          ArgParams p) {
-  typedef typename CmpType<T>::type C;
+  typedef red::cmp_t<T> C;
   typedef ArgOp<IsMax, C> Op;
   KILN_SHARED_ARRAY(ArgBest<C>, smem, 256);
   const long long tiles = (p.n_out + blockDim.x - 1) / blockDim.x;
@@ -374,12 +369,13 @@ __global__ void arg_cols(const T* in, uint32_t* out, ArgBest<typename CmpType<T>
   }
 }
 
+
 // ---------------------------------------------------------------- trace
 
 // One warp per output sums its diagonal. Grid-stride over warps; block: 1-d.
 template <typename A, typename T>
 __global__ void trace(const T* in, T* out, TraceParams p) {
-  typedef SumOp<A> Op;
+  typedef red::Sum<A> Op;
   int lane = threadIdx.x % 32, per_block = blockDim.x / 32;
   for (long long base = (long long)blockIdx.x * per_block; base < p.n_out;
        base += (long long)gridDim.x * per_block) {
