@@ -1,4 +1,5 @@
-// CPU kernels of Reduce (max, min, and, or here; sum and prod in reduce_sum.cpp) and Trace.
+// CPU kernels of Reduce (max, min, and, or here; sum and prod in reduce_sum_prod.cpp), Trace
+// and NumberOfElements.
 #include <algorithm>
 
 #include "kiln/backend/cpu/reduce_kernels.h"
@@ -66,6 +67,13 @@ void Trace::eval_cpu(const std::vector<array>& inputs, array& out) {
   dispatch_dtype(out.dtype(), [&]<typename T>(type_tag<T>) {
     trace_kernel<T>(inputs[0], out, diagonal(inputs[0]));
   });
+}
+
+void NumberOfElements::eval_cpu(const std::vector<array>& inputs, array& out) {
+  double n = 1;
+  for (int a : axes_) n *= double(inputs[0].shape()[a]);
+  out.allocate();
+  dispatch_dtype(out.dtype(), [&]<typename T>(type_tag<T>) { *out.data<T>() = cast_to<T>(n); });
 }
 
 }  // namespace kiln

@@ -1,7 +1,7 @@
 // The CPU reduction kernels, templated on the rule (Op, from backend/common/reduce_ops.h: it
 // names the accumulator A), the input (T) and the output (O) types; reduce.cpp instantiates
-// max/min/and/or, reduce_sum.cpp sum and prod (two translation units, so the build splits
-// the work).
+// max/min/and/or, reduce_sum_prod.cpp sum and prod (two translation units, so the build
+// splits the work).
 //
 // Row layouts fold contiguous runs with a lane-parallel loop (one independent accumulator per
 // SIMD lane, which the compiler vectorizes without reassociating anything); sums split long
@@ -285,7 +285,7 @@ void reduce(const array& in, array& out, const std::vector<int>& axes, bool idem
   }
 }
 
-// Sum and Prod (reduce_sum.cpp): the default output dtype of the input, or float32 for
+// Sum and Prod (reduce_sum_prod.cpp): the default output dtype of the input, or float32 for
 // integer, bool and 16-bit float inputs (Sum only: mean).
 void reduce_sum(const array& in, array& out, const std::vector<int>& axes);
 void reduce_prod(const array& in, array& out, const std::vector<int>& axes);

@@ -10,7 +10,7 @@
 #include "kiln/backend/cpu/elementwise.h"
 #include "kiln/backend/cpu/reduce_layout.h"
 #include "kiln/backend/cpu/vec_exp.h"
-#include "kiln/primitives/reduce.h"
+#include "kiln/primitives/softmax.h"
 
 namespace kiln {
 
