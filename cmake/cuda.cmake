@@ -21,6 +21,7 @@ file(GLOB KILN_DEVICE_TEXT CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/kiln/types/*.h
   ${PROJECT_SOURCE_DIR}/kiln/backend/common/elementwise_ops.h
   ${PROJECT_SOURCE_DIR}/kiln/backend/common/index_map.h
+  ${PROJECT_SOURCE_DIR}/kiln/backend/common/reduce_ops.h
   ${PROJECT_SOURCE_DIR}/kiln/backend/common/threefry.h
   ${PROJECT_SOURCE_DIR}/kiln/backend/cuda/kernels/*.cuh)
 set(KILN_EMBEDDED ${PROJECT_BINARY_DIR}/generated/kiln/cuda_embedded_sources.cpp)

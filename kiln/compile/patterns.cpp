@@ -4,6 +4,7 @@
 #include "kiln/compile/graph.h"
 #include "kiln/primitives/binary.h"
 #include "kiln/primitives/reduce.h"
+#include "kiln/primitives/softmax.h"
 #include "kiln/primitives/transforms.h"
 #include "kiln/primitives/unary.h"
 

@@ -14,5 +14,6 @@
 #include "kiln/ops/scan.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/slicing.h"
+#include "kiln/ops/softmax.h"
 #include "kiln/ops/unary.h"
 #include "kiln/ops/upcast.h"

@@ -1,44 +1,24 @@
 #include "kiln/ops/reduce.h"
 
 #include <algorithm>
-#include <numeric>
 #include <string>
 
 #include "kiln/compile.h"
 #include "kiln/ops/binary.h"
+#include "kiln/ops/reduce_axes.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/unary.h"
 #include "kiln/ops/utils.h"
-#include "kiln/primitives/compiled.h"
 #include "kiln/primitives/reduce.h"
 
 namespace kiln {
 
+using detail::all_axes;
+using detail::check_nonempty;
+using detail::drop_shape;
+using detail::keep_shape;
+
 namespace {
-
-std::vector<int> all_axes(const array& a) {
-  std::vector<int> axes(a.ndim());
-  std::iota(axes.begin(), axes.end(), 0);
-  return axes;
-}
-
-Shape keep_shape(const Shape& shape, const std::vector<int>& axes) {
-  Shape out = shape;
-  for (int ax : axes) out[ax] = 1;
-  return out;
-}
-
-Shape drop_shape(const Shape& shape, const std::vector<int>& axes) {
-  Shape out;
-  for (int i = 0, j = 0; i < int(shape.size()); ++i) {
-    if (j < int(axes.size()) && axes[j] == i) {
-      ++j;
-    } else {
-      out.push_back(shape[i]);
-    }
-  }
-  return out;
-}
 
 int64_t reduced_count(const array& a, const std::vector<int>& axes) {
   int64_t n = 1;
@@ -56,18 +36,6 @@ array reduced_count_of(const array& a, const std::vector<int>& axes, int ddof, D
   array n(Shape{}, dtype, std::make_shared<NumberOfElements>(to_stream(s), axes, dtype), {a});
   if (ddof == 0) return n;
   return maximum(subtract(n, array(double(ddof), dtype), s), array(0.0, dtype), s);
-}
-
-// Reductions without an identity (max, min, argmax, logsumexp) need every reduced axis to
-// have elements.
-void check_nonempty(const array& a, const std::vector<int>& axes, const char* name) {
-  for (int ax : axes) {
-    if (a.shape()[ax] == 0) {
-      throw std::invalid_argument(std::string("[") + name + "] cannot reduce axis " +
-                                  std::to_string(ax) + " of size 0 (array of shape " +
-                                  shape_to_string(a.shape()) + ")");
-    }
-  }
 }
 
 // The Reduce node over normalized axes, squeezed unless keepdims.
@@ -88,40 +56,6 @@ array sum_as(const array& a, const std::vector<int>& axes, Dtype acc, bool keepd
 // The float dtype mean/var accumulate in: float32 for integers, bool and 16-bit floats.
 Dtype accumulate_dtype(Dtype d) {
   return d == float64 || d == complex64 ? d : float32;
-}
-
-bool consecutive(const std::vector<int>& axes) {
-  for (size_t i = 1; i < axes.size(); ++i) {
-    if (axes[i] != axes[i - 1] + 1) return false;
-  }
-  return true;
-}
-
-// `a` with the (sorted) axes brought together into one: a reshape when they are adjacent,
-// else a transpose that puts them last first. Returns the merged array and its axis; `perm`
-// receives the transpose used (empty when none).
-std::pair<array, int> merge_axes(const array& a, const std::vector<int>& axes,
-                                 std::vector<int>& perm, StreamOrDevice s) {
-  int64_t n = 1;
-  for (int ax : axes) n *= a.shape()[ax];
-  if (consecutive(axes)) {
-    Shape shape(a.shape().begin(), a.shape().begin() + axes.front());
-    shape.push_back(n);
-    shape.insert(shape.end(), a.shape().begin() + axes.back() + 1, a.shape().end());
-    return {reshape(a, std::move(shape), s), axes.front()};
-  }
-  for (int i = 0, j = 0; i < a.ndim(); ++i) {
-    if (j < int(axes.size()) && axes[j] == i) {
-      ++j;
-    } else {
-      perm.push_back(i);
-    }
-  }
-  perm.insert(perm.end(), axes.begin(), axes.end());
-  Shape shape = drop_shape(a.shape(), axes);
-  shape.push_back(n);
-  int axis = int(shape.size()) - 1;
-  return {reshape(transpose(a, perm, s), std::move(shape), s), axis};
 }
 
 }  // namespace
@@ -201,24 +135,6 @@ array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOr
 }
 KILN_REDUCTION_OVERLOADS(mean)
 
-array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
-  auto ax = normalize_axes(axes, a.ndim(), "logsumexp");
-  check_nonempty(a, ax, "logsumexp");
-  Dtype dt = to_inexact(a.dtype());
-  if (ax.empty()) return astype(a, dt, s);
-  Shape out_shape = keepdims ? keep_shape(a.shape(), ax) : drop_shape(a.shape(), ax);
-  if (is_complex(dt)) {
-    array m = max(a, ax, true, s);
-    array r = add(log(sum(exp(subtract(a, m, s), s), ax, true, s), s), m, s);
-    return reshape(r, std::move(out_shape), s);
-  }
-  std::vector<int> perm;
-  auto [x, axis] = merge_axes(astype(a, dt, s), ax, perm, s);
-  array r(keep_shape(x.shape(), {axis}), dt, std::make_shared<LogSumExp>(to_stream(s), axis), {x});
-  return reshape(r, std::move(out_shape), s);
-}
-KILN_REDUCTION_OVERLOADS(logsumexp)
-
 #undef KILN_REDUCTION_OVERLOADS
 
 array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof,
@@ -288,36 +204,6 @@ array argmin(const array& a, bool keepdims, StreamOrDevice s) {
 }
 array argmin(const array& a, int axis, bool keepdims, StreamOrDevice s) {
   return arg_reduce(a, axis, keepdims, ArgReduce::ArgMin, "argmin", s);
-}
-
-// ---------------------------------------------------------------- softmax
-
-array softmax(const array& a, const std::vector<int>& axes, bool precise, StreamOrDevice s) {
-  auto ax = normalize_axes(axes, a.ndim(), "softmax");
-  Dtype dt = to_inexact(a.dtype());
-  array x = astype(a, dt, s);
-  if (a.size() == 0) return x;
-  if (ax.empty() || is_complex(dt)) {
-    // No fused kernel: exp(x - max) / sum over the axes (ones when there are none).
-    array m = ax.empty() ? x : max(x, ax, true, s);
-    array e = exp(subtract(x, m, s), s);
-    return divide(e, ax.empty() ? e : sum(e, ax, true, s), s);
-  }
-  std::vector<int> perm;
-  auto [merged, axis] = merge_axes(x, ax, perm, s);
-  array r(merged.shape(), dt, std::make_shared<Softmax>(to_stream(s), axis, precise), {merged});
-  if (perm.empty()) return reshape(r, a.shape(), s);
-  Shape moved;
-  for (int p : perm) moved.push_back(a.shape()[p]);
-  std::vector<int> inverse(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = int(i);
-  return transpose(reshape(r, std::move(moved), s), std::move(inverse), s);
-}
-array softmax(const array& a, bool precise, StreamOrDevice s) {
-  return softmax(a, all_axes(a), precise, s);
-}
-array softmax(const array& a, int axis, bool precise, StreamOrDevice s) {
-  return softmax(a, std::vector<int>{axis}, precise, s);
 }
 
 // ---------------------------------------------------------------- trace and comparisons

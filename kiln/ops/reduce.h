@@ -1,11 +1,12 @@
-// Reductions (sum, prod, max, min, all, any, mean, var, std, argmax, argmin, logsumexp,
-// count_nonzero, trace), softmax, and the whole-array comparisons allclose and array_equal.
+// Reductions (sum, prod, max, min, all, any, mean, var, std, argmax, argmin, count_nonzero,
+// trace) and the whole-array comparisons allclose and array_equal; softmax and logsumexp are
+// in ops/softmax.h.
 //
 // Every reduction takes no axes (the whole array), one axis or a list of axes; negative axes
 // count from the end, an out-of-range axis raises std::out_of_range and a repeated one
 // std::invalid_argument. Output dtypes follow MLX: sum and prod of bool and integers of up to
-// 32 bits give int32/uint32 (int64/uint64 stay), mean/var/std/logsumexp/softmax of integers
-// give float32, argmax/argmin give uint32, count_nonzero gives int32.
+// 32 bits give int32/uint32 (int64/uint64 stay), mean/var/std of integers give float32,
+// argmax/argmin give uint32, count_nonzero gives int32.
 #pragma once
 
 #include <optional>
@@ -16,22 +17,45 @@
 
 namespace kiln {
 
-#define KILN_REDUCTION(name)                                                                  \
-  array name(const array& a, bool keepdims = false, StreamOrDevice s = {});                   \
-  array name(const array& a, const std::vector<int>& axes, bool keepdims = false,             \
-             StreamOrDevice s = {});                                                          \
-  array name(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
+// Whether all (any) of the reduced elements are nonzero; bool.
+array all(const array& a, bool keepdims = false, StreamOrDevice s = {});
+array all(const array& a, const std::vector<int>& axes, bool keepdims = false,
+          StreamOrDevice s = {});
+array all(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
+array any(const array& a, bool keepdims = false, StreamOrDevice s = {});
+array any(const array& a, const std::vector<int>& axes, bool keepdims = false,
+          StreamOrDevice s = {});
+array any(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
 
-KILN_REDUCTION(all)
-KILN_REDUCTION(any)
-KILN_REDUCTION(sum)
-KILN_REDUCTION(prod)
-KILN_REDUCTION(max)
-KILN_REDUCTION(min)
-KILN_REDUCTION(mean)
-KILN_REDUCTION(logsumexp)
-KILN_REDUCTION(count_nonzero)
-#undef KILN_REDUCTION
+array sum(const array& a, bool keepdims = false, StreamOrDevice s = {});
+array sum(const array& a, const std::vector<int>& axes, bool keepdims = false,
+          StreamOrDevice s = {});
+array sum(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
+array prod(const array& a, bool keepdims = false, StreamOrDevice s = {});
+array prod(const array& a, const std::vector<int>& axes, bool keepdims = false,
+           StreamOrDevice s = {});
+array prod(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
+
+// NaN wins, as in NumPy. Reduced axes must not be empty.
+array max(const array& a, bool keepdims = false, StreamOrDevice s = {});
+array max(const array& a, const std::vector<int>& axes, bool keepdims = false,
+          StreamOrDevice s = {});
+array max(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
+array min(const array& a, bool keepdims = false, StreamOrDevice s = {});
+array min(const array& a, const std::vector<int>& axes, bool keepdims = false,
+          StreamOrDevice s = {});
+array min(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
+
+// An empty reduction gives NaN, as in NumPy.
+array mean(const array& a, bool keepdims = false, StreamOrDevice s = {});
+array mean(const array& a, const std::vector<int>& axes, bool keepdims = false,
+           StreamOrDevice s = {});
+array mean(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
+
+array count_nonzero(const array& a, bool keepdims = false, StreamOrDevice s = {});
+array count_nonzero(const array& a, const std::vector<int>& axes, bool keepdims = false,
+                    StreamOrDevice s = {});
+array count_nonzero(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
 
 // Variance and standard deviation with `ddof` delta degrees of freedom (divisor n - ddof,
 // clamped at 0). Complex inputs give a real result (the mean squared magnitude), as in NumPy.
@@ -50,13 +74,6 @@ array argmax(const array& a, bool keepdims = false, StreamOrDevice s = {});
 array argmax(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
 array argmin(const array& a, bool keepdims = false, StreamOrDevice s = {});
 array argmin(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
-
-// exp(a - max) / sum(exp(a - max)) over the axes (all of them when none are given). 16-bit
-// floats are always accumulated in float32, so `precise` never loses accuracy here.
-array softmax(const array& a, bool precise = false, StreamOrDevice s = {});
-array softmax(const array& a, const std::vector<int>& axes, bool precise = false,
-              StreamOrDevice s = {});
-array softmax(const array& a, int axis, bool precise = false, StreamOrDevice s = {});
 
 // Sum of the diagonal `offset` of the planes (axis1, axis2). The result has a.dtype() unless
 // `dtype` is given, in which case the input is converted to it before summing.

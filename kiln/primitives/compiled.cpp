@@ -2,7 +2,6 @@
 
 #include <stdexcept>
 
-#include "kiln/ops/creation.h"
 #include "kiln/ops/utils.h"
 #include "kiln/transforms.h"
 
@@ -133,34 +132,6 @@ std::pair<std::vector<array>, std::vector<int>> Compiled::vmap(const std::vector
       [this](const std::vector<array>& x) { return expand(x); }, inputs, axes,
       [n_out](const std::vector<array>&) { return std::vector<int>(n_out, 0); });
   return {outs, std::vector<int>(n_out, 0)};
-}
-
-// ---------------------------------------------------------------- NumberOfElements
-
-bool NumberOfElements::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const NumberOfElements*>(&other);
-  return o && o->axes_ == axes_ && o->dtype_ == dtype_;
-}
-
-// A count does not change with the values it counts.
-std::vector<array> NumberOfElements::vjp(const std::vector<array>& primals,
-                                         const std::vector<array>&, const std::vector<int>&,
-                                         const std::vector<array>&) {
-  return {zeros_like(primals[0], std::nullopt, stream())};
-}
-
-std::vector<array> NumberOfElements::jvp(const std::vector<array>&, const std::vector<array>&,
-                                         const std::vector<int>&) {
-  return {zeros({}, dtype_, stream())};
-}
-
-std::pair<std::vector<array>, std::vector<int>> NumberOfElements::vmap(
-    const std::vector<array>& inputs, const std::vector<int>& axes) {
-  // Every slice has the same count: the axes of one slice, past the mapped axis.
-  std::vector<int> counted;
-  for (int a : axes_) counted.push_back(axes[0] >= 0 && a >= axes[0] ? a + 1 : a);
-  auto p = std::make_shared<NumberOfElements>(stream(), std::move(counted), dtype_);
-  return {{array(Shape{}, dtype_, std::move(p), {inputs[0]})}, {-1}};
 }
 
 // ---------------------------------------------------------------- CompilePlaceholder

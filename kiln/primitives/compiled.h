@@ -90,24 +90,4 @@ class CompilePlaceholder : public UnaryPrimitive {
   const char* name() const override { return "CompilePlaceholder"; }
 };
 
-// The number of elements of the input along `axes`, as a 0-d array of `dtype`. Ops put it
-// where they would write that count as a constant (mean, var) while shapeless compile traces
-// (detail::in_shapeless_trace), so a trace replayed on new shapes counts anew. Computed on
-// the host: on the GPU it is a host scalar that kernels read by value.
-class NumberOfElements : public UnaryPrimitive {
- public:
-  NumberOfElements(Stream s, std::vector<int> axes, Dtype dtype)
-      : UnaryPrimitive(s), axes_(std::move(axes)), dtype_(dtype) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  KILN_GPU_EVAL
-  KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
-  std::vector<Shape> output_shapes(const std::vector<array>&) override { return {Shape{}}; }
-  const char* name() const override { return "NumberOfElements"; }
-
- private:
-  std::vector<int> axes_;
-  Dtype dtype_;
-};
-
 }  // namespace kiln

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "kiln/backend/common/reduce_ops.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/reduce.h"
@@ -20,13 +21,15 @@ Shape with_ones(Shape shape, const std::vector<int>& axes) {
   return shape;
 }
 
+int64_t diagonal_length(const Shape& shape, int offset, int axis1, int axis2) {
+  int64_t n1 = shape[axis1], n2 = shape[axis2], off = offset;
+  return std::max<int64_t>(off >= 0 ? std::min(n1, n2 - off) : std::min(n1 + off, n2), 0);
+}
+
 }  // namespace
 
 Dtype sum_dtype(Dtype in) {
-  if (in == bool_) return int32;
-  if (is_signed_integer(in)) return in.size <= 4 ? int32 : int64;
-  if (is_unsigned(in)) return in.size <= 4 ? uint32 : uint64;
-  return in;
+  return dispatch_dtype(in, []<typename T>(type_tag<T>) { return dtype_v<red::sum_out_t<T>>; });
 }
 
 const char* Reduce::name() const {
@@ -65,27 +68,22 @@ std::vector<Shape> ArgReduce::output_shapes(const std::vector<array>& inputs) {
   return {with_ones(inputs[0].shape(), {axis_})};
 }
 
-bool LogSumExp::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const LogSumExp*>(&other);
-  return o && o->axis_ == axis_;
-}
-
-std::vector<Shape> LogSumExp::output_shapes(const std::vector<array>& inputs) {
-  return {with_ones(inputs[0].shape(), {axis_})};
-}
-
-bool Softmax::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Softmax*>(&other);
-  return o && o->axis_ == axis_ && o->precise_ == precise_;
-}
-
-std::vector<Shape> Softmax::output_shapes(const std::vector<array>& inputs) {
-  return {inputs[0].shape()};
-}
-
 bool Trace::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const Trace*>(&other);
   return o && o->offset_ == offset_ && o->axis1_ == axis1_ && o->axis2_ == axis2_;
+}
+
+DiagonalSpan Trace::diagonal(const array& in) const {
+  const Strides& st = in.strides();
+  DiagonalSpan d{diagonal_length(in.shape(), offset_, axis1_, axis2_), st[axis1_] + st[axis2_], 0,
+                 {}, {}};
+  if (d.len > 0) d.start = offset_ >= 0 ? offset_ * st[axis2_] : -int64_t(offset_) * st[axis1_];
+  for (int i = 0; i < in.ndim(); ++i) {
+    if (i == axis1_ || i == axis2_) continue;
+    d.kshape.push_back(in.shape()[i]);
+    d.kstrides.push_back(st[i]);
+  }
+  return d;
 }
 
 std::vector<Shape> Trace::output_shapes(const std::vector<array>& inputs) {
@@ -95,6 +93,11 @@ std::vector<Shape> Trace::output_shapes(const std::vector<array>& inputs) {
     if (i != axis1_ && i != axis2_) out.push_back(in[i]);
   }
   return {out};
+}
+
+bool NumberOfElements::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const NumberOfElements*>(&other);
+  return o && o->axes_ == axes_ && o->dtype_ == dtype_;
 }
 
 }  // namespace kiln
@@ -139,11 +142,6 @@ array product_of_others(const array& x, const std::vector<int>& axes, Stream s) 
 array extreme_share(const array& x, const array& out, const std::vector<int>& axes, Stream s) {
   array hit = astype(equal(x, out, s), x.dtype(), s);
   return divide(hit, sum(hit, axes, true, s), s);
-}
-
-int64_t diagonal_length(const Shape& shape, int offset, int axis1, int axis2) {
-  int64_t n1 = shape[axis1], n2 = shape[axis2], off = offset;
-  return std::max<int64_t>(off >= 0 ? std::min(n1, n2 - off) : std::min(n1 + off, n2), 0);
 }
 
 }  // namespace
@@ -216,48 +214,6 @@ std::pair<std::vector<array>, std::vector<int>> ArgReduce::vmap(const std::vecto
   return {{array(shape, uint32, p, {x})}, {axes[0]}};
 }
 
-std::vector<array> LogSumExp::vjp(const std::vector<array>& primals,
-                                  const std::vector<array>& cotangents, const std::vector<int>&,
-                                  const std::vector<array>& outputs) {
-  Stream s = stream();
-  return {multiply(cotangents[0], exp(subtract(primals[0], outputs[0], s), s), s)};
-}
-std::vector<array> LogSumExp::jvp(const std::vector<array>& primals,
-                                  const std::vector<array>& tangents, const std::vector<int>&) {
-  const array& x = primals[0];
-  Stream s = stream();
-  array lse(output_shapes(primals)[0], x.dtype(), std::make_shared<LogSumExp>(s, axis_), {x});
-  return {sum(multiply(tangents[0], exp(subtract(x, lse, s), s), s), axis_, true, s)};
-}
-std::pair<std::vector<array>, std::vector<int>> LogSumExp::vmap(const std::vector<array>& inputs,
-                                                                const std::vector<int>& axes) {
-  const array& x = inputs[0];
-  int ax = rules::shift_axis(axis_, axes[0]);
-  Shape shape = x.shape();
-  shape[ax] = 1;
-  return {{array(shape, x.dtype(), std::make_shared<LogSumExp>(stream(), ax), {x})}, {axes[0]}};
-}
-
-std::vector<array> Softmax::vjp(const std::vector<array>&, const std::vector<array>& cotangents,
-                                const std::vector<int>&, const std::vector<array>& outputs) {
-  const array &c = cotangents[0], &y = outputs[0];
-  Stream s = stream();
-  return {multiply(y, subtract(c, sum(multiply(c, y, s), axis_, true, s), s), s)};
-}
-std::vector<array> Softmax::jvp(const std::vector<array>& primals,
-                                const std::vector<array>& tangents, const std::vector<int>&) {
-  const array &x = primals[0], &t = tangents[0];
-  Stream s = stream();
-  array y(x.shape(), x.dtype(), std::make_shared<Softmax>(s, axis_, precise_), {x});
-  return {multiply(y, subtract(t, sum(multiply(t, y, s), axis_, true, s), s), s)};
-}
-std::pair<std::vector<array>, std::vector<int>> Softmax::vmap(const std::vector<array>& inputs,
-                                                              const std::vector<int>& axes) {
-  const array& x = inputs[0];
-  auto p = std::make_shared<Softmax>(stream(), rules::shift_axis(axis_, axes[0]), precise_);
-  return {{array(x.shape(), x.dtype(), p, {x})}, {axes[0]}};
-}
-
 std::vector<array> Trace::vjp(const std::vector<array>& primals,
                               const std::vector<array>& cotangents, const std::vector<int>&,
                               const std::vector<array>&) {
@@ -279,6 +235,27 @@ std::pair<std::vector<array>, std::vector<int>> Trace::vmap(const std::vector<ar
   array x = rules::batch_to_front(inputs[0], axes[0], stream());
   auto p = std::make_shared<Trace>(stream(), offset_, axis1_ + 1, axis2_ + 1);
   return {{array(p->output_shapes({x})[0], x.dtype(), p, {x})}, {0}};
+}
+
+// A count does not change with the values it counts.
+std::vector<array> NumberOfElements::vjp(const std::vector<array>& primals,
+                                         const std::vector<array>&, const std::vector<int>&,
+                                         const std::vector<array>&) {
+  return {zeros_like(primals[0], std::nullopt, stream())};
+}
+
+std::vector<array> NumberOfElements::jvp(const std::vector<array>&, const std::vector<array>&,
+                                         const std::vector<int>&) {
+  return {zeros({}, dtype_, stream())};
+}
+
+std::pair<std::vector<array>, std::vector<int>> NumberOfElements::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  // Every slice has the same count: the axes of one slice, past the mapped axis.
+  std::vector<int> counted;
+  for (int a : axes_) counted.push_back(axes[0] >= 0 && a >= axes[0] ? a + 1 : a);
+  auto p = std::make_shared<NumberOfElements>(stream(), std::move(counted), dtype_);
+  return {{array(Shape{}, dtype_, std::move(p), {inputs[0]})}, {-1}};
 }
 
 }  // namespace kiln

@@ -1,5 +1,6 @@
-// Reduction primitives. Each output keeps the reduced axes as size-1 dimensions; the ops
-// squeeze them away when keepdims is off.
+// Reduction primitives (softmax and logsumexp are in primitives/softmax.h). Reduce and
+// ArgReduce keep the reduced axes as size-1 dimensions; the ops squeeze them away when
+// keepdims is off.
 #pragma once
 
 #include <vector>
@@ -53,35 +54,13 @@ class ArgReduce : public UnaryPrimitive {
   int axis_;
 };
 
-// log(sum(exp(x))) along one axis, fused and stable (real floating inputs).
-class LogSumExp : public UnaryPrimitive {
- public:
-  LogSumExp(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  KILN_GPU_EVAL
-  KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
-  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
-  const char* name() const override { return "LogSumExp"; }
-
- private:
-  int axis_;
-};
-
-// exp(x - max) / sum(exp(x - max)) along one axis, fused (real floating inputs).
-class Softmax : public UnaryPrimitive {
- public:
-  Softmax(Stream s, int axis, bool precise) : UnaryPrimitive(s), axis_(axis), precise_(precise) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  KILN_GPU_EVAL
-  KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
-  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
-  const char* name() const override { return "Softmax"; }
-
- private:
-  int axis_;
-  bool precise_;
+// Where, in an evaluated input, the diagonals a Trace sums lie: each is `len` elements `step`
+// apart from `start` (in elements, from the input's data; 0 when len is 0) plus the offset
+// of its output, which walks the input's other axes (`kshape`, with strides `kstrides`).
+struct DiagonalSpan {
+  int64_t len, step, start;
+  Shape kshape;
+  Strides kstrides;
 };
 
 // Sum of the diagonal `offset` of the (axis1, axis2) planes; the output drops both axes and
@@ -90,6 +69,7 @@ class Trace : public UnaryPrimitive {
  public:
   Trace(Stream s, int offset, int axis1, int axis2)
       : UnaryPrimitive(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
+  DiagonalSpan diagonal(const array& in) const;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
@@ -99,6 +79,26 @@ class Trace : public UnaryPrimitive {
 
  private:
   int offset_, axis1_, axis2_;
+};
+
+// The number of elements of the input along `axes`, as a 0-d array of `dtype`. Ops put it
+// where they would write that count as a constant (mean, var) while shapeless compile traces
+// (detail::in_shapeless_trace), so a trace replayed on new shapes counts anew. Computed on
+// the host: on the GPU it is a host scalar that kernels read by value.
+class NumberOfElements : public UnaryPrimitive {
+ public:
+  NumberOfElements(Stream s, std::vector<int> axes, Dtype dtype)
+      : UnaryPrimitive(s), axes_(std::move(axes)), dtype_(dtype) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  KILN_GPU_EVAL
+  KILN_TRANSFORM_RULES
+  bool is_equivalent(const Primitive& other) const override;
+  std::vector<Shape> output_shapes(const std::vector<array>&) override { return {Shape{}}; }
+  const char* name() const override { return "NumberOfElements"; }
+
+ private:
+  std::vector<int> axes_;
+  Dtype dtype_;
 };
 
 }  // namespace kiln

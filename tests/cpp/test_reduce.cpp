@@ -7,7 +7,9 @@
 #include <functional>
 
 #include "helpers.h"
+#include "kiln/backend/common/reduce_ops.h"
 #include "kiln/kiln.h"
+#include "kiln/primitives/reduce.h"
 
 using namespace kiln;
 
@@ -128,4 +130,40 @@ TEST(Reduce, OutputDtypesAndShapes) {
   EXPECT_THROW(sum(a, {0, -2}), std::invalid_argument);
   EXPECT_THROW(max(zeros({0})), std::invalid_argument);
   EXPECT_THROW(cumsum(a, -3), std::out_of_range);
+}
+
+// The dtype-level policy is derived from the type-level one (backend/common/reduce_ops.h):
+// pin it for every dtype, since the GPU picks its kernels by it.
+TEST(ReducePolicy, AccumulatorsPerDtype) {
+  auto half = [](Dtype d) { return d == float16 || d == bfloat16; };
+  for (Dtype d : all_dtypes) {
+    Dtype out = d == bool_                       ? int32
+                : is_signed_integer(d)           ? (d.size <= 4 ? int32 : int64)
+                : is_unsigned(d)                 ? (d.size <= 4 ? uint32 : uint64)
+                                                 : d;
+    EXPECT_EQ(sum_dtype(d), out) << d;
+    Dtype acc = half(d)    ? float32
+                : d == int8  ? uint8
+                : d == int16 ? uint16
+                : d == int32 ? uint32
+                : d == int64 ? uint64
+                             : d;
+    EXPECT_EQ(red::sum_accumulator(d), acc) << d;
+    EXPECT_EQ(red::scan_accumulator(d), acc == float32 ? float64 : acc) << d;
+    EXPECT_EQ(red::compare_dtype(d), half(d) ? float32 : d) << d;
+  }
+}
+
+// The identities of max and min are the extremes of each accumulator type.
+TEST(ReducePolicy, Identities) {
+  EXPECT_EQ(red::Max<float>::init(), -INFINITY);
+  EXPECT_EQ(red::Min<double>::init(), INFINITY);
+  EXPECT_EQ(red::Max<int8_t>::init(), -128);
+  EXPECT_EQ(red::Min<int64_t>::init(), INT64_MAX);
+  EXPECT_EQ(red::Min<uint32_t>::init(), UINT32_MAX);
+  EXPECT_EQ(red::Max<uint16_t>::init(), 0);
+  EXPECT_FALSE(red::Max<bool>::init());
+  EXPECT_TRUE(std::isnan(red::Max<float>{}(NAN, 1.0f)));
+  EXPECT_TRUE(std::isnan(red::Min<float>{}(1.0f, NAN)));
+  EXPECT_EQ(red::Sum<uint8_t>{}(250, 10), 4);
 }

@@ -5,10 +5,10 @@
 #include <limits>
 #include <memory>
 
+#include "kiln/backend/common/reduce_ops.h"
 #include "kiln/backend/cpu/elementwise.h"
 #include "kiln/backend/cpu/reduce_fold.h"
 #include "kiln/backend/cpu/reduce_layout.h"
-#include "kiln/backend/cpu/reduce_ops.h"
 #include "kiln/primitives/reduce.h"
 
 namespace kiln {
@@ -40,7 +40,7 @@ inline bool better(C x, C best) {
 
 template <bool IsMax, typename T>
 struct Best {
-  cpu::cmp_t<T> value;
+  red::cmp_t<T> value;
   int64_t index;
 };
 
@@ -139,7 +139,7 @@ int64_t find(const T* x, int64_t b, int64_t e, C m, bool nan) {
 
 template <bool IsMax, typename T>
 Best<IsMax, T> first_nan(const T* x, int64_t b, int64_t e) {
-  using C = cpu::cmp_t<T>;
+  using C = red::cmp_t<T>;
   int64_t i = find<T, C>(x, b, e, C(0), true);
   return {cast_to<C>(x[i]), i};
 }
@@ -147,7 +147,7 @@ Best<IsMax, T> first_nan(const T* x, int64_t b, int64_t e) {
 // The extreme of x[b, e) and its first index.
 template <bool IsMax, typename T>
 Best<IsMax, T> scan_run(const T* x, int64_t b, int64_t e) {
-  using C = cpu::cmp_t<T>;
+  using C = red::cmp_t<T>;
   if constexpr (std::is_arithmetic_v<T>) {
     // bool is a byte holding 0 or 1: ordered like uint8.
     using U = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;
@@ -159,8 +159,8 @@ Best<IsMax, T> scan_run(const T* x, int64_t b, int64_t e) {
     }
   } else if constexpr (is_half_type<T>::value) {
     // Two passes in cache: the vectorized max/min, then the first position holding it.
-    using Op = std::conditional_t<IsMax, cpu::MaxOp<C>, cpu::MinOp<C>>;
-    C m = cpu::fold_lanes<Op, C>(x + b, e - b);
+    using Op = std::conditional_t<IsMax, red::Max<C>, red::Min<C>>;
+    C m = cpu::fold_lanes<Op>(x + b, e - b);
     if (is_nan(m)) return first_nan<IsMax, T>(x, b, e);
     return {m, find<T, C>(x, b, e, m, false)};
   }
@@ -214,14 +214,14 @@ KILN_SIMD_CLONES void update_cols(C* best, uint32_t* idx, const T* x, int64_t w,
 
 template <bool IsMax, typename T>
 void arg_cols(const T* in, uint32_t* out, const ReduceLayout& L) {
-  using C = cpu::cmp_t<T>;
+  using C = red::cmp_t<T>;
   int64_t n = L.reduced_size(), stride = L.rin.empty() ? 0 : L.rin[0];
   int64_t ntiles = (L.seg + kTile - 1) / kTile;
   int64_t tasks = L.kept_size() * ntiles;
   cpu::parallel_for(tasks, std::max<int64_t>(1, kGrain / (n * std::min(L.seg, kTile))),
                     [&](int64_t s, int64_t e) {
-                      auto best = std::unique_ptr<C[]>(new C[kTile]);
-                      auto idx = std::unique_ptr<uint32_t[]>(new uint32_t[kTile]);
+                      auto best = std::make_unique_for_overwrite<C[]>(kTile);
+                      auto idx = std::make_unique_for_overwrite<uint32_t[]>(kTile);
                       Odometer ko(L.kshape, L.kin, L.kout);
                       for (int64_t t = s; t < e; ++t) {
                         ko.seek(t / ntiles);

@@ -433,11 +433,4 @@ void Compiled::eval_cpu(const std::vector<array>& inputs, std::vector<array>& ou
   TileProgram(graph(), inputs, outputs).run();
 }
 
-void NumberOfElements::eval_cpu(const std::vector<array>& inputs, array& out) {
-  double n = 1;
-  for (int a : axes_) n *= double(inputs[0].shape()[a]);
-  out.allocate();
-  dispatch_dtype(out.dtype(), [&]<typename T>(type_tag<T>) { *out.data<T>() = cast_to<T>(n); });
-}
-
 }  // namespace kiln

@@ -1,4 +1,5 @@
-// CPU kernels of Reduce (max, min, and, or here; sum and prod in reduce_sum.cpp) and Trace.
+// CPU kernels of Reduce (max, min, and, or here; sum and prod in reduce_sum_prod.cpp), Trace
+// and NumberOfElements.
 #include <algorithm>
 
 #include "kiln/backend/cpu/reduce_kernels.h"
@@ -15,32 +16,21 @@ using cpu::Odometer;
 constexpr int64_t kGrain = int64_t(1) << 15;
 
 template <typename T>
-void trace_kernel(const array& in, array& out, int offset, int ax1, int ax2) {
-  using A = cpu::sum_acc_t<T>;
+void trace_kernel(const array& in, array& out, const DiagonalSpan& d) {
+  using A = red::sum_acc_t<T>;
+  using Op = red::Sum<A>;
   out.allocate();
   if (out.size() == 0) return;
-  int64_t n1 = in.shape()[ax1], n2 = in.shape()[ax2];
-  int64_t r0 = offset >= 0 ? 0 : -int64_t(offset), c0 = offset >= 0 ? offset : 0;
-  int64_t len = std::max<int64_t>(0, std::min(n1 - r0, n2 - c0));
-  int64_t step = in.strides()[ax1] + in.strides()[ax2];
-  int64_t start = len > 0 ? r0 * in.strides()[ax1] + c0 * in.strides()[ax2] : 0;
-  Shape kshape;
-  Strides kin;
-  for (int i = 0; i < in.ndim(); ++i) {
-    if (i == ax1 || i == ax2) continue;
-    kshape.push_back(in.shape()[i]);
-    kin.push_back(in.strides()[i]);
-  }
-  const T* pi = in.data<T>() + start;
+  const T* pi = in.data<T>() + d.start;
   T* po = out.data<T>();
-  cpu::parallel_for(out.size(), std::max<int64_t>(1, kGrain / std::max<int64_t>(len, 1)),
+  cpu::parallel_for(out.size(), std::max<int64_t>(1, kGrain / std::max<int64_t>(d.len, 1)),
                     [&](int64_t s, int64_t e) {
-                      Odometer ko(kshape, kin);
+                      Odometer ko(d.kshape, d.kstrides);
                       ko.seek(s);
                       for (int64_t o = s; o < e; ++o, ko.next()) {
-                        A acc = A(0);
+                        A acc = Op::init();
                         const T* x = pi + ko.off0();
-                        for (int64_t i = 0; i < len; ++i) acc = acc + load<A>(x[i * step]);
+                        for (int64_t i = 0; i < d.len; ++i) acc = Op{}(acc, load<A>(x[i * d.step]));
                         po[o] = cast_to<T>(acc);
                       }
                     });
@@ -57,14 +47,14 @@ void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
         throw std::invalid_argument(std::string("[") + name() + "] expects a bool input, got " +
                                     dtype_name(in.dtype()));
       }
-      if (op_ == And) return cpu::reduce<cpu::AndOp, bool, bool, bool>(in, out, axes_, true);
-      return cpu::reduce<cpu::OrOp, bool, bool, bool>(in, out, axes_, true);
+      if (op_ == And) return cpu::reduce<red::And, bool, bool>(in, out, axes_, true);
+      return cpu::reduce<red::Or, bool, bool>(in, out, axes_, true);
     case Max:
     case Min:
       return dispatch_dtype(in.dtype(), [&]<typename T>(type_tag<T>) {
-        using A = cpu::cmp_t<T>;
-        if (op_ == Max) return cpu::reduce<cpu::MaxOp<A>, A, T, T>(in, out, axes_, true);
-        return cpu::reduce<cpu::MinOp<A>, A, T, T>(in, out, axes_, true);
+        using C = red::cmp_t<T>;
+        if (op_ == Max) return cpu::reduce<red::Max<C>, T, T>(in, out, axes_, true);
+        return cpu::reduce<red::Min<C>, T, T>(in, out, axes_, true);
       });
     case Sum:
       return cpu::reduce_sum(in, out, axes_);
@@ -75,8 +65,15 @@ void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
 
 void Trace::eval_cpu(const std::vector<array>& inputs, array& out) {
   dispatch_dtype(out.dtype(), [&]<typename T>(type_tag<T>) {
-    trace_kernel<T>(inputs[0], out, offset_, axis1_, axis2_);
+    trace_kernel<T>(inputs[0], out, diagonal(inputs[0]));
   });
+}
+
+void NumberOfElements::eval_cpu(const std::vector<array>& inputs, array& out) {
+  double n = 1;
+  for (int a : axes_) n *= double(inputs[0].shape()[a]);
+  out.allocate();
+  dispatch_dtype(out.dtype(), [&]<typename T>(type_tag<T>) { *out.data<T>() = cast_to<T>(n); });
 }
 
 }  // namespace kiln

@@ -18,7 +18,7 @@ inline A load(T x) {
 // without reassociating anything). Each step first combines two loaded vectors, so loads do
 // not wait on the accumulator chain. Pairwise rules (sums) cascade: 64 steps per lane into a
 // block, 64 blocks into a group, groups into the total, so no float chain gets long.
-template <class Op, typename A, typename T>
+template <class Op, typename T, typename A = typename Op::acc_t>
 KILN_SIMD_CLONES A fold_lanes(const T* x, int64_t n) {
   constexpr int W = 128 / sizeof(A) < 8 ? 8 : int(128 / sizeof(A));
   constexpr int64_t kSteps = Op::pairwise ? 64 : int64_t(1) << 40;
@@ -31,24 +31,24 @@ KILN_SIMD_CLONES A fold_lanes(const T* x, int64_t n) {
     for (int j = 0; j < W; ++j) blk[j] = Op::init();
     for (; i < stop; i += 2 * W) {
       for (int j = 0; j < W; ++j) {
-        blk[j] = Op::combine(blk[j], Op::combine(load<A>(x[i + j]), load<A>(x[i + W + j])));
+        blk[j] = Op{}(blk[j], Op{}(load<A>(x[i + j]), load<A>(x[i + W + j])));
       }
     }
-    for (int j = 0; j < W; ++j) group[j] = Op::combine(group[j], blk[j]);
+    for (int j = 0; j < W; ++j) group[j] = Op{}(group[j], blk[j]);
     if (++blocks % kBlocks == 0) {
       for (int j = 0; j < W; ++j) {
-        acc[j] = Op::combine(acc[j], group[j]);
+        acc[j] = Op{}(acc[j], group[j]);
         group[j] = Op::init();
       }
     }
   }
   A rest = Op::init();
-  for (; i < n; ++i) rest = Op::combine(rest, load<A>(x[i]));
-  for (int j = 0; j < W; ++j) acc[j] = Op::combine(acc[j], group[j]);
+  for (; i < n; ++i) rest = Op{}(rest, load<A>(x[i]));
+  for (int j = 0; j < W; ++j) acc[j] = Op{}(acc[j], group[j]);
   for (int w = W / 2; w > 0; w /= 2) {
-    for (int j = 0; j < w; ++j) acc[j] = Op::combine(acc[j], acc[j + w]);
+    for (int j = 0; j < w; ++j) acc[j] = Op{}(acc[j], acc[j + w]);
   }
-  return Op::combine(acc[0], rest);
+  return Op{}(acc[0], rest);
 }
 
 }  // namespace kiln::cpu

@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <memory>
 
+#include "kiln/backend/common/reduce_ops.h"
 #include "kiln/backend/cpu/elementwise.h"
 #include "kiln/backend/cpu/reduce_layout.h"
-#include "kiln/backend/cpu/reduce_ops.h"
 #include "kiln/primitives/scan.h"
 
 namespace kiln {
@@ -16,18 +16,13 @@ namespace {
 constexpr int64_t kGrain = int64_t(1) << 15;
 constexpr int64_t kTile = 1024;
 
-// Running sums and products of floats keep a double accumulator: a float one drifts along
-// long axes (error growing with the length), and scans are serial along the axis anyway.
-template <typename T>
-using scan_acc_t =
-    std::conditional_t<std::is_same_v<cpu::sum_acc_t<T>, float>, double, cpu::sum_acc_t<T>>;
-
 struct Direction {
   bool reverse, inclusive;
 };
 
-template <class Op, typename A, typename T, typename O>
+template <class Op, typename T, typename O>
 void scan_rows(const T* x, O* y, int64_t rows, int64_t n, Direction d) {
+  using A = typename Op::acc_t;
   cpu::parallel_for(rows, std::max<int64_t>(1, kGrain / n), [&](int64_t s, int64_t e) {
     for (int64_t r = s; r < e; ++r) {
       const T* xr = x + r * n;
@@ -37,40 +32,41 @@ void scan_rows(const T* x, O* y, int64_t rows, int64_t n, Direction d) {
       for (int64_t k = 0; k < n; ++k, i += step) {
         A v = cast_to<A>(xr[i]);
         if (d.inclusive) {
-          acc = Op::combine(acc, v);
+          acc = Op{}(acc, v);
           yr[i] = cast_to<O>(acc);
         } else {
           yr[i] = cast_to<O>(acc);
-          acc = Op::combine(acc, v);
+          acc = Op{}(acc, v);
         }
       }
     }
   });
 }
 
-template <class Op, typename A, typename T, typename O>
+template <class Op, typename T, typename O, typename A = typename Op::acc_t>
 KILN_SIMD_CLONES void step_inclusive(A* acc, const T* x, O* y, int64_t w) {
   for (int64_t v = 0; v < w; ++v) {
-    acc[v] = Op::combine(acc[v], cast_to<A>(x[v]));
+    acc[v] = Op{}(acc[v], cast_to<A>(x[v]));
     y[v] = cast_to<O>(acc[v]);
   }
 }
 
-template <class Op, typename A, typename T, typename O>
+template <class Op, typename T, typename O, typename A = typename Op::acc_t>
 KILN_SIMD_CLONES void step_exclusive(A* acc, const T* x, O* y, int64_t w) {
   for (int64_t v = 0; v < w; ++v) {
-    A next = Op::combine(acc[v], cast_to<A>(x[v]));
+    A next = Op{}(acc[v], cast_to<A>(x[v]));
     y[v] = cast_to<O>(acc[v]);
     acc[v] = next;
   }
 }
 
-template <class Op, typename A, typename T, typename O>
+template <class Op, typename T, typename O>
 void scan_cols(const T* x, O* y, int64_t pre, int64_t n, int64_t post, Direction d) {
+  using A = typename Op::acc_t;
   int64_t ntiles = (post + kTile - 1) / kTile;
   cpu::parallel_for(pre * ntiles, std::max<int64_t>(1, kGrain / (n * std::min(post, kTile))),
                     [&](int64_t s, int64_t e) {
-                      auto acc = std::unique_ptr<A[]>(new A[kTile]);
+                      auto acc = std::make_unique_for_overwrite<A[]>(kTile);
                       for (int64_t t = s; t < e; ++t) {
                         int64_t p = t / ntiles, c = (t % ntiles) * kTile;
                         int64_t w = std::min(kTile, post - c);
@@ -79,16 +75,16 @@ void scan_cols(const T* x, O* y, int64_t pre, int64_t n, int64_t post, Direction
                         for (int64_t k = 0; k < n; ++k, i += step) {
                           int64_t off = (p * n + i) * post + c;
                           if (d.inclusive) {
-                            step_inclusive<Op, A>(acc.get(), x + off, y + off, w);
+                            step_inclusive<Op>(acc.get(), x + off, y + off, w);
                           } else {
-                            step_exclusive<Op, A>(acc.get(), x + off, y + off, w);
+                            step_exclusive<Op>(acc.get(), x + off, y + off, w);
                           }
                         }
                       }
                     });
 }
 
-template <class Op, typename A, typename T, typename O>
+template <class Op, typename T, typename O>
 void scan(const array& in, array& out, int axis, Direction d) {
   out.allocate();
   if (out.size() == 0) return;
@@ -96,9 +92,9 @@ void scan(const array& in, array& out, int axis, Direction d) {
   const T* x = b.src.data<T>();
   O* y = out.data<O>();
   if (b.post == 1) {
-    scan_rows<Op, A>(x, y, b.pre, b.n, d);
+    scan_rows<Op>(x, y, b.pre, b.n, d);
   } else {
-    scan_cols<Op, A>(x, y, b.pre, b.n, b.post, d);
+    scan_cols<Op>(x, y, b.pre, b.n, b.post, d);
   }
 }
 
@@ -108,23 +104,23 @@ void Scan::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   Direction d{reverse_, inclusive_};
   if (op_ == Sum && in.dtype() == bool_ && out.dtype() == int32) {
-    return scan<cpu::SumOp<uint32_t>, uint32_t, bool, int32_t>(in, out, axis_, d);
+    return scan<red::Sum<red::scan_acc_t<int32_t>>, bool, int32_t>(in, out, axis_, d);
   }
   if (in.dtype() != out.dtype()) {
     throw std::invalid_argument(std::string("[") + name() + "] cannot scan " +
                                 dtype_name(in.dtype()) + " into " + dtype_name(out.dtype()));
   }
   dispatch_dtype(in.dtype(), [&]<typename T>(type_tag<T>) {
-    using S = scan_acc_t<T>;
-    using C = cpu::cmp_t<T>;
+    using S = red::scan_acc_t<T>;
+    using C = red::cmp_t<T>;
     switch (op_) {
-      case Sum: return scan<cpu::SumOp<S>, S, T, T>(in, out, axis_, d);
-      case Prod: return scan<cpu::ProdOp<S>, S, T, T>(in, out, axis_, d);
-      case Max: return scan<cpu::MaxOp<C>, C, T, T>(in, out, axis_, d);
-      case Min: return scan<cpu::MinOp<C>, C, T, T>(in, out, axis_, d);
+      case Sum: return scan<red::Sum<S>, T, T>(in, out, axis_, d);
+      case Prod: return scan<red::Prod<S>, T, T>(in, out, axis_, d);
+      case Max: return scan<red::Max<C>, T, T>(in, out, axis_, d);
+      case Min: return scan<red::Min<C>, T, T>(in, out, axis_, d);
       case LogAddExp:
         if constexpr (std::is_floating_point_v<C>) {
-          return scan<cpu::LogAddExpOp<C>, C, T, T>(in, out, axis_, d);
+          return scan<red::LogAddExp<C>, T, T>(in, out, axis_, d);
         } else {
           throw std::invalid_argument(std::string("[logcumsumexp] not supported for dtype ") +
                                       dtype_name(in.dtype()));

@@ -10,7 +10,7 @@
 #include "kiln/backend/cpu/elementwise.h"
 #include "kiln/backend/cpu/reduce_layout.h"
 #include "kiln/backend/cpu/vec_exp.h"
-#include "kiln/primitives/reduce.h"
+#include "kiln/primitives/softmax.h"
 
 namespace kiln {
 
@@ -120,8 +120,8 @@ void for_each_col_tile(const T* x, Y* y, int64_t pre, int64_t n, int64_t post, F
   int64_t ntiles = (post + kTile - 1) / kTile;
   cpu::parallel_for(pre * ntiles, std::max<int64_t>(1, kGrain / (n * std::min(post, kTile))),
                     [&](int64_t s, int64_t e) {
-                      auto m = std::unique_ptr<C[]>(new C[kTile]);
-                      auto sum = std::unique_ptr<C[]>(new C[kTile]);
+                      auto m = std::make_unique_for_overwrite<C[]>(kTile);
+                      auto sum = std::make_unique_for_overwrite<C[]>(kTile);
                       for (int64_t t = s; t < e; ++t) {
                         int64_t p = t / ntiles, c = (t % ntiles) * kTile;
                         int64_t w = std::min(kTile, post - c);

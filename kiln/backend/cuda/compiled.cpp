@@ -368,9 +368,4 @@ void Compiled::eval_gpu(const std::vector<array>& inputs, std::vector<array>& ou
   }
 }
 
-// A host scalar (see NumberOfElements).
-void NumberOfElements::eval_gpu(const std::vector<array>& inputs, array& out) {
-  eval_cpu(inputs, out);
-}
-
 }  // namespace kiln

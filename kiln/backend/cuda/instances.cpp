@@ -11,6 +11,7 @@ std::vector<std::pair<std::string, std::vector<std::string>>> registered_instanc
       {"indexing.cuh", indexing_instances()},
       {"pad.cuh", pad_instances()},
       {"reduce.cuh", reduce_instances()},
+      {"arg_reduce.cuh", arg_reduce_instances()},
       {"softmax.cuh", softmax_instances()},
       {"scan.cuh", scan_instances()},
       {"random.cuh", random_instances()},

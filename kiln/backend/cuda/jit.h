@@ -45,6 +45,7 @@ std::vector<std::string> gemv_instances();         // gemv.cuh
 std::vector<std::string> indexing_instances();     // indexing.cuh
 std::vector<std::string> pad_instances();          // pad.cuh
 std::vector<std::string> reduce_instances();       // reduce.cuh
+std::vector<std::string> arg_reduce_instances();   // arg_reduce.cuh
 std::vector<std::string> softmax_instances();      // softmax.cuh
 std::vector<std::string> scan_instances();         // scan.cuh
 std::vector<std::string> random_instances();       // random.cuh

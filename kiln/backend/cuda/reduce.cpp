@@ -1,8 +1,11 @@
-// GPU evaluation of Reduce, ArgReduce and Trace (kernels/reduce.cuh). Reduce plans its
-// layout like the CPU (backend/common/reduce_layout.h): row layouts give each output a group
-// of threads, column layouts give each thread adjacent outputs. Long reductions with few
-// outputs split across blocks into partials that a second launch combines.
+// GPU evaluation of Reduce, Trace (kernels/reduce.cuh) and NumberOfElements. Reduce takes its
+// layout from backend/common/reduce_layout.h: row layouts give each output a group of
+// threads, column layouts give each thread adjacent outputs. Long reductions with few outputs
+// split across blocks into partials that a second launch combines.
+#include <optional>
+
 #include "kiln/backend/common/reduce_layout.h"
+#include "kiln/backend/common/reduce_ops.h"
 #include "kiln/backend/cuda/reduce_utils.h"
 #include "kiln/primitives/reduce.h"
 
@@ -16,44 +19,51 @@ constexpr const char* kFile = "reduce.cuh";
 
 bool idempotent(Reduce::Op op) { return op != Reduce::Sum && op != Reduce::Prod; }
 
-// The kernel rule of op with accumulator `acc` (e.g. "kiln::cu::SumOp<float>").
+// The kernel rule of op with accumulator `acc` (e.g. "kiln::red::Sum<float>").
 std::string rule_name(Reduce::Op op, Dtype acc) {
   switch (op) {
-    case Reduce::And: return "kiln::cu::AndOp";
-    case Reduce::Or: return "kiln::cu::OrOp";
-    case Reduce::Sum: return std::string("kiln::cu::SumOp<") + type_name(acc) + ">";
-    case Reduce::Prod: return std::string("kiln::cu::ProdOp<") + type_name(acc) + ">";
-    case Reduce::Max: return std::string("kiln::cu::MaxOp<") + type_name(acc) + ">";
-    case Reduce::Min: return std::string("kiln::cu::MinOp<") + type_name(acc) + ">";
+    case Reduce::And: return "kiln::red::And";
+    case Reduce::Or: return "kiln::red::Or";
+    case Reduce::Sum: return std::string("kiln::red::Sum<") + type_name(acc) + ">";
+    case Reduce::Prod: return std::string("kiln::red::Prod<") + type_name(acc) + ">";
+    case Reduce::Max: return std::string("kiln::red::Max<") + type_name(acc) + ">";
+    case Reduce::Min: return std::string("kiln::red::Min<") + type_name(acc) + ">";
   }
   return {};
 }
 
-// The accumulator of reducing `in` into `out` with op, as the CPU kernels accept them.
-Dtype reduce_accumulator(Reduce::Op op, Dtype in, Dtype out, const char* name) {
+// The accumulator of reducing `in` into `out` with op, or nothing where Reduce does not take
+// that pair: sums may also go to float32 from bool, integers and 16-bit floats (mean).
+std::optional<Dtype> accumulator(Reduce::Op op, Dtype in, Dtype out) {
   switch (op) {
     case Reduce::And:
     case Reduce::Or:
-      if (in != bool_) {
-        throw std::invalid_argument(std::string("[") + name + "] expects a bool input, got " +
-                                    dtype_name(in));
-      }
-      return bool_;
+      if (in == bool_ && out == bool_) return bool_;
+      break;
     case Reduce::Max:
     case Reduce::Min:
-      if (out == in) return compare_dtype(in);
+      if (out == in) return red::compare_dtype(in);
       break;
     case Reduce::Sum:
-      if (out == sum_dtype(in)) return sum_accumulator(out);
       if (out == float32 && (in == bool_ || is_integral(in) || in == float16 || in == bfloat16)) {
         return float32;
       }
-      break;
+      [[fallthrough]];
     case Reduce::Prod:
-      if (out == sum_dtype(in)) return sum_accumulator(out);
+      if (out == sum_dtype(in)) return red::sum_accumulator(out);
       break;
   }
-  throw std::invalid_argument(std::string("[") + name + "] cannot reduce " + dtype_name(in) + " into " + dtype_name(out));
+  return std::nullopt;
+}
+
+Dtype reduce_accumulator(Reduce::Op op, Dtype in, Dtype out, const char* name) {
+  if ((op == Reduce::And || op == Reduce::Or) && in != bool_) {
+    throw std::invalid_argument(std::string("[") + name + "] expects a bool input, got " +
+                                dtype_name(in));
+  }
+  if (auto acc = accumulator(op, in, out)) return *acc;
+  throw std::invalid_argument(std::string("[") + name + "] cannot reduce " + dtype_name(in) +
+                              " into " + dtype_name(out));
 }
 
 struct Combo {
@@ -61,19 +71,14 @@ struct Combo {
   Dtype in, out, acc;
 };
 
-// Every (op, input, output) pair Reduce evaluates.
+// Every (op, input, output) triple Reduce evaluates.
 std::vector<Combo> reduce_combos() {
   std::vector<Combo> v;
-  v.push_back({Reduce::And, bool_, bool_, bool_});
-  v.push_back({Reduce::Or, bool_, bool_, bool_});
-  for (Dtype d : all_dtypes) {
-    v.push_back({Reduce::Max, d, d, compare_dtype(d)});
-    v.push_back({Reduce::Min, d, d, compare_dtype(d)});
-    Dtype sd = sum_dtype(d);
-    v.push_back({Reduce::Sum, d, sd, sum_accumulator(sd)});
-    v.push_back({Reduce::Prod, d, sd, sum_accumulator(sd)});
-    if (sd != float32 && (d == bool_ || is_integral(d) || d == float16 || d == bfloat16)) {
-      v.push_back({Reduce::Sum, d, float32, float32});
+  for (auto op : {Reduce::And, Reduce::Or, Reduce::Sum, Reduce::Prod, Reduce::Max, Reduce::Min}) {
+    for (Dtype in : all_dtypes) {
+      for (Dtype out : all_dtypes) {
+        if (auto acc = accumulator(op, in, out)) v.push_back({op, in, out, *acc});
+      }
     }
   }
   return v;
@@ -216,12 +221,7 @@ std::vector<std::string> reduce_instances() {
     }
   }
   for (Dtype d : all_dtypes) {
-    for (const char* is_max : {"true", "false"}) {
-      v.add(instance("arg_rows", {is_max, type_name(d)}));
-      v.add(instance("arg_cols", {is_max, type_name(d)}));
-      v.add(instance("arg_merge", {is_max, type_name(compare_dtype(d))}));
-    }
-    v.add(instance("trace", {type_name(sum_accumulator(d)), type_name(d)}));
+    v.add(instance("trace", {type_name(red::sum_accumulator(d)), type_name(d)}));
   }
   return v.take();
 }
@@ -260,74 +260,9 @@ void Reduce::eval_gpu(const std::vector<array>& inputs, array& out) {
   }
 }
 
-void ArgReduce::eval_gpu(const std::vector<array>& inputs, array& out) {
-  const array& in = inputs[0];
-  const Stream& s = stream();
-  allocate(out, s);
-  if (out.size() == 0) return;
-  bool is_max = op_ == ArgMax;
-  Dtype t = in.dtype(), c = compare_dtype(t);
-  int dev = stream_device(s);
-  Shape kshape;
-  Strides kin;
-  for (int i = 0; i < in.ndim(); ++i) {
-    if (i == axis_) continue;
-    kshape.push_back(in.shape()[i]);
-    kin.push_back(in.strides()[i]);
-  }
-  CollapsedLayout kept = collapse_contiguous_dims(kshape, {kin});
-  cu::ArgParams p{};
-  p.n_out = out.size();
-  p.n = in.shape()[axis_];
-  p.stride = p.n == 1 ? 1 : in.strides()[axis_];
-  p.splits = 1;
-  p.kept = pack_dims<1>(kept.shape, {&kept.strides[0]}, name());
-  const void* x = device_ptr<const void>(in);
-  // Candidates of split axes are 16 bytes each (ArgBest in kernels/reduce.cuh), merged in order.
-  auto merge = [&](const array& part) {
-    cudaKernel_t k = cached_kernel(s, kFile, key(is_max, c), [&] {
-      return instance("arg_merge", {is_max ? "true" : "false", type_name(c)});
-    });
-    launch_kernel(s, k, capped_grid(ceil_div(p.n_out, kReduceThreads / 32), dev),
-                  kReduceThreads, 0, device_ptr<const void>(part), device_ptr(out),
-                  (long long)p.n_out, (long long)p.splits);
-  };
-  if (p.stride != 1) {
-    int bx = int(std::min<int64_t>(32, pow2_at_least(p.n_out)));
-    int by = int(std::min<int64_t>(kReduceThreads / bx, p.n));
-    int64_t tiles = ceil_div(p.n_out, bx);
-    // Enough tasks for 8 blocks per SM, each thread still walking 64 or more elements.
-    p.splits = std::clamp<int64_t>(ceil_div(int64_t(sm_count(s)) * 8, tiles), 1,
-                                   std::max<int64_t>(1, p.n / (int64_t(by) * 64)));
-    cudaKernel_t kern = cached_kernel(s, kFile, key(is_max, t), [&] {
-      return instance("arg_cols", {is_max ? "true" : "false", type_name(t)});
-    });
-    dim3 grid(capped_grid(tiles * p.splits, dev)), block(bx, by);
-    if (p.splits == 1) {
-      launch_kernel(s, kern, grid, block, 0, x, device_ptr(out), static_cast<void*>(nullptr), p);
-      return;
-    }
-    array part = scratch(p.n_out * p.splits * 16, uint8, s);
-    launch_kernel(s, kern, grid, block, 0, x, static_cast<void*>(nullptr), device_ptr(part), p);
-    return merge(part);
-  }
-  p.group = group_size(p.n);
-  cudaKernel_t rows = cached_kernel(s, kFile, key(is_max, t), [&] {
-    return instance("arg_rows", {is_max ? "true" : "false", type_name(t)});
-  });
-  if (p.group == kReduceThreads && p.n >= 16384) {
-    p.splits = wave_splits(rows, kReduceThreads, p.n_out, ceil_div(p.n, 8192), s);
-  }
-  unsigned grid = capped_grid(ceil_div(p.n_out * p.splits, kReduceThreads / p.group), dev);
-  if (p.splits == 1) {
-    launch_kernel(s, rows, grid, kReduceThreads, 0, x, device_ptr(out),
-                  static_cast<void*>(nullptr), p);
-    return;
-  }
-  array part = scratch(p.n_out * p.splits * 16, uint8, s);
-  launch_kernel(s, rows, grid, kReduceThreads, 0, x, static_cast<void*>(nullptr),
-                device_ptr(part), p);
-  merge(part);
+// A host scalar that kernels read by value.
+void NumberOfElements::eval_gpu(const std::vector<array>& inputs, array& out) {
+  eval_cpu(inputs, out);
 }
 
 void Trace::eval_gpu(const std::vector<array>& inputs, array& out) {
@@ -336,24 +271,16 @@ void Trace::eval_gpu(const std::vector<array>& inputs, array& out) {
   allocate(out, s);
   if (out.size() == 0) return;
   Dtype t = out.dtype();
-  int64_t n1 = in.shape()[axis1_], n2 = in.shape()[axis2_];
-  int64_t r0 = offset_ >= 0 ? 0 : -int64_t(offset_), c0 = offset_ >= 0 ? offset_ : 0;
+  DiagonalSpan d = diagonal(in);
   cu::TraceParams p{};
   p.n_out = out.size();
-  p.len = std::max<int64_t>(0, std::min(n1 - r0, n2 - c0));
-  p.step = in.strides()[axis1_] + in.strides()[axis2_];
-  p.start = p.len > 0 ? r0 * in.strides()[axis1_] + c0 * in.strides()[axis2_] : 0;
-  Shape kshape;
-  Strides kin;
-  for (int i = 0; i < in.ndim(); ++i) {
-    if (i == axis1_ || i == axis2_) continue;
-    kshape.push_back(in.shape()[i]);
-    kin.push_back(in.strides()[i]);
-  }
-  CollapsedLayout kept = collapse_contiguous_dims(kshape, {kin});
+  p.len = d.len;
+  p.step = d.step;
+  p.start = d.start;
+  CollapsedLayout kept = collapse_contiguous_dims(d.kshape, {d.kstrides});
   p.kept = pack_dims<1>(kept.shape, {&kept.strides[0]}, "trace");
   cudaKernel_t kern = cached_kernel(s, kFile, key(0, t), [&] {
-    return instance("trace", {type_name(sum_accumulator(t)), type_name(t)});
+    return instance("trace", {type_name(red::sum_accumulator(t)), type_name(t)});
   });
   launch_kernel(s, kern, capped_grid(ceil_div(p.n_out, kReduceThreads / 32), stream_device(s)),
                 kReduceThreads, 0, device_ptr<const void>(in), device_ptr(out), p);

@@ -20,20 +20,6 @@ namespace kiln::cuda {
 // Threads per block of the reduction kernels.
 constexpr int kReduceThreads = 256;
 
-// The accumulator of sums and products into `out` (backend/cpu/reduce_ops.h: sum_acc):
-// float for 16-bit floats, unsigned (wrapping) for signed integers.
-inline Dtype sum_accumulator(Dtype out) {
-  if (out == float16 || out == bfloat16) return float32;
-  if (out == int8) return uint8;
-  if (out == int16) return uint16;
-  if (out == int32) return uint32;
-  if (out == int64) return uint64;
-  return out;
-}
-
-// Max, min, arg-reductions and logsumexp compare 16-bit floats as float.
-inline Dtype compare_dtype(Dtype d) { return d == float16 || d == bfloat16 ? float32 : d; }
-
 inline int64_t pow2_at_least(int64_t n) {
   int64_t p = 1;
   while (p < n) p *= 2;

@@ -2,6 +2,7 @@
 // view. Rows scan block by block; a few long rows split into segments (their totals are
 // scanned in between, so each segment starts from the right value); other axes scan with
 // threads across the columns.
+#include "kiln/backend/common/reduce_ops.h"
 #include "kiln/backend/cuda/reduce_utils.h"
 #include "kiln/primitives/scan.h"
 
@@ -19,24 +20,19 @@ constexpr int64_t kShortRow = 64;
 
 const char* rule_template(Scan::Op op) {
   switch (op) {
-    case Scan::Sum: return "kiln::cu::SumOp";
-    case Scan::Prod: return "kiln::cu::ProdOp";
-    case Scan::Max: return "kiln::cu::MaxOp";
-    case Scan::Min: return "kiln::cu::MinOp";
-    case Scan::LogAddExp: return "kiln::cu::LogAddExpOp";
+    case Scan::Sum: return "kiln::red::Sum";
+    case Scan::Prod: return "kiln::red::Prod";
+    case Scan::Max: return "kiln::red::Max";
+    case Scan::Min: return "kiln::red::Min";
+    case Scan::LogAddExp: return "kiln::red::LogAddExp";
   }
   return "";
 }
 
-// The accumulator of scanning `in` with op: running sums and products of floats in double
-// (as on the CPU), wrapping unsigned integers; comparisons of 16-bit floats in float.
-Dtype scan_accumulator(Scan::Op op, Dtype in) {
-  if (op == Scan::Sum && in == bool_) return uint32;
-  if (op == Scan::Sum || op == Scan::Prod) {
-    Dtype a = sum_accumulator(in);
-    return a == float32 ? float64 : a;
-  }
-  return compare_dtype(in);
+// The accumulator of scanning into `out` with op.
+Dtype accumulator(Scan::Op op, Dtype out) {
+  if (op == Scan::Sum || op == Scan::Prod) return red::scan_accumulator(out);
+  return red::compare_dtype(out);
 }
 
 std::string rule_name(Scan::Op op, Dtype acc) {
@@ -64,7 +60,7 @@ uint64_t key(Scan::Op op, Dtype a, Dtype b) {
 
 void launch_rows(const Stream& s, Scan::Op op, Dtype tin, Dtype tout, const void* x, void* y,
                  int64_t rows, int64_t n, bool reverse, bool inclusive) {
-  Dtype acc = scan_accumulator(op, tin);
+  Dtype acc = accumulator(op, tout);
   int dev = stream_device(s);
   cu::AxisParams p{};
   p.rows = rows;
@@ -113,7 +109,7 @@ void launch_rows(const Stream& s, Scan::Op op, Dtype tin, Dtype tout, const void
 
 void launch_cols(const Stream& s, Scan::Op op, Dtype tin, Dtype tout, const void* x, void* y,
                  const cu::AxisParams& p) {
-  Dtype acc = scan_accumulator(op, tin);
+  Dtype acc = accumulator(op, tout);
   int64_t cols = p.rows * p.post;
   // Enough columns to fill the GPU: one chunk per column; else chunks of 16 or more.
   dim3 block = cols >= int64_t(sm_count(s)) * 512 ? dim3(kReduceThreads, 1)
@@ -131,7 +127,7 @@ namespace cuda {
 std::vector<std::string> scan_instances() {
   InstanceList v;
   for (const Combo& c : scan_combos()) {
-    Dtype acc = scan_accumulator(c.op, c.in);
+    Dtype acc = accumulator(c.op, c.out);
     std::string rule = rule_name(c.op, acc), a = type_name(acc);
     v.add(instance("scan_rows", {rule, type_name(c.in), type_name(c.out)}));
     v.add(instance("scan_cols", {rule, type_name(c.in), type_name(c.out)}));

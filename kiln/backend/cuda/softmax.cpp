@@ -1,7 +1,7 @@
 // GPU evaluation of Softmax and LogSumExp (kernels/softmax.cuh) along one axis of a
 // row-major (pre, n, post) view. Softmax rows that fit in registers are read once.
 #include "kiln/backend/cuda/reduce_utils.h"
-#include "kiln/primitives/reduce.h"
+#include "kiln/primitives/softmax.h"
 
 namespace kiln {
 

@@ -1,10 +1,9 @@
-// Device pieces shared by the reduction, softmax and scan kernels: the combining rules with
-// their identities, warp shuffles of any element type, and group/block reductions. The rules
-// mirror backend/cpu/reduce_ops.h (16-bit floats are never accumulators: the host picks
-// float for them).
+// Device pieces shared by the reduction, softmax and scan kernels: warp shuffles of any
+// element type, group and block reductions over a rule of backend/common/reduce_ops.h, and
+// the vector loads and work shares the kernels have in common.
 #pragma once
 
-#include "kiln/backend/common/elementwise_ops.h"
+#include "kiln/backend/common/reduce_ops.h"
 #include "kiln/backend/cuda/kernels/reduce_params.cuh"
 #include "kiln/types/cast.h"
 
@@ -19,79 +18,6 @@ struct VecWidth {
 template <typename T, int N>
 struct alignas(sizeof(T) * N) RVec {
   T v[N];
-};
-
-template <typename T> struct Limits {
-  // Integers: two's complement extremes (the sign bit set through an unsigned shift: a
-  // signed one into the sign bit is undefined before C++20).
-  static __device__ T lowest() {
-    return T(-1) < T(0) ? T(1ull << (sizeof(T) * 8 - 1)) : T(0);
-  }
-  static __device__ T highest() { return T(~lowest()); }
-};
-template <> struct Limits<bool> {
-  static __device__ bool lowest() { return false; }
-  static __device__ bool highest() { return true; }
-};
-template <> struct Limits<float> {
-  static __device__ float lowest() { return __int_as_float(0xff800000); }
-  static __device__ float highest() { return __int_as_float(0x7f800000); }
-};
-template <> struct Limits<double> {
-  static __device__ double lowest() { return __longlong_as_double(0xfff0000000000000ll); }
-  static __device__ double highest() { return __longlong_as_double(0x7ff0000000000000ll); }
-};
-template <> struct Limits<complex64_t> {
-  static __device__ complex64_t lowest() {
-    return complex64_t(Limits<float>::lowest(), Limits<float>::lowest());
-  }
-  static __device__ complex64_t highest() {
-    return complex64_t(Limits<float>::highest(), Limits<float>::highest());
-  }
-};
-
-// The combining rules: `acc_t` is the accumulator, init() the identity, operator() combines
-// an earlier value (left) with a later one (right).
-template <typename A>
-struct SumOp {
-  typedef A acc_t;
-  static __device__ A init() { return A(0); }
-  __device__ A operator()(A a, A b) const { return ew::Add{}(a, b); }
-};
-template <typename A>
-struct ProdOp {
-  typedef A acc_t;
-  static __device__ A init() { return A(1); }
-  __device__ A operator()(A a, A b) const { return ew::Multiply{}(a, b); }
-};
-// NaN wins (NumPy's max/min propagate it).
-template <typename A>
-struct MaxOp {
-  typedef A acc_t;
-  static __device__ A init() { return Limits<A>::lowest(); }
-  __device__ A operator()(A a, A b) const { return ew::Maximum{}(a, b); }
-};
-template <typename A>
-struct MinOp {
-  typedef A acc_t;
-  static __device__ A init() { return Limits<A>::highest(); }
-  __device__ A operator()(A a, A b) const { return ew::Minimum{}(a, b); }
-};
-struct AndOp {
-  typedef bool acc_t;
-  static __device__ bool init() { return true; }
-  __device__ bool operator()(bool a, bool b) const { return a && b; }
-};
-struct OrOp {
-  typedef bool acc_t;
-  static __device__ bool init() { return false; }
-  __device__ bool operator()(bool a, bool b) const { return a || b; }
-};
-template <typename A>
-struct LogAddExpOp {
-  typedef A acc_t;
-  static __device__ A init() { return Limits<A>::lowest(); }
-  __device__ A operator()(A a, A b) const { return ew::LogAddExp{}(a, b); }
 };
 
 // Warp shuffles of any 1- to 8-byte type, moved as the bits of a 32- or 64-bit word.

@@ -1,7 +1,8 @@
 // Scans along one axis of a row-major (rows, n, post) array (AxisParams): out[i] combines
 // in[0..i] (inclusive) or in[0..i-1] (exclusive, the identity first), in scan order, which
-// runs from the end of the axis when `reverse` is set. Op is a rule from reduce_common.cuh;
-// values accumulate in its type (double for float sums and products, like the CPU).
+// runs from the end of the axis when `reverse` is set. Op is a rule from
+// backend/common/reduce_ops.h; values accumulate in its acc_t (red::scan_acc_t for sums and
+// products: double for floats).
 #pragma once
 
 #include "kiln/backend/cuda/kernels/reduce_common.cuh"

@@ -3,8 +3,9 @@
 // once (softmax_block); longer rows and logsumexp keep a running (max, sum) pair that is
 // rescaled when the max grows, so the input is read once for the statistics.
 //
-// Special values follow the CPU kernels (max, then the sum of exp(x - max)): a NaN or a +inf
-// in a row makes its softmax NaN; a row of -inf gives NaN (softmax) and -inf (logsumexp).
+// Special values are those of the two-pass definition (max, then the sum of exp(x - max)): a
+// NaN or a +inf in a row makes its softmax NaN; a row of -inf gives NaN (softmax) and -inf
+// (logsumexp).
 #pragma once
 
 #include "kiln/backend/cuda/kernels/reduce_common.cuh"
@@ -29,25 +30,25 @@ __device__ Online<C> shfl_down(Online<C> v, int delta) {
 
 template <typename C>
 struct OnlineOp {
-  static __device__ Online<C> init() { return {Limits<C>::lowest(), C(0)}; }
+  static __device__ Online<C> init() { return {red::Limits<C>::lowest(), C(0)}; }
   static __device__ void add(Online<C>& st, C x) {
     if (math::isnan(x)) {
       st.m = x;
       st.s = x;
     } else if (x > st.m) {
-      // exp(x - x) rather than 1: an incoming +inf makes the sum NaN, as on the CPU.
+      // exp(x - x) rather than 1: an incoming +inf makes the sum NaN, as two passes would.
       st.s = st.s * math::exp(st.m - x) + math::exp(x - x);
       st.m = x;
-    } else if (st.m != Limits<C>::lowest()) {
+    } else if (st.m != red::Limits<C>::lowest()) {
       st.s += math::exp(x - st.m);
     }
   }
   __device__ Online<C> operator()(Online<C> a, Online<C> b) const {
     if (math::isnan(a.m) || math::isnan(b.m)) return {a.m + b.m, a.m + b.m};
     C m = a.m > b.m ? a.m : b.m;
-    if (m == Limits<C>::lowest()) return {m, C(0)};
-    C sa = a.m == Limits<C>::lowest() ? C(0) : a.s * math::exp(a.m - m);
-    C sb = b.m == Limits<C>::lowest() ? C(0) : b.s * math::exp(b.m - m);
+    if (m == red::Limits<C>::lowest()) return {m, C(0)};
+    C sa = a.m == red::Limits<C>::lowest() ? C(0) : a.s * math::exp(a.m - m);
+    C sb = b.m == red::Limits<C>::lowest() ? C(0) : b.s * math::exp(b.m - m);
     return {m, sa + sb};
   }
 };
@@ -71,7 +72,7 @@ __global__ void __launch_bounds__(1024) softmax_block(const T* in, T* out, AxisP
     const T* x = in + row * p.n;
     T* y = out + row * p.n;
     C v[K][V];
-    C m = Limits<C>::lowest();
+    C m = red::Limits<C>::lowest();
 #pragma unroll
     for (int j = 0; j < K; ++j) {
       long long q = ((long long)j * blockDim.x + threadIdx.x) * V;
@@ -81,12 +82,12 @@ __global__ void __launch_bounds__(1024) softmax_block(const T* in, T* out, AxisP
         for (int k = 0; k < V; ++k) v[j][k] = C(a.v[k]);
       } else {
 #pragma unroll
-        for (int k = 0; k < V; ++k) v[j][k] = q + k < p.n ? C(x[q + k]) : Limits<C>::lowest();
+        for (int k = 0; k < V; ++k) v[j][k] = q + k < p.n ? C(x[q + k]) : red::Limits<C>::lowest();
       }
 #pragma unroll
       for (int k = 0; k < V; ++k) m = ew::Maximum{}(m, v[j][k]);
     }
-    m = group_reduce<MaxOp<C>>(m, blockDim.x, smem);
+    m = group_reduce<red::Max<C>>(m, blockDim.x, smem);
     if (threadIdx.x == 0) shared_stat = m;
     __syncthreads();
     m = shared_stat;
@@ -100,7 +101,7 @@ __global__ void __launch_bounds__(1024) softmax_block(const T* in, T* out, AxisP
         if (q + k < p.n) s += v[j][k];
       }
     }
-    s = group_reduce<SumOp<C>>(s, blockDim.x, smem);
+    s = group_reduce<red::Sum<C>>(s, blockDim.x, smem);
     if (threadIdx.x == 0) shared_stat = C(1) / s;
     __syncthreads();
     C r = shared_stat;

@@ -11,11 +11,11 @@ template <template <typename> class Op, bool FloatOutput>
 void reduce_sum_like(const array& in, array& out, const std::vector<int>& axes,
                      const char* name) {
   dispatch_dtype(in.dtype(), [&]<typename T>(type_tag<T>) {
-    using D = sum_default_t<T>;
-    using A = sum_acc_t<D>;
-    if (out.dtype() == dtype_v<D>) return reduce<Op<A>, A, T, D>(in, out, axes, false);
+    using D = red::sum_out_t<T>;
+    using A = red::sum_acc_t<D>;
+    if (out.dtype() == dtype_v<D>) return reduce<Op<A>, T, D>(in, out, axes, false);
     if constexpr (FloatOutput && (std::is_integral_v<T> || is_half_type<T>::value)) {
-      if (out.dtype() == float32) return reduce<Op<float>, float, T, float>(in, out, axes, false);
+      if (out.dtype() == float32) return reduce<Op<float>, T, float>(in, out, axes, false);
     }
     throw std::invalid_argument(std::string("[") + name + "] cannot reduce " +
                                 dtype_name(in.dtype()) + " into " + dtype_name(out.dtype()));
@@ -25,11 +25,11 @@ void reduce_sum_like(const array& in, array& out, const std::vector<int>& axes,
 }  // namespace
 
 void reduce_sum(const array& in, array& out, const std::vector<int>& axes) {
-  reduce_sum_like<SumOp, true>(in, out, axes, "sum");
+  reduce_sum_like<red::Sum, true>(in, out, axes, "sum");
 }
 
 void reduce_prod(const array& in, array& out, const std::vector<int>& axes) {
-  reduce_sum_like<ProdOp, false>(in, out, axes, "prod");
+  reduce_sum_like<red::Prod, false>(in, out, axes, "prod");
 }
 
 }  // namespace kiln::cpu
