@@ -46,17 +46,15 @@ bool binary_supports(BinaryOp op, Dtype in) {
 }
 
 Dtype binary_output_dtype(BinaryOp op, Dtype in) {
-  switch (op) {
-#define KILN_CASE(name) case BinaryOp::name: return output_dtype<ew::name>(in);
-    KILN_BINARY_OPS(KILN_CASE)
-#undef KILN_CASE
-  }
-  return in;
-}
-
-bool Binary::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Binary*>(&other);
-  return o && o->op_ == op_;
+  return visit(op, [&]<typename Op>(type_tag<Op>) {
+    return dispatch_dtype(in, [&]<typename T>(type_tag<T>) -> Dtype {
+      if constexpr (BinaryAccepts<Op, T>) {
+        return dtype_v<binary_result_t<Op, T>>;
+      } else {
+        throw std::invalid_argument(std::string("unsupported dtype ") + dtype_name(in));
+      }
+    });
+  });
 }
 
 std::vector<Shape> Binary::output_shapes(const std::vector<array>& inputs) {

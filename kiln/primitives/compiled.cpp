@@ -137,11 +137,6 @@ std::pair<std::vector<array>, std::vector<int>> Compiled::vmap(const std::vector
 
 // ---------------------------------------------------------------- NumberOfElements
 
-bool NumberOfElements::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const NumberOfElements*>(&other);
-  return o && o->axes_ == axes_ && o->dtype_ == dtype_;
-}
-
 // A count does not change with the values it counts.
 std::vector<array> NumberOfElements::vjp(const std::vector<array>& primals,
                                          const std::vector<array>&, const std::vector<int>&,

@@ -94,14 +94,14 @@ class CompilePlaceholder : public UnaryPrimitive {
 // where they would write that count as a constant (mean, var) while shapeless compile traces
 // (detail::in_shapeless_trace), so a trace replayed on new shapes counts anew. Computed on
 // the host: on the GPU it is a host scalar that kernels read by value.
-class NumberOfElements : public UnaryPrimitive {
+class NumberOfElements : public UnaryPrimitiveOf<NumberOfElements> {
  public:
   NumberOfElements(Stream s, std::vector<int> axes, Dtype dtype)
-      : UnaryPrimitive(s), axes_(std::move(axes)), dtype_(dtype) {}
+      : UnaryPrimitiveOf(s), axes_(std::move(axes)), dtype_(dtype) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(axes_, dtype_); }
   std::vector<Shape> output_shapes(const std::vector<array>&) override { return {Shape{}}; }
   const char* name() const override { return "NumberOfElements"; }
 

@@ -12,7 +12,7 @@
 
 namespace kiln {
 
-class CustomKernel : public Primitive {
+class CustomKernel : public PrimitiveOf<CustomKernel> {
  public:
   // Which of an input's shape, strides and ndim the kernel's signature takes.
   struct ShapeInfo {
@@ -32,7 +32,7 @@ class CustomKernel : public Primitive {
                bool precompiled, Launch launch, std::vector<ShapeInfo> shape_infos,
                bool ensure_row_contiguous, std::optional<float> init_value,
                std::vector<fast::ScalarArg> scalars)
-      : Primitive(s),
+      : PrimitiveOf(s),
         name_(std::move(name)),
         code_(std::move(code)),
         symbol_(std::move(symbol)),
@@ -45,7 +45,10 @@ class CustomKernel : public Primitive {
 
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   KILN_GPU_EVAL_MULTI
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const {  // the source last: compared only when all else matches
+    return std::tie(name_, symbol_, precompiled_, launch_, shape_infos_, ensure_row_contiguous_,
+                    init_value_, scalars_, code_);
+  }
   const char* name() const override { return "CustomKernel"; }
   std::string label() const override;
 

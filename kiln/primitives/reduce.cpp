@@ -47,45 +47,20 @@ std::string Reduce::label() const {
   return s + "])";
 }
 
-bool Reduce::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Reduce*>(&other);
-  return o && o->op_ == op_ && o->axes_ == axes_;
-}
-
 std::vector<Shape> Reduce::output_shapes(const std::vector<array>& inputs) {
   return {with_ones(inputs[0].shape(), axes_)};
-}
-
-bool ArgReduce::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const ArgReduce*>(&other);
-  return o && o->op_ == op_ && o->axis_ == axis_;
 }
 
 std::vector<Shape> ArgReduce::output_shapes(const std::vector<array>& inputs) {
   return {with_ones(inputs[0].shape(), {axis_})};
 }
 
-bool LogSumExp::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const LogSumExp*>(&other);
-  return o && o->axis_ == axis_;
-}
-
 std::vector<Shape> LogSumExp::output_shapes(const std::vector<array>& inputs) {
   return {with_ones(inputs[0].shape(), {axis_})};
 }
 
-bool Softmax::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Softmax*>(&other);
-  return o && o->axis_ == axis_ && o->precise_ == precise_;
-}
-
 std::vector<Shape> Softmax::output_shapes(const std::vector<array>& inputs) {
   return {inputs[0].shape()};
-}
-
-bool Trace::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Trace*>(&other);
-  return o && o->offset_ == offset_ && o->axis1_ == axis1_ && o->axis2_ == axis2_;
 }
 
 std::vector<Shape> Trace::output_shapes(const std::vector<array>& inputs) {

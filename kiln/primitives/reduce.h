@@ -11,17 +11,17 @@ namespace kiln {
 // Sum, Prod, Max, Min over a set of axes; And and Or over bool inputs. Sum and Prod take their
 // accumulator from the output dtype (float32 for 16-bit floats, wrapping unsigned arithmetic
 // for integers), so mean can ask for a float32 sum of int8 or float16 data directly.
-class Reduce : public UnaryPrimitive {
+class Reduce : public UnaryPrimitiveOf<Reduce> {
  public:
   enum Op : uint8_t { And, Or, Sum, Prod, Max, Min };
   Reduce(Stream s, Op op, std::vector<int> axes)
-      : UnaryPrimitive(s), op_(op), axes_(std::move(axes)) {}
+      : UnaryPrimitiveOf(s), op_(op), axes_(std::move(axes)) {}
   Op op() const { return op_; }
   const std::vector<int>& axes() const { return axes_; }
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(op_, axes_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override;
   std::string label() const override;
@@ -37,14 +37,14 @@ class Reduce : public UnaryPrimitive {
 Dtype sum_dtype(Dtype in);
 
 // First index of the maximum/minimum along one axis (uint32; NaN wins, as in NumPy).
-class ArgReduce : public UnaryPrimitive {
+class ArgReduce : public UnaryPrimitiveOf<ArgReduce> {
  public:
   enum Op : uint8_t { ArgMin, ArgMax };
-  ArgReduce(Stream s, Op op, int axis) : UnaryPrimitive(s), op_(op), axis_(axis) {}
+  ArgReduce(Stream s, Op op, int axis) : UnaryPrimitiveOf(s), op_(op), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(op_, axis_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return op_ == ArgMax ? "ArgMax" : "ArgMin"; }
 
@@ -54,13 +54,13 @@ class ArgReduce : public UnaryPrimitive {
 };
 
 // log(sum(exp(x))) along one axis, fused and stable (real floating inputs).
-class LogSumExp : public UnaryPrimitive {
+class LogSumExp : public UnaryPrimitiveOf<LogSumExp> {
  public:
-  LogSumExp(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
+  LogSumExp(Stream s, int axis) : UnaryPrimitiveOf(s), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(axis_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "LogSumExp"; }
 
@@ -69,13 +69,13 @@ class LogSumExp : public UnaryPrimitive {
 };
 
 // exp(x - max) / sum(exp(x - max)) along one axis, fused (real floating inputs).
-class Softmax : public UnaryPrimitive {
+class Softmax : public UnaryPrimitiveOf<Softmax> {
  public:
-  Softmax(Stream s, int axis, bool precise) : UnaryPrimitive(s), axis_(axis), precise_(precise) {}
+  Softmax(Stream s, int axis, bool precise) : UnaryPrimitiveOf(s), axis_(axis), precise_(precise) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(axis_, precise_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Softmax"; }
 
@@ -86,14 +86,14 @@ class Softmax : public UnaryPrimitive {
 
 // Sum of the diagonal `offset` of the (axis1, axis2) planes; the output drops both axes and
 // has the input's dtype.
-class Trace : public UnaryPrimitive {
+class Trace : public UnaryPrimitiveOf<Trace> {
  public:
   Trace(Stream s, int offset, int axis1, int axis2)
-      : UnaryPrimitive(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
+      : UnaryPrimitiveOf(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(offset_, axis1_, axis2_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Trace"; }
 

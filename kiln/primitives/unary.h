@@ -17,14 +17,14 @@ const char* unary_op_name(UnaryOp op);
 bool unary_supports(UnaryOp op, Dtype in);
 Dtype unary_output_dtype(UnaryOp op, Dtype in);
 
-class Unary : public UnaryPrimitive {
+class Unary : public UnaryPrimitiveOf<Unary> {
  public:
-  Unary(Stream s, UnaryOp op) : UnaryPrimitive(s), op_(op) {}
+  Unary(Stream s, UnaryOp op) : UnaryPrimitiveOf(s), op_(op) {}
   UnaryOp op() const { return op_; }
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(op_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return unary_op_name(op_); }
 
