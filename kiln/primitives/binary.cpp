@@ -10,39 +10,10 @@
 
 namespace kiln {
 
-namespace {
-template <typename Op>
-bool supports(Dtype in) {
-  return dispatch_dtype(in, []<typename T>(type_tag<T>) { return BinaryAccepts<Op, T>; });
-}
-template <typename Op>
-Dtype output_dtype(Dtype in) {
-  return dispatch_dtype(in, [&]<typename T>(type_tag<T>) -> Dtype {
-    if constexpr (BinaryAccepts<Op, T>) {
-      return dtype_v<binary_result_t<Op, T>>;
-    } else {
-      throw std::invalid_argument(std::string("unsupported dtype ") + dtype_name(in));
-    }
-  });
-}
-}  // namespace
-
-const char* binary_op_name(BinaryOp op) {
-  switch (op) {
-#define KILN_CASE(name) case BinaryOp::name: return #name;
-    KILN_BINARY_OPS(KILN_CASE)
-#undef KILN_CASE
-  }
-  return "?";
-}
-
 bool binary_supports(BinaryOp op, Dtype in) {
-  switch (op) {
-#define KILN_CASE(name) case BinaryOp::name: return supports<ew::name>(in);
-    KILN_BINARY_OPS(KILN_CASE)
-#undef KILN_CASE
-  }
-  return false;
+  return visit(op, [&]<typename Op>(type_tag<Op>) {
+    return dispatch_dtype(in, []<typename T>(type_tag<T>) { return BinaryAccepts<Op, T>; });
+  });
 }
 
 Dtype binary_output_dtype(BinaryOp op, Dtype in) {

@@ -12,7 +12,18 @@ enum class BinaryOp : uint8_t {
 #undef KILN_ENUM
 };
 
-const char* binary_op_name(BinaryOp op);
+// Every op in declaration order, and each one's name (the functor's name in kiln::ew).
+inline constexpr BinaryOp all_binary_ops[] = {
+#define KILN_OP(name) BinaryOp::name,
+    KILN_BINARY_OPS(KILN_OP)
+#undef KILN_OP
+};
+inline constexpr const char* binary_op_names[] = {
+#define KILN_NAME(name) #name,
+    KILN_BINARY_OPS(KILN_NAME)
+#undef KILN_NAME
+};
+constexpr const char* binary_op_name(BinaryOp op) { return binary_op_names[size_t(op)]; }
 // Whether the backend formula accepts two inputs of this dtype, and what it produces.
 bool binary_supports(BinaryOp op, Dtype in);
 Dtype binary_output_dtype(BinaryOp op, Dtype in);

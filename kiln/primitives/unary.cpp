@@ -10,40 +10,10 @@
 
 namespace kiln {
 
-namespace {
-template <typename Op>
-bool supports(Dtype in) {
-  return dispatch_dtype(in, []<typename T>(type_tag<T>) { return UnaryAccepts<Op, T>; });
-}
-template <typename Op>
-Dtype output_dtype(Dtype in) {
-  return dispatch_dtype(in, [&]<typename T>(type_tag<T>) -> Dtype {
-    if constexpr (UnaryAccepts<Op, T>) {
-      return dtype_v<unary_result_t<Op, T>>;
-    } else {
-      throw std::invalid_argument(std::string("[") + "unary" + "] unsupported dtype " +
-                                  dtype_name(in));
-    }
-  });
-}
-}  // namespace
-
-const char* unary_op_name(UnaryOp op) {
-  switch (op) {
-#define KILN_CASE(name) case UnaryOp::name: return #name;
-    KILN_UNARY_OPS(KILN_CASE)
-#undef KILN_CASE
-  }
-  return "?";
-}
-
 bool unary_supports(UnaryOp op, Dtype in) {
-  switch (op) {
-#define KILN_CASE(name) case UnaryOp::name: return supports<ew::name>(in);
-    KILN_UNARY_OPS(KILN_CASE)
-#undef KILN_CASE
-  }
-  return false;
+  return visit(op, [&]<typename Op>(type_tag<Op>) {
+    return dispatch_dtype(in, []<typename T>(type_tag<T>) { return UnaryAccepts<Op, T>; });
+  });
 }
 
 Dtype unary_output_dtype(UnaryOp op, Dtype in) {
