@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "kiln/error.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/shape.h"
@@ -14,8 +15,7 @@ namespace {
 // Builds the node after casting the input to `compute` (when it differs).
 array unary_op(UnaryOp op, const array& a, Dtype compute, const char* name, StreamOrDevice s) {
   if (!unary_supports(op, compute)) {
-    throw std::invalid_argument(std::string("[") + name + "] not supported for dtype " +
-                                dtype_name(a.dtype()));
+    fail(name, "not supported for dtype ", dtype_name(a.dtype()));
   }
   array in = astype(a, compute, s);
   Dtype out = unary_output_dtype(op, compute);
@@ -125,8 +125,8 @@ array logical_not(const array& a, StreamOrDevice s) {
 }
 array bitwise_invert(const array& a, StreamOrDevice s) {
   if (!is_integral(a.dtype()) && a.dtype() != bool_) {
-    throw std::invalid_argument(std::string("[bitwise_invert] not supported for dtype ") +
-                                dtype_name(a.dtype()) + "; it needs integers or bool");
+    fail("bitwise_invert", "not supported for dtype ", dtype_name(a.dtype()),
+         "; it needs integers or bool");
   }
   return unary_op(UnaryOp::BitwiseInvert, a, a.dtype(), "bitwise_invert", s);
 }

@@ -1,5 +1,6 @@
 #include "kiln/primitives/binary.h"
 
+#include "kiln/error.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/shape.h"
@@ -95,7 +96,7 @@ array times_partial(BinaryOp op, int i, const array& a, const array& b, const ar
       return zeros(broadcast_shapes(a.shape(), b.shape()), v.dtype(), s);
   }
   // Listing every op above lets the compiler flag a new op without a rule (-Wswitch).
-  throw std::logic_error(std::string("[") + binary_op_name(op) + "] has no derivative rule");
+  fail<std::logic_error>(binary_op_name(op), "has no derivative rule");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "kiln/backend/cpu/copy.h"
 #include "kiln/backend/cpu/elementwise.h"
 #include "kiln/backend/cpu/indexing.h"
+#include "kiln/error.h"
 #include "kiln/primitives/indexing.h"
 
 namespace kiln {
@@ -260,9 +261,8 @@ void MaskedScatter::eval_cpu(const std::vector<array>& inputs, array& out) {
   });
   for (int64_t blk = 0; blk < blocks; ++blk) start[size_t(blk) + 1] += start[size_t(blk)];
   if (start.back() != values.size()) {
-    throw std::invalid_argument("[masked_scatter] the mask selects " +
-                                std::to_string(start.back()) + " positions but " +
-                                std::to_string(values.size()) + " values were given");
+    fail("masked_scatter", "the mask selects ", start.back(), " positions but ", values.size(),
+         " values were given");
   }
   if (start.back() == 0) return;
   const int64_t vs = values.strides()[0];
