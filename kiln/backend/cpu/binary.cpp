@@ -242,13 +242,9 @@ cpu::BinaryTile cpu::binary_tile(BinaryOp op, Dtype in) {
 }
 
 cpu::SelectTile cpu::select_tile(Dtype dtype) {
-  switch (dtype.size) {
-    case 1: return select_tile_bits<uint8_t>;
-    case 2: return select_tile_bits<uint16_t>;
-    case 4: return select_tile_bits<uint32_t>;
-    case 8: return select_tile_bits<uint64_t>;
-  }
-  throw std::logic_error("select_tile: unexpected element size");
+  return dispatch_bits(dtype.size, []<typename U>(type_tag<U>) -> SelectTile {
+    return select_tile_bits<U>;
+  });
 }
 
 void Binary::eval_cpu(const std::vector<array>& inputs, array& out) {
@@ -259,13 +255,9 @@ void Binary::eval_cpu(const std::vector<array>& inputs, array& out) {
 }
 
 void Select::eval_cpu(const std::vector<array>& inputs, array& out) {
-  switch (out.itemsize()) {
-    case 1: return select_kernel<uint8_t>(inputs[0], inputs[1], inputs[2], out);
-    case 2: return select_kernel<uint16_t>(inputs[0], inputs[1], inputs[2], out);
-    case 4: return select_kernel<uint32_t>(inputs[0], inputs[1], inputs[2], out);
-    case 8: return select_kernel<uint64_t>(inputs[0], inputs[1], inputs[2], out);
-  }
-  throw std::logic_error("[where] unexpected element size");
+  dispatch_bits(out.itemsize(), [&]<typename U>(type_tag<U>) {
+    select_kernel<U>(inputs[0], inputs[1], inputs[2], out);
+  });
 }
 
 }  // namespace kiln
