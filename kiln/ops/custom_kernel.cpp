@@ -8,6 +8,10 @@
 #include "kiln/error.h"
 #include "kiln/primitives/custom_kernel.h"
 
+#if KILN_HAS_CUDA
+#include "kiln/backend/cuda/jit.h"
+#endif
+
 namespace kiln::fast {
 
 namespace {
@@ -259,5 +263,14 @@ std::vector<array> precompiled_cuda_kernel(
       scalars);
   return array::make_arrays(output_shapes, output_dtypes, prim, inputs);
 }
+
+#if KILN_HAS_CUDA
+CompiledCudaKernel compile_cuda_kernel(const std::string& source, const std::string& instance,
+                                       const std::string& arch) {
+  cuda::CompiledModule mod =
+      cuda::compile(source, {instance}, arch, cuda::toolkit_include_options());
+  return {std::move(mod.cubin), std::move(mod.lowered_names[0])};
+}
+#endif
 
 }  // namespace kiln::fast

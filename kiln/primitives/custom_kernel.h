@@ -2,13 +2,23 @@
 // the GPU and has no derivative or batching rule (wrap it in a custom_function for those).
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
-#include "kiln/ops/custom_kernel.h"
 #include "kiln/primitive.h"
+
+namespace kiln::fast {
+
+// A scalar parameter appended to a precompiled kernel's arguments (C++ bool, int, float).
+using ScalarArg = std::variant<bool, int, float>;
+using Dims3 = std::array<int, 3>;
+// The most dimensions an input's `x_shape`/`x_strides` kernel parameter holds.
+constexpr int kMaxKernelDims = 10;
+
+}  // namespace kiln::fast
 
 namespace kiln {
 
@@ -52,7 +62,6 @@ class CustomKernel : public PrimitiveOf<CustomKernel> {
   const char* name() const override { return "CustomKernel"; }
   std::string label() const override;
 
-  const std::string& kernel_name() const { return name_; }
   const std::string& code() const { return code_; }
   const std::string& symbol() const { return symbol_; }
   bool precompiled() const { return precompiled_; }
