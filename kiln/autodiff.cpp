@@ -13,6 +13,7 @@
 #include "kiln/ops/creation.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/shape.h"
+#include "kiln/ops/unary.h"
 #include "kiln/primitives/transforms.h"
 #include "kiln/trace.h"
 #include "kiln/transforms.h"
@@ -351,10 +352,6 @@ Function checkpoint(Function fun) {
     return vjp(fun, depends(primals, outputs), cotangents).second;
   };
   return custom_vjp(std::move(fun), std::move(recompute));
-}
-
-array stop_gradient(const array& a, StreamOrDevice s) {
-  return array(a.shape(), a.dtype(), std::make_shared<StopGradient>(to_stream(s)), {a});
 }
 
 std::vector<array> depends(const std::vector<array>& inputs,

@@ -16,7 +16,6 @@
 #include "kiln/ops/unary.h"
 #include "kiln/ops/utils.h"
 #include "kiln/primitives/random.h"
-#include "kiln/transforms.h"
 
 namespace kiln::random {
 

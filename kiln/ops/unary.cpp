@@ -6,6 +6,7 @@
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/shape.h"
+#include "kiln/primitives/transforms.h"
 #include "kiln/primitives/unary.h"
 
 namespace kiln {
@@ -167,6 +168,10 @@ array nan_to_num(const array& a, double nan, std::optional<double> posinf,
   array out = where(isnan(a, s), array(nan, dt), a, s);
   out = where(isposinf(a, s), array(posinf.value_or(info.max), dt), out, s);
   return where(isneginf(a, s), array(neginf.value_or(info.min), dt), out, s);
+}
+
+array stop_gradient(const array& a, StreamOrDevice s) {
+  return array(a.shape(), a.dtype(), std::make_shared<StopGradient>(to_stream(s)), {a});
 }
 
 }  // namespace kiln

@@ -8,6 +8,7 @@
 #include "kiln/ops/creation.h"
 #include "kiln/ops/reduce.h"
 #include "kiln/ops/shape.h"
+#include "kiln/ops/unary.h"
 #include "kiln/primitives/rules.h"
 
 namespace kiln {
