@@ -3,11 +3,11 @@
 // std::out_of_range from eval (nothing outside the arrays is ever read or written).
 #pragma once
 
+#include "kiln/ops/indexing.h"
 #include "kiln/primitive.h"
 
 namespace kiln {
 
-enum class ScatterReduce : uint8_t { None, Add, Prod, Max, Min };
 const char* scatter_reduce_name(ScatterReduce r);
 
 // Inputs: `a`, then one integer index array per entry of `axes`, all of one shape I.
