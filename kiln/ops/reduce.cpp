@@ -110,14 +110,7 @@ std::pair<array, int> merge_axes(const array& a, const std::vector<int>& axes,
     shape.insert(shape.end(), a.shape().begin() + axes.back() + 1, a.shape().end());
     return {reshape(a, std::move(shape), s), axes.front()};
   }
-  for (int i = 0, j = 0; i < a.ndim(); ++i) {
-    if (j < int(axes.size()) && axes[j] == i) {
-      ++j;
-    } else {
-      perm.push_back(i);
-    }
-  }
-  perm.insert(perm.end(), axes.begin(), axes.end());
+  perm = axes_to_back(a.ndim(), axes);
   Shape shape = drop_shape(a.shape(), axes);
   shape.push_back(n);
   int axis = int(shape.size()) - 1;

@@ -123,6 +123,21 @@ array transpose(const array& a, StreamOrDevice s) {
   return transpose(a, std::move(axes), s);
 }
 
+std::vector<int> axes_to_back(int ndim, const std::vector<int>& axes) {
+  std::vector<int> perm;
+  for (int i = 0; i < ndim; ++i) {
+    if (std::find(axes.begin(), axes.end(), i) == axes.end()) perm.push_back(i);
+  }
+  perm.insert(perm.end(), axes.begin(), axes.end());
+  return perm;
+}
+
+std::vector<int> inverse_permutation(const std::vector<int>& perm) {
+  std::vector<int> inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = int(i);
+  return inverse;
+}
+
 array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
   if (a.shape() == shape) return a;
   Shape out = broadcast_shapes(a.shape(), shape, "broadcast_to");

@@ -89,24 +89,18 @@ std::vector<int> shifted(const std::vector<int>& axes, int batch) {
 // For each element of x, the product of the other elements reduced with it (exactly, zeros
 // included): exclusive products from both ends of the merged reduced axes.
 array product_of_others(const array& x, const std::vector<int>& axes, Stream s) {
-  std::vector<int> perm;
-  for (int i = 0; i < x.ndim(); ++i) {
-    if (std::find(axes.begin(), axes.end(), i) == axes.end()) perm.push_back(i);
-  }
+  std::vector<int> perm = axes_to_back(x.ndim(), axes);
   Shape merged;
-  for (int p : perm) merged.push_back(x.shape()[p]);
+  for (size_t i = 0; i + axes.size() < perm.size(); ++i) merged.push_back(x.shape()[perm[i]]);
   int64_t n = 1;
   for (int a : axes) n *= x.shape()[a];
   merged.push_back(n);
-  perm.insert(perm.end(), axes.begin(), axes.end());
   array xt = transpose(x, perm, s);
   Shape moved = xt.shape();
   array m = reshape(xt, merged, s);
   array before = cumprod(m, -1, false, false, std::nullopt, s);
   array after = cumprod(m, -1, true, false, std::nullopt, s);
-  std::vector<int> inverse(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = int(i);
-  return transpose(reshape(multiply(before, after, s), moved, s), inverse, s);
+  return transpose(reshape(multiply(before, after, s), moved, s), inverse_permutation(perm), s);
 }
 
 // Where x attains the reduced extreme `out` (kept dims), divided by how many times it does:

@@ -138,9 +138,7 @@ std::pair<std::vector<array>, std::vector<int>> Reshape::vmap(const std::vector<
 
 std::vector<array> Transpose::vjp(const std::vector<array>&, const std::vector<array>& cotangents,
                                   const std::vector<int>&, const std::vector<array>&) {
-  std::vector<int> inverse(axes_.size());
-  for (size_t i = 0; i < axes_.size(); ++i) inverse[axes_[i]] = int(i);
-  return {transpose(cotangents[0], inverse, stream())};
+  return {transpose(cotangents[0], inverse_permutation(axes_), stream())};
 }
 std::vector<array> Transpose::jvp(const std::vector<array>&, const std::vector<array>& tangents,
                                   const std::vector<int>&) {
