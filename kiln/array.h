@@ -26,6 +26,12 @@ class array;
 // True while a transform (grad, vjp, jvp, vmap) traces a function: only then does a
 // tracer array keep its graph after evaluation.
 bool in_tracing();
+namespace detail {
+// True while this thread traces a function for shapeless compile: ops then build nodes for
+// values they would otherwise compute from shapes (mean's element count), so the trace
+// follows new shapes.
+bool in_shapeless_trace();
+}  // namespace detail
 
 // Types an array can be built from directly: those with a Dtype.
 template <typename T>

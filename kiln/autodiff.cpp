@@ -9,9 +9,11 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "kiln/error.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/shape.h"
+#include "kiln/ops/unary.h"
 #include "kiln/primitives/transforms.h"
 #include "kiln/trace.h"
 #include "kiln/transforms.h"
@@ -92,8 +94,8 @@ using Seeds = std::function<std::vector<std::pair<size_t, array>>(const std::vec
 void check_rule_result(const Primitive& p, const char* rule, const array& value,
                        const array& like) {
   if (value.shape() != like.shape()) {
-    throw std::logic_error(std::string("[") + rule + "] the rule of " + p.name() +
-                           " returned shape " + shape_to_string(value.shape()) + " for shape " +
+    fail<std::logic_error>(rule, "the rule of ", p.name(), " returned shape ",
+                           shape_to_string(value.shape()), " for shape ",
                            shape_to_string(like.shape()));
   }
 }
@@ -144,9 +146,8 @@ std::pair<std::vector<array>, std::vector<array>> vjp_impl(const Function& fun,
     }
     std::vector<array> g = p.vjp(inputs, cts, argnums, outs);
     if (g.size() != argnums.size()) {
-      throw std::logic_error(std::string("[vjp] the rule of ") + p.name() + " returned " +
-                             std::to_string(g.size()) + " cotangents for " +
-                             std::to_string(argnums.size()) + " inputs");
+      fail<std::logic_error>("vjp", "the rule of ", p.name(), " returned ", g.size(),
+                             " cotangents for ", argnums.size(), " inputs");
     }
     for (size_t k = 0; k < g.size(); ++k) {
       const array& in = inputs[argnums[k]];
@@ -166,16 +167,12 @@ std::pair<std::vector<array>, std::vector<array>> vjp_impl(const Function& fun,
 void check_like(const std::vector<array>& values, const std::vector<array>& like,
                 const char* op, const char* what, const char* of) {
   if (values.size() != like.size()) {
-    throw std::invalid_argument(std::string("[") + op + "] got " +
-                                std::to_string(values.size()) + " " + what + " for " +
-                                std::to_string(like.size()) + " " + of);
+    fail(op, "got ", values.size(), " ", what, " for ", like.size(), " ", of);
   }
   for (size_t i = 0; i < values.size(); ++i) {
     if (values[i].shape() != like[i].shape()) {
-      throw std::invalid_argument(std::string("[") + op + "] " + what + " " + std::to_string(i) +
-                                  " has shape " + shape_to_string(values[i].shape()) +
-                                  " but " + of + " " + std::to_string(i) + " has shape " +
-                                  shape_to_string(like[i].shape()));
+      fail(op, what, " ", i, " has shape ", shape_to_string(values[i].shape()), " but ", of, " ", i,
+           " has shape ", shape_to_string(like[i].shape()));
     }
   }
 }
@@ -231,9 +228,8 @@ std::pair<std::vector<array>, std::vector<array>> jvp(const Function& fun,
     std::vector<array> outs = node.outputs();
     std::vector<array> t = p.jvp(inputs, ts, argnums);
     if (t.size() != outs.size()) {
-      throw std::logic_error(std::string("[jvp] the rule of ") + p.name() + " returned " +
-                             std::to_string(t.size()) + " tangents for " +
-                             std::to_string(outs.size()) + " outputs");
+      fail<std::logic_error>("jvp", "the rule of ", p.name(), " returned ", t.size(),
+                             " tangents for ", outs.size(), " outputs");
     }
     for (size_t k = 0; k < outs.size(); ++k) {
       if (!is_inexact(outs[k].dtype())) continue;
@@ -261,13 +257,11 @@ ValueAndGradFn value_and_grad(const Function& fun, std::vector<int> argnums) {
   if (argnums.empty()) throw std::invalid_argument("[grad] argnums must not be empty");
   for (size_t i = 0; i < argnums.size(); ++i) {
     if (argnums[i] < 0) {
-      throw std::invalid_argument("[grad] argnums must be non-negative, got " +
-                                  std::to_string(argnums[i]));
+      fail("grad", "argnums must be non-negative, got ", argnums[i]);
     }
     for (size_t j = 0; j < i; ++j) {
       if (argnums[j] == argnums[i]) {
-        throw std::invalid_argument("[grad] argnums repeats argument " +
-                                    std::to_string(argnums[i]));
+        fail("grad", "argnums repeats argument ", argnums[i]);
       }
     }
   }
@@ -275,16 +269,13 @@ ValueAndGradFn value_and_grad(const Function& fun, std::vector<int> argnums) {
     std::vector<array> primals;
     for (int a : argnums) {
       if (a >= int(inputs.size())) {
-        throw std::invalid_argument("[grad] cannot differentiate with respect to argument " +
-                                    std::to_string(a) + ": the function was called with " +
-                                    std::to_string(inputs.size()) + " arguments");
+        fail("grad", "cannot differentiate with respect to argument ", a,
+             ": the function was called with ", inputs.size(), " arguments");
       }
       if (!is_inexact(inputs[a].dtype())) {
-        throw std::invalid_argument(std::string("[grad] cannot differentiate with respect to "
-                                                "argument ") +
-                                    std::to_string(a) + " of dtype " +
-                                    dtype_name(inputs[a].dtype()) +
-                                    ": only floating-point and complex inputs are differentiable");
+        fail("grad", "cannot differentiate with respect to argument ", a, " of dtype ",
+             dtype_name(inputs[a].dtype()),
+             ": only floating-point and complex inputs are differentiable");
       }
       primals.push_back(inputs[a]);
     }
@@ -296,10 +287,8 @@ ValueAndGradFn value_and_grad(const Function& fun, std::vector<int> argnums) {
     return vjp_impl(partial, primals, [](const std::vector<array>& outs) {
       if (outs.empty()) throw std::invalid_argument("[grad] the function returned no arrays");
       if (outs[0].size() != 1) {
-        throw std::invalid_argument(
-            "[grad] the function must return a scalar (one element) to be differentiated, "
-            "but its output has shape " +
-            shape_to_string(outs[0].shape()));
+        fail("grad", "the function must return a scalar (one element) to be differentiated, ",
+             "but its output has shape ", shape_to_string(outs[0].shape()));
       }
       return std::vector<std::pair<size_t, array>>{{0, ones_like(outs[0])}};
     });
@@ -363,10 +352,6 @@ Function checkpoint(Function fun) {
     return vjp(fun, depends(primals, outputs), cotangents).second;
   };
   return custom_vjp(std::move(fun), std::move(recompute));
-}
-
-array stop_gradient(const array& a, StreamOrDevice s) {
-  return array(a.shape(), a.dtype(), std::make_shared<StopGradient>(to_stream(s)), {a});
 }
 
 std::vector<array> depends(const std::vector<array>& inputs,

@@ -63,11 +63,6 @@ class CompileCache {
 // Traces done by every compiled function in this process (for tests).
 size_t compile_trace_count();
 
-// True while this thread traces a function for shapeless compile: ops then build nodes for
-// values they would otherwise compute from shapes (mean's element count), so the trace
-// follows new shapes.
-bool in_shapeless_trace();
-
 }  // namespace detail
 
 }  // namespace kiln

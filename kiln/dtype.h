@@ -6,6 +6,7 @@
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "kiln/types/complex.h"
 #include "kiln/types/half.h"
@@ -134,6 +135,52 @@ decltype(auto) dispatch_dtype(Dtype d, F&& f) {
     case Dtype::Val::complex64: return f(type_tag<complex64_t>{});
   }
   throw std::logic_error("dispatch_dtype: corrupt dtype");
+}
+
+// Call f(type_tag<I>{}) with the C++ type of an integer dtype (index arrays); throws
+// std::invalid_argument for any other. f returns the same type for every I.
+template <typename F>
+decltype(auto) dispatch_integer(Dtype d, F&& f) {
+  if (!is_integral(d)) {
+    throw std::invalid_argument(std::string("indices must be integers, got ") + dtype_name(d));
+  }
+  using R = decltype(f(type_tag<int32_t>{}));
+  return dispatch_dtype(d, [&]<typename T>(type_tag<T> t) -> R {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      return f(t);
+    } else {
+      throw std::logic_error("dispatch_integer: not an integer type");
+    }
+  });
+}
+
+// Call f(type_tag<T>{}, type_tag<C>{}) with the C++ type T of a real floating dtype and the
+// type C to compute in (float for the 16-bit floats); throws std::invalid_argument naming
+// `op` for any other dtype.
+template <typename F>
+decltype(auto) dispatch_float(Dtype d, const char* op, F&& f) {
+  switch (d.val) {
+    case Dtype::Val::float16: return f(type_tag<float16_t>{}, type_tag<float>{});
+    case Dtype::Val::bfloat16: return f(type_tag<bfloat16_t>{}, type_tag<float>{});
+    case Dtype::Val::float32: return f(type_tag<float>{}, type_tag<float>{});
+    case Dtype::Val::float64: return f(type_tag<double>{}, type_tag<double>{});
+    default: break;
+  }
+  throw std::invalid_argument(std::string("[") + op + "] expects a real floating input, got " +
+                              dtype_name(d));
+}
+
+// Call f(type_tag<U>{}) with the unsigned integer type of `size` bytes (1, 2, 4 or 8): code
+// that only moves elements needs one instantiation per element size, not per dtype.
+template <typename F>
+decltype(auto) dispatch_bits(size_t size, F&& f) {
+  switch (size) {
+    case 1: return f(type_tag<uint8_t>{});
+    case 2: return f(type_tag<uint16_t>{});
+    case 4: return f(type_tag<uint32_t>{});
+    case 8: return f(type_tag<uint64_t>{});
+  }
+  throw std::logic_error("dispatch_bits: unexpected element size " + std::to_string(size));
 }
 
 }  // namespace kiln

@@ -2,11 +2,13 @@
 
 #include <stdexcept>
 
+#include "kiln/error.h"
+
 namespace kiln {
 
 namespace {
 [[noreturn]] void missing(const Primitive& p, const char* what) {
-  throw std::invalid_argument(std::string("[") + p.name() + "] has no " + what);
+  fail(p.name(), "has no ", what);
 }
 }  // namespace
 

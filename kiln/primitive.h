@@ -21,6 +21,7 @@
 
 #include <ostream>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -108,6 +109,35 @@ class UnaryPrimitive : public Primitive {
   }
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) final {
     eval_gpu(inputs, outputs[0]);
+  }
+};
+
+// Structural equality. A primitive derived from PrimitiveOf<P> or UnaryPrimitiveOf<P> declares
+//   auto params() const { return std::tie(op_, axis_, ...); }
+// naming every field that tells two instances apart, and is equivalent (compile's CSE merges
+// it) to any P with equal params. One list of fields is what keeps a new field from being
+// forgotten in CSE. Fields compare with ==, so a NaN parameter never matches and -0.0 matches 0.0.
+template <class P>
+bool same_params(const P& self, const Primitive& other) {
+  auto* o = dynamic_cast<const P*>(&other);
+  return o && o->params() == self.params();
+}
+
+template <class P>
+class PrimitiveOf : public Primitive {
+ public:
+  using Primitive::Primitive;
+  bool is_equivalent(const Primitive& other) const override {
+    return same_params(static_cast<const P&>(*this), other);
+  }
+};
+
+template <class P>
+class UnaryPrimitiveOf : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  bool is_equivalent(const Primitive& other) const override {
+    return same_params(static_cast<const P&>(*this), other);
   }
 };
 

@@ -31,8 +31,6 @@ struct EventState {
 
 namespace {
 
-thread_local bool tl_on_worker = false;
-
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
@@ -59,7 +57,6 @@ class CpuWorker {
 
  private:
   void run() {
-    tl_on_worker = true;
     for (;;) {
       std::function<void()> task;
       {
@@ -160,8 +157,6 @@ size_t pending(const Stream& s) {
   auto& rec = instance().get(s);
   return rec.worker ? rec.worker->pending() : 0;
 }
-
-bool on_worker_thread() { return tl_on_worker; }
 
 }  // namespace scheduler
 

@@ -35,8 +35,6 @@ namespace scheduler {
 void enqueue(const Stream& s, std::function<void()> task);
 // The number of tasks queued on CPU stream s and not yet finished.
 size_t pending(const Stream& s);
-// Whether the calling thread is a CPU stream's worker (nested waits must not deadlock).
-bool on_worker_thread();
 
 }  // namespace scheduler
 }  // namespace kiln

@@ -87,8 +87,6 @@ Function custom_vjp(Function fun, VjpFunction fun_vjp);
 // the inputs (after the forward outputs exist), trading compute for memory.
 Function checkpoint(Function fun);
 
-// The identity whose derivative is zero.
-array stop_gradient(const array& a, StreamOrDevice s = {});
 // The inputs, unchanged, but evaluated only after the dependencies (a scheduling edge).
 std::vector<array> depends(const std::vector<array>& inputs,
                            const std::vector<array>& dependencies);

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "kiln/error.h"
 #include "kiln/ops/shape.h"
 #include "kiln/primitive.h"
 #include "kiln/primitives/transforms.h"
@@ -17,9 +18,8 @@ namespace {
 std::vector<int> axes_or_zeros(const std::vector<int>& axes, size_t n, const char* what) {
   if (axes.empty()) return std::vector<int>(n, 0);
   if (axes.size() != n) {
-    throw std::invalid_argument(std::string("[vmap] got ") + std::to_string(axes.size()) + " " +
-                                what + " for " + std::to_string(n) +
-                                (what[0] == 'i' ? " inputs" : " outputs"));
+    fail("vmap", "got ", axes.size(), " ", what, " for ", n,
+         (what[0] == 'i' ? " inputs" : " outputs"));
   }
   return axes;
 }
@@ -34,14 +34,12 @@ std::vector<array> detail::vmap_trace(
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (axes[i] < 0) continue;
     if (axes[i] >= inputs[i].ndim()) {
-      throw std::invalid_argument("[vmap] in_axes " + std::to_string(axes[i]) +
-                                  " is out of range for input " + std::to_string(i) +
-                                  " of shape " + shape_to_string(inputs[i].shape()));
+      fail("vmap", "in_axes ", axes[i], " is out of range for input ", i, " of shape ",
+           shape_to_string(inputs[i].shape()));
     }
     int64_t n = inputs[i].shape()[axes[i]];
     if (batch >= 0 && n != batch) {
-      throw std::invalid_argument("[vmap] the mapped axes have different sizes (" +
-                                  std::to_string(batch) + " and " + std::to_string(n) + ")");
+      fail("vmap", "the mapped axes have different sizes (", batch, " and ", n, ")");
     }
     batch = n;
   }
@@ -77,17 +75,16 @@ std::vector<array> detail::vmap_trace(
     auto [outs, out_ax] = p.vmap(ins, in_ax);
     std::vector<array> originals = node.outputs();
     if (outs.size() != originals.size() || out_ax.size() != originals.size()) {
-      throw std::logic_error(std::string("[vmap] the rule of ") + p.name() + " returned " +
-                             std::to_string(outs.size()) + " outputs for " +
-                             std::to_string(originals.size()));
+      fail<std::logic_error>("vmap", "the rule of ", p.name(), " returned ", outs.size(),
+                             " outputs for ", originals.size());
     }
     for (size_t k = 0; k < outs.size(); ++k) {
       Shape expect = originals[k].shape();
       bool fits = out_ax[k] <= int(expect.size());
       if (fits && out_ax[k] >= 0) expect.insert(expect.begin() + out_ax[k], batch);
       if (!fits || outs[k].shape() != expect) {
-        throw std::logic_error(std::string("[vmap] the rule of ") + p.name() + " returned shape " +
-                               shape_to_string(outs[k].shape()) + ", expected " +
+        fail<std::logic_error>("vmap", "the rule of ", p.name(), " returned shape ",
+                               shape_to_string(outs[k].shape()), ", expected ",
                                shape_to_string(expect));
       }
       // Rules that cannot know their node's output dtype match it here.
@@ -107,9 +104,8 @@ std::vector<array> detail::vmap_trace(
         continue;
       }
       if (oa > out.ndim()) {
-        throw std::invalid_argument("[vmap] out_axes " + std::to_string(oa) +
-                                    " is out of range for output " + std::to_string(i) +
-                                    " of shape " + shape_to_string(out.shape()));
+        fail("vmap", "out_axes ", oa, " is out of range for output ", i, " of shape ",
+             shape_to_string(out.shape()));
       }
       Shape shape = out.shape();
       shape.insert(shape.begin() + oa, batch);
@@ -118,14 +114,12 @@ std::vector<array> detail::vmap_trace(
     }
     auto [out, ax] = f->second;
     if (oa < 0) {
-      throw std::invalid_argument("[vmap] output " + std::to_string(i) +
-                                  " depends on the mapped inputs, so its out_axes cannot be "
-                                  "None (-1)");
+      fail("vmap", "output ", i,
+           " depends on the mapped inputs, so its out_axes cannot be None (-1)");
     }
     if (oa >= out.ndim()) {
-      throw std::invalid_argument("[vmap] out_axes " + std::to_string(oa) +
-                                  " is out of range for output " + std::to_string(i) +
-                                  " of mapped shape " + shape_to_string(out.shape()));
+      fail("vmap", "out_axes ", oa, " is out of range for output ", i, " of mapped shape ",
+           shape_to_string(out.shape()));
     }
     results.push_back(ax == oa ? out : moveaxis(out, ax, oa));
   }

@@ -1,5 +1,6 @@
 #include "kiln/ops/binary.h"
 
+#include "kiln/error.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/unary.h"
 #include "kiln/ops/upcast.h"
@@ -15,8 +16,7 @@ array binary_op(BinaryOp op, const array& a, const array& b, Dtype compute, cons
                 StreamOrDevice s) {
   Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
   if (!binary_supports(op, compute)) {
-    throw std::invalid_argument(std::string("[") + name + "] not supported for dtypes " +
-                                dtype_name(a.dtype()) + " and " + dtype_name(b.dtype()));
+    fail(name, "not supported for dtypes ", dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
   }
   check_upcast(name, {a.dtype(), b.dtype()}, compute);
   Dtype out = binary_output_dtype(op, compute);
@@ -30,8 +30,8 @@ Dtype promoted(const array& a, const array& b) { return promote_types(a.dtype(),
 Dtype integer_promoted(const array& a, const array& b, const char* name) {
   Dtype d = promoted(a, b);
   if (!is_integral(d) && d != bool_) {
-    throw std::invalid_argument(std::string("[") + name + "] needs integer or bool inputs, got " +
-                                dtype_name(a.dtype()) + " and " + dtype_name(b.dtype()));
+    fail(name, "needs integer or bool inputs, got ", dtype_name(a.dtype()), " and ",
+         dtype_name(b.dtype()));
   }
   return d;
 }

@@ -1,5 +1,6 @@
 #include "kiln/ops/concat.h"
 
+#include "kiln/error.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/slicing.h"
 #include "kiln/ops/utils.h"
@@ -21,9 +22,8 @@ array concatenate(const std::vector<array>& arrays, int axis, StreamOrDevice s) 
     bool match = a.ndim() == first.ndim();
     for (int d = 0; match && d < a.ndim(); ++d) match = d == ax || a.shape()[d] == shape[d];
     if (!match) {
-      throw std::invalid_argument("[concatenate] shapes " + shape_to_string(first.shape()) +
-                                  " and " + shape_to_string(a.shape()) +
-                                  " differ outside axis " + std::to_string(axis));
+      fail("concatenate", "shapes ", shape_to_string(first.shape()), " and ",
+           shape_to_string(a.shape()), " differ outside axis ", axis);
     }
     shape[ax] += a.shape()[ax];
     dtype = promote_types(dtype, a.dtype());
@@ -47,9 +47,8 @@ array stack(const std::vector<array>& arrays, int axis, StreamOrDevice s) {
   parts.reserve(arrays.size());
   for (auto& a : arrays) {
     if (a.shape() != arrays[0].shape()) {
-      throw std::invalid_argument("[stack] all arrays must have the same shape, got " +
-                                  shape_to_string(arrays[0].shape()) + " and " +
-                                  shape_to_string(a.shape()));
+      fail("stack", "all arrays must have the same shape, got ", shape_to_string(arrays[0].shape()),
+           " and ", shape_to_string(a.shape()));
     }
     parts.push_back(expand_dims(a, {ax}, s));
   }
@@ -73,9 +72,8 @@ std::vector<array> split(const array& a, int num_splits, int axis, StreamOrDevic
   int ax = normalize_axis(axis, a.ndim(), "split");
   int64_t n = a.shape()[ax];
   if (num_splits <= 0 || n % num_splits != 0) {
-    throw std::invalid_argument("[split] axis " + std::to_string(axis) + " of size " +
-                                std::to_string(n) + " cannot be split into " +
-                                std::to_string(num_splits) + " equal parts");
+    fail("split", "axis ", axis, " of size ", n, " cannot be split into ", num_splits,
+         " equal parts");
   }
   Shape indices;
   for (int i = 1; i < num_splits; ++i) indices.push_back(i * (n / num_splits));
@@ -98,7 +96,7 @@ std::vector<array> split(const array& a, const Shape& indices, int axis, StreamO
 
 array tile(const array& a, std::vector<int64_t> reps, StreamOrDevice s) {
   for (auto r : reps) {
-    if (r < 0) throw std::invalid_argument("[tile] negative repetition " + std::to_string(r));
+    if (r < 0) fail("tile", "negative repetition ", r);
   }
   int nd = std::max<int>(a.ndim(), int(reps.size()));
   reps.insert(reps.begin(), nd - reps.size(), 1);
@@ -119,7 +117,7 @@ array tile(const array& a, std::vector<int64_t> reps, StreamOrDevice s) {
 array repeat(const array& a, int64_t repeats, int axis, StreamOrDevice s) {
   int ax = normalize_axis(axis, a.ndim(), "repeat");
   if (repeats < 0) {
-    throw std::invalid_argument("[repeat] negative number of repeats " + std::to_string(repeats));
+    fail("repeat", "negative number of repeats ", repeats);
   }
   if (repeats == 1) return a;
   Shape broadcast = a.shape(), out = a.shape();

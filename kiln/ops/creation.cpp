@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <numbers>
 
+#include "kiln/error.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/unary.h"
@@ -53,15 +54,13 @@ array arange(double start, double stop, double step, std::optional<Dtype> dtype,
   if (dt == bool_) throw std::invalid_argument("[arange] bool dtype is not supported");
   double n = std::ceil((stop - start) / step);
   if (n >= 0x1p62) {
-    throw std::invalid_argument("[arange] the range has too many elements (" +
-                                std::to_string(n) + ")");
+    fail("arange", "the range has too many elements (", n, ")");
   }
   int64_t size = n > 0 ? int64_t(n) : 0;
   // Integer dtypes take the first two values as whole numbers: they must fit.
   if (is_integral(dt) && size > 0 &&
       (std::abs(start) >= 0x1p63 || std::abs(start + step) >= 0x1p63)) {
-    throw std::invalid_argument(std::string("[arange] start ") + std::to_string(start) +
-                                " and step are out of range for " + dtype_name(dt));
+    fail("arange", "start ", start, " and step are out of range for ", dtype_name(dt));
   }
   return array(Shape{size}, dt, std::make_shared<Arange>(to_stream(s), start, stop, step), {});
 }
@@ -73,8 +72,7 @@ array arange(double stop, std::optional<Dtype> dtype, StreamOrDevice s) {
 array linspace(double start, double stop, int64_t num, bool endpoint, Dtype dtype,
                StreamOrDevice s) {
   if (num < 0) {
-    throw std::invalid_argument("[linspace] number of samples must be non-negative, got " +
-                                std::to_string(num));
+    fail("linspace", "number of samples must be non-negative, got ", num);
   }
   if (!std::isfinite(start) || !std::isfinite(stop)) {
     throw std::invalid_argument("[linspace] start and stop must be finite");
@@ -87,8 +85,7 @@ namespace {
 // Row and column indices of an n x m grid, as (n, 1) and (m,) int64 arrays.
 std::pair<array, array> grid_indices(int64_t n, int64_t m, const char* op, StreamOrDevice s) {
   if (n < 0 || m < 0) {
-    throw std::invalid_argument(std::string("[") + op + "] negative dimensions (" +
-                                std::to_string(n) + ", " + std::to_string(m) + ")");
+    fail(op, "negative dimensions (", n, ", ", m, ")");
   }
   array rows = reshape(arange(0.0, double(n), 1.0, int64, true, s), {n, 1}, s);
   return {rows, arange(0.0, double(m), 1.0, int64, true, s)};
@@ -126,8 +123,7 @@ array triu(const array& x, int k, StreamOrDevice s) {
 std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse,
                             const std::string& indexing, StreamOrDevice s) {
   if (indexing != "xy" && indexing != "ij") {
-    throw std::invalid_argument("[meshgrid] indexing must be 'xy' or 'ij', got '" + indexing +
-                                "'");
+    fail("meshgrid", "indexing must be 'xy' or 'ij', got '", indexing, "'");
   }
   size_t n = arrays.size();
   // Cartesian indexing swaps the first two output axes.

@@ -5,13 +5,16 @@
 #include <set>
 #include <stdexcept>
 
+#include "kiln/error.h"
 #include "kiln/primitives/custom_kernel.h"
+
+#if KILN_HAS_CUDA
+#include "kiln/backend/cuda/jit.h"
+#endif
 
 namespace kiln::fast {
 
 namespace {
-
-std::string tag(const char* op) { return std::string("[") + op + "] "; }
 
 bool is_identifier(const std::string& s) {
   if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
@@ -23,9 +26,8 @@ bool is_identifier(const std::string& s) {
 
 void check_identifier(const char* op, const std::string& what, const std::string& s) {
   if (!is_identifier(s)) {
-    throw std::invalid_argument(tag(op) + what + " '" + s +
-                                "' is not a valid C++ identifier (letters, digits and _, not "
-                                "starting with a digit)");
+    fail(op, what, " '", s,
+         "' is not a valid C++ identifier (letters, digits and _, not starting with a digit)");
   }
 }
 
@@ -47,15 +49,13 @@ bool mentions(const std::string& text, const std::string& word) {
 // The stream a custom kernel runs on: a GPU stream, or a clear error.
 Stream gpu_stream(const char* op, StreamOrDevice s) {
   if (s.kind == StreamOrDevice::Kind::none && !is_available(Device::gpu)) {
-    throw std::invalid_argument(tag(op) + "custom CUDA kernels need a GPU, and none is usable "
-                                          "here (the default device is the CPU)");
+    fail(op,
+         "custom CUDA kernels need a GPU, and none is usable here (the default device is the CPU)");
   }
   Stream st = to_stream(s);
   if (st.device.type != Device::gpu) {
-    throw std::invalid_argument(tag(op) + "custom CUDA kernels run only on the GPU; got " +
-                                to_string(st) + (is_available(Device::gpu)
-                                                     ? ""
-                                                     : " (no GPU is usable here)"));
+    fail(op, "custom CUDA kernels run only on the GPU; got ", to_string(st),
+         (is_available(Device::gpu) ? "" : " (no GPU is usable here)"));
   }
   return st;
 }
@@ -65,39 +65,32 @@ void check_launch(const char* op, const Dims3& grid, const Dims3& threadgroup, i
   const char* axis[] = {"x", "y", "z"};
   for (int d = 0; d < 3; ++d) {
     if (grid[d] < 0) {
-      throw std::invalid_argument(tag(op) + "grid." + axis[d] + " must not be negative; got " +
-                                  std::to_string(grid[d]));
+      fail(op, "grid.", axis[d], " must not be negative; got ", grid[d]);
     }
     if (threadgroup[d] < 1) {
-      throw std::invalid_argument(tag(op) + "threadgroup." + axis[d] +
-                                  " must be at least 1; got " + std::to_string(threadgroup[d]));
+      fail(op, "threadgroup.", axis[d], " must be at least 1; got ", threadgroup[d]);
     }
     threads *= threadgroup[d];
     int64_t blocks = (int64_t(grid[d]) + threadgroup[d] - 1) / threadgroup[d];
     if (d > 0 && blocks > 65535) {
-      throw std::invalid_argument(tag(op) + "grid." + axis[d] + " = " + std::to_string(grid[d]) +
-                                  " needs " + std::to_string(blocks) +
-                                  " blocks; CUDA allows at most 65535 along y and z");
+      fail(op, "grid.", axis[d], " = ", grid[d], " needs ", blocks,
+           " blocks; CUDA allows at most 65535 along y and z");
     }
   }
   if (threads > 1024) {
-    throw std::invalid_argument(tag(op) + "a threadgroup has at most 1024 threads; got " +
-                                std::to_string(threadgroup[0]) + " x " +
-                                std::to_string(threadgroup[1]) + " x " +
-                                std::to_string(threadgroup[2]));
+    fail(op, "a threadgroup has at most 1024 threads; got ", threadgroup[0], " x ", threadgroup[1],
+         " x ", threadgroup[2]);
   }
   if (shared_memory < 0) {
-    throw std::invalid_argument(tag(op) + "shared_memory must not be negative; got " +
-                                std::to_string(shared_memory));
+    fail(op, "shared_memory must not be negative; got ", shared_memory);
   }
 }
 
 void check_outputs(const char* op, size_t n, const std::vector<Shape>& shapes,
                    const std::vector<Dtype>& dtypes) {
   if (shapes.size() != n || dtypes.size() != n) {
-    throw std::invalid_argument(tag(op) + "expected " + std::to_string(n) +
-                                " output shapes and dtypes; got " + std::to_string(shapes.size()) +
-                                " shapes and " + std::to_string(dtypes.size()) + " dtypes");
+    fail(op, "expected ", n, " output shapes and dtypes; got ", shapes.size(), " shapes and ",
+         dtypes.size(), " dtypes");
   }
   for (auto& s : shapes) shape_size(s);  // throws on negative dimensions
 }
@@ -127,8 +120,7 @@ CudaKernelSource cuda_kernel_source(const std::string& name,
   for (auto& [tname, arg] : template_args) {
     check_identifier("cuda_kernel", "template argument name", tname);
     if (!seen.insert(tname).second) {
-      throw std::invalid_argument("[cuda_kernel] template argument '" + tname +
-                                  "' is given twice");
+      fail("cuda_kernel", "template argument '", tname, "' is given twice");
     }
   }
   std::string kernel = "custom_kernel_" + name;
@@ -197,13 +189,12 @@ CudaKernelFunction cuda_kernel(const std::string& name, const std::vector<std::s
     for (auto& n : *list) {
       check_identifier(op, list == &input_names ? "input name" : "output name", n);
       if (!names.insert(n).second) {
-        throw std::invalid_argument("[cuda_kernel] the name '" + n + "' is used twice");
+        fail("cuda_kernel", "the name '", n, "' is used twice");
       }
     }
   }
   if (shared_memory < 0) {
-    throw std::invalid_argument("[cuda_kernel] shared_memory must not be negative; got " +
-                                std::to_string(shared_memory));
+    fail("cuda_kernel", "shared_memory must not be negative; got ", shared_memory);
   }
   std::vector<CustomKernel::ShapeInfo> shape_infos;
   for (auto& n : input_names) {
@@ -216,9 +207,8 @@ CudaKernelFunction cuda_kernel(const std::string& name, const std::vector<std::s
              const TemplateArgs& template_args, std::optional<float> init_value, bool verbose,
              StreamOrDevice s) {
     if (inputs.size() != input_names.size()) {
-      throw std::invalid_argument("[cuda_kernel] kernel '" + name + "' takes " +
-                                  std::to_string(input_names.size()) + " inputs; got " +
-                                  std::to_string(inputs.size()));
+      fail("cuda_kernel", "kernel '", name, "' takes ", input_names.size(), " inputs; got ",
+           inputs.size());
     }
     check_outputs(op, output_names.size(), output_shapes, output_dtypes);
     check_launch(op, grid, threadgroup, shared_memory);
@@ -227,10 +217,8 @@ CudaKernelFunction cuda_kernel(const std::string& name, const std::vector<std::s
       input_dtypes.push_back(inputs[i].dtype());
       bool dims = shape_infos[i].shape || shape_infos[i].strides;
       if (dims && inputs[i].ndim() > kMaxKernelDims) {
-        throw std::invalid_argument("[cuda_kernel] input '" + input_names[i] + "' has " +
-                                    std::to_string(inputs[i].ndim()) + " dimensions; a kernel's " +
-                                    "shape and strides parameters hold at most " +
-                                    std::to_string(kMaxKernelDims));
+        fail("cuda_kernel", "input '", input_names[i], "' has ", inputs[i].ndim(),
+             " dimensions; a kernel's shape and strides parameters hold at most ", kMaxKernelDims);
       }
     }
     CudaKernelSource ks =
@@ -275,5 +263,14 @@ std::vector<array> precompiled_cuda_kernel(
       scalars);
   return array::make_arrays(output_shapes, output_dtypes, prim, inputs);
 }
+
+#if KILN_HAS_CUDA
+CompiledCudaKernel compile_cuda_kernel(const std::string& source, const std::string& instance,
+                                       const std::string& arch) {
+  cuda::CompiledModule mod =
+      cuda::compile(source, {instance}, arch, cuda::toolkit_include_options());
+  return {std::move(mod.cubin), std::move(mod.lowered_names[0])};
+}
+#endif
 
 }  // namespace kiln::fast

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kiln/array.h"
+#include "kiln/primitives/custom_kernel.h"
 #include "kiln/stream.h"
 
 namespace kiln::fast {
@@ -19,12 +20,6 @@ namespace kiln::fast {
 // A template argument: `template <int N>`, `template <bool B>` or `template <typename T>`.
 using TemplateArg = std::variant<int, bool, Dtype>;
 using TemplateArgs = std::vector<std::pair<std::string, TemplateArg>>;
-// A scalar parameter appended to a precompiled kernel's arguments (C++ bool, int, float).
-using ScalarArg = std::variant<bool, int, float>;
-using Dims3 = std::array<int, 3>;
-
-// The most dimensions an input's `x_shape`/`x_strides` kernel parameter holds.
-constexpr int kMaxKernelDims = 10;
 
 // The generated source of one specialization of a custom kernel and the name expression
 // (the kernel's name with its template arguments) that NVRTC instantiates.
@@ -74,5 +69,16 @@ std::vector<array> precompiled_cuda_kernel(
     const std::vector<ScalarArg>& scalars, Dims3 grid, Dims3 threadgroup, int shared_memory = 0,
     std::optional<float> init_value = std::nullopt, bool ensure_row_contiguous = false,
     StreamOrDevice s = {});
+
+#if KILN_HAS_CUDA
+// Compiles `source` with NVRTC for `arch` ("sm_90") as custom kernels are compiled, with no
+// GPU needed: the cubin and the lowered (mangled) name of the name expression `instance`.
+struct CompiledCudaKernel {
+  std::string cubin;
+  std::string lowered_name;
+};
+CompiledCudaKernel compile_cuda_kernel(const std::string& source, const std::string& instance,
+                                       const std::string& arch);
+#endif
 
 }  // namespace kiln::fast

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "kiln/error.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/matmul.h"
@@ -45,15 +46,14 @@ Term split_term(const std::string& t, const std::string& subscripts) {
       (r.ellipsis ? r.after : r.before) += t[i++];
     } else if (t.compare(i, 3, "...") == 0) {
       if (r.ellipsis) {
-        throw std::invalid_argument("[einsum] more than one '...' in the term " + quoted(t) +
-                                    " of subscripts " + quoted(subscripts));
+        fail("einsum", "more than one '...' in the term ", quoted(t), " of subscripts ",
+             quoted(subscripts));
       }
       r.ellipsis = true;
       i += 3;
     } else {
-      throw std::invalid_argument(std::string("[einsum] invalid character '") + t[i] +
-                                  "' in subscripts " + quoted(subscripts) +
-                                  " (labels are letters; '...' stands for leading axes)");
+      fail("einsum", "invalid character '", t[i], "' in subscripts ", quoted(subscripts),
+           " (labels are letters; '...' stands for leading axes)");
     }
   }
   return r;
@@ -79,9 +79,8 @@ Spec parse(const std::string& subscripts, const std::vector<Shape>& shapes) {
   size_t arrow = str.find("->");
   std::vector<std::string> terms = split(str.substr(0, arrow), ',');
   if (terms.size() != shapes.size()) {
-    throw std::invalid_argument("[einsum] subscripts " + quoted(subscripts) + " name " +
-                                std::to_string(terms.size()) + " operand(s) but " +
-                                std::to_string(shapes.size()) + " were given");
+    fail("einsum", "subscripts ", quoted(subscripts), " name ", terms.size(), " operand(s) but ",
+         shapes.size(), " were given");
   }
   std::vector<Term> parsed;
   std::vector<int> ell;
@@ -92,10 +91,8 @@ Spec parse(const std::string& subscripts, const std::vector<Shape>& shapes) {
     int letters = int(t.before.size() + t.after.size());
     int nd = int(shapes[i].size());
     if (t.ellipsis ? letters > nd : letters != nd) {
-      throw std::invalid_argument("[einsum] operand " + std::to_string(i) + " has shape " +
-                                  shape_to_string(shapes[i]) + " but its subscripts " +
-                                  quoted(terms[i]) + " name " + std::to_string(letters) +
-                                  " axes");
+      fail("einsum", "operand ", i, " has shape ", shape_to_string(shapes[i]),
+           " but its subscripts ", quoted(terms[i]), " name ", letters, " axes");
     }
     ell.push_back(t.ellipsis ? nd - letters : 0);
     max_ell = std::max(max_ell, ell.back());
@@ -113,19 +110,16 @@ Spec parse(const std::string& subscripts, const std::vector<Shape>& shapes) {
       int64_t n = shapes[i][d];
       auto [it, fresh] = local.emplace(l, n);
       if (!fresh && it->second != n) {
-        throw std::invalid_argument("[einsum] label '" + std::string(1, char(l)) +
-                                    "' is repeated in operand " + std::to_string(i) +
-                                    " of shape " + shape_to_string(shapes[i]) +
-                                    " over axes of different sizes");
+        fail("einsum", "label '", std::string(1, char(l)), "' is repeated in operand ", i,
+             " of shape ", shape_to_string(shapes[i]), " over axes of different sizes");
       }
       auto [g, added] = spec.sizes.emplace(l, n);
       if (!added && g->second != n) {
         if (g->second != 1 && n != 1) {
           std::string name = l < kEllipsis ? "label '" + std::string(1, char(l)) + "'"
                                            : std::string("an axis under '...'");
-          throw std::invalid_argument("[einsum] " + name + " has size " +
-                                      std::to_string(g->second) + " in one operand and " +
-                                      std::to_string(n) + " in operand " + std::to_string(i));
+          fail("einsum", name, " has size ", g->second, " in one operand and ", n, " in operand ",
+               i);
         }
         g->second = std::max(g->second, n);
       }
@@ -146,13 +140,12 @@ Spec parse(const std::string& subscripts, const std::vector<Shape>& shapes) {
   }
   std::string rhs = str.substr(arrow + 2);
   if (rhs.find("->") != std::string::npos) {
-    throw std::invalid_argument("[einsum] subscripts " + quoted(subscripts) +
-                                " contain more than one '->'");
+    fail("einsum", "subscripts ", quoted(subscripts), " contain more than one '->'");
   }
   Term t = split_term(rhs, subscripts);
   if (!t.ellipsis && max_ell > 0) {
-    throw std::invalid_argument("[einsum] subscripts " + quoted(subscripts) +
-                                ": the output needs '...' for the operands' axes under '...'");
+    fail("einsum", "subscripts ", quoted(subscripts),
+         ": the output needs '...' for the operands' axes under '...'");
   }
   Labels out(t.before.begin(), t.before.end());
   if (t.ellipsis) {
@@ -163,12 +156,12 @@ Spec parse(const std::string& subscripts, const std::vector<Shape>& shapes) {
   for (int l : out) {
     if (l >= kEllipsis) continue;
     if (!seen.insert(l).second) {
-      throw std::invalid_argument("[einsum] output label '" + std::string(1, char(l)) +
-                                  "' appears more than once in " + quoted(subscripts));
+      fail("einsum", "output label '", std::string(1, char(l)), "' appears more than once in ",
+           quoted(subscripts));
     }
     if (!spec.sizes.count(l)) {
-      throw std::invalid_argument("[einsum] output label '" + std::string(1, char(l)) +
-                                  "' does not appear in any input of " + quoted(subscripts));
+      fail("einsum", "output label '", std::string(1, char(l)),
+           "' does not appear in any input of ", quoted(subscripts));
     }
   }
   spec.output = std::move(out);
@@ -434,9 +427,8 @@ array einsum(const std::string& subscripts, const std::vector<array>& operands,
     for (int l : in) sums = sums || !contains(spec.output, l);
   }
   if (sums && !is_inexact(d)) {
-    throw std::invalid_argument("[einsum] subscripts " + quoted(subscripts) +
-                                " sum over a label, which needs floating point operands; got " +
-                                dtype_name(d));
+    fail("einsum", "subscripts ", quoted(subscripts),
+         " sum over a label, which needs floating point operands; got ", dtype_name(d));
   }
   std::vector<Labels> reduced = reduced_labels(spec);
   std::vector<Operand> ops;

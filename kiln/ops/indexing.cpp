@@ -1,5 +1,6 @@
 #include "kiln/ops/indexing.h"
 
+#include "kiln/error.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/slicing.h"
 #include "kiln/ops/utils.h"
@@ -9,12 +10,9 @@ namespace kiln {
 
 namespace {
 
-std::string prefix(const char* op) { return std::string("[") + op + "] "; }
-
 void check_indices(const array& idx, const char* op) {
   if (!is_integral(idx.dtype())) {
-    throw std::invalid_argument(prefix(op) + "indices must be integers, got " +
-                                dtype_name(idx.dtype()));
+    fail(op, "indices must be integers, got ", dtype_name(idx.dtype()));
   }
 }
 
@@ -32,8 +30,7 @@ std::vector<array> broadcast_indices(const std::vector<array>& indices,
                                      const std::vector<int>& axes, const char* op,
                                      StreamOrDevice s) {
   if (indices.size() != axes.size()) {
-    throw std::invalid_argument(prefix(op) + std::to_string(indices.size()) +
-                                " index arrays for " + std::to_string(axes.size()) + " axes");
+    fail(op, indices.size(), " index arrays for ", axes.size(), " axes");
   }
   std::vector<Shape> shapes;
   for (auto& idx : indices) {
@@ -49,9 +46,8 @@ std::vector<array> broadcast_indices(const std::vector<array>& indices,
 int64_t checked_index(int64_t index, int64_t size, int axis, const char* op) {
   int64_t i = index < 0 ? index + size : index;
   if (i < 0 || i >= size) {
-    throw std::out_of_range(prefix(op) + "index " + std::to_string(index) +
-                            " is out of bounds for axis " + std::to_string(axis) +
-                            " with size " + std::to_string(size));
+    fail<std::out_of_range>(op, "index ", index, " is out of bounds for axis ", axis, " with size ",
+                            size);
   }
   return i;
 }
@@ -64,18 +60,15 @@ array scatter_impl(const array& a, const std::vector<array>& indices, const arra
   Shape shape = idx.empty() ? Shape{} : idx[0].shape();
   int ni = int(shape.size());
   if (updates.ndim() != ni + a.ndim()) {
-    throw std::invalid_argument(prefix(op) + "updates of shape " +
-                                shape_to_string(updates.shape()) + " for indices of shape " +
-                                shape_to_string(shape) + " into an array of shape " +
-                                shape_to_string(a.shape()) + ": the updates need rank " +
-                                std::to_string(ni + a.ndim()));
+    fail(op, "updates of shape ", shape_to_string(updates.shape()), " for indices of shape ",
+         shape_to_string(shape), " into an array of shape ", shape_to_string(a.shape()),
+         ": the updates need rank ", ni + a.ndim());
   }
   for (int d = 0; d < a.ndim(); ++d) {
     if (updates.shape()[ni + d] > a.shape()[d]) {
-      throw std::invalid_argument(prefix(op) + "update slices of shape " +
-                                  shape_to_string(Shape(updates.shape().begin() + ni,
-                                                        updates.shape().end())) +
-                                  " do not fit an array of shape " + shape_to_string(a.shape()));
+      fail(op, "update slices of shape ",
+           shape_to_string(Shape(updates.shape().begin() + ni, updates.shape().end())),
+           " do not fit an array of shape ", shape_to_string(a.shape()));
     }
   }
   shape.insert(shape.end(), updates.shape().begin() + ni, updates.shape().end());
@@ -90,9 +83,8 @@ array scatter_impl(const array& a, const std::vector<array>& indices, const arra
 array start_vector(const array& start, size_t n_axes, const char* op, StreamOrDevice s) {
   check_indices(start, op);
   if (start.ndim() > 1 || size_t(start.size()) != n_axes) {
-    throw std::invalid_argument(prefix(op) + "start_indices of shape " +
-                                shape_to_string(start.shape()) + " for " +
-                                std::to_string(n_axes) + " axes; expected one start per axis");
+    fail(op, "start_indices of shape ", shape_to_string(start.shape()), " for ", n_axes,
+         " axes; expected one start per axis");
   }
   return reshape(start, {int64_t(n_axes)}, s);
 }
@@ -104,15 +96,13 @@ array gather(const array& a, const std::vector<array>& indices, const std::vecto
   auto ax = checked_axes(axes, a.ndim(), "gather");
   auto idx = broadcast_indices(indices, ax, "gather", s);
   if (int(slice_sizes.size()) != a.ndim()) {
-    throw std::invalid_argument("[gather] slice_sizes " + shape_to_string(slice_sizes) +
-                                " must have one entry per dimension of an array of shape " +
-                                shape_to_string(a.shape()));
+    fail("gather", "slice_sizes ", shape_to_string(slice_sizes),
+         " must have one entry per dimension of an array of shape ", shape_to_string(a.shape()));
   }
   for (int d = 0; d < a.ndim(); ++d) {
     if (slice_sizes[d] < 0 || slice_sizes[d] > a.shape()[d]) {
-      throw std::invalid_argument("[gather] slice_sizes " + shape_to_string(slice_sizes) +
-                                  " do not fit an array of shape " +
-                                  shape_to_string(a.shape()));
+      fail("gather", "slice_sizes ", shape_to_string(slice_sizes), " do not fit an array of shape ",
+           shape_to_string(a.shape()));
     }
   }
   Shape shape = idx.empty() ? Shape{} : idx[0].shape();
@@ -159,9 +149,8 @@ array take(const array& a, int64_t index, StreamOrDevice s) {
 
 array take_along_axis(const array& a, const array& indices, int axis, StreamOrDevice s) {
   if (a.ndim() != indices.ndim()) {
-    throw std::invalid_argument("[take_along_axis] indices of rank " +
-                                std::to_string(indices.ndim()) + " for an array of rank " +
-                                std::to_string(a.ndim()) + "; the ranks must match");
+    fail("take_along_axis", "indices of rank ", indices.ndim(), " for an array of rank ", a.ndim(),
+         "; the ranks must match");
   }
   int ax = normalize_axis(axis, a.ndim(), "take_along_axis");
   check_indices(indices, "take_along_axis");
@@ -178,9 +167,8 @@ array take_along_axis(const array& a, const array& indices, int axis, StreamOrDe
 array put_along_axis(const array& a, const array& indices, const array& values, int axis,
                      StreamOrDevice s) {
   if (a.ndim() != indices.ndim()) {
-    throw std::invalid_argument("[put_along_axis] indices of rank " +
-                                std::to_string(indices.ndim()) + " for an array of rank " +
-                                std::to_string(a.ndim()) + "; the ranks must match");
+    fail("put_along_axis", "indices of rank ", indices.ndim(), " for an array of rank ", a.ndim(),
+         "; the ranks must match");
   }
   int ax = normalize_axis(axis, a.ndim(), "put_along_axis");
   check_indices(indices, "put_along_axis");
@@ -189,10 +177,8 @@ array put_along_axis(const array& a, const array& indices, const array& values, 
   Shape shape = a.shape();
   shape[ax] = indices.shape()[ax];
   if (broadcast_shapes(indices.shape(), shape, "put_along_axis") != shape) {
-    throw std::invalid_argument("[put_along_axis] indices of shape " +
-                                shape_to_string(indices.shape()) +
-                                " do not match an array of shape " + shape_to_string(a.shape()) +
-                                " outside axis " + std::to_string(ax));
+    fail("put_along_axis", "indices of shape ", shape_to_string(indices.shape()),
+         " do not match an array of shape ", shape_to_string(a.shape()), " outside axis ", ax);
   }
   array idx = broadcast_to(indices, shape, s);
   array vals = astype(broadcast_to(values, shape, s), a.dtype(), s);
@@ -226,15 +212,13 @@ array slice_dynamic(const array& a, const array& start_indices, const std::vecto
   auto ax = checked_axes(axes, a.ndim(), "slice");
   array start = start_vector(start_indices, ax.size(), "slice", s);
   if (int(slice_size.size()) != a.ndim()) {
-    throw std::invalid_argument("[slice] slice_size " + shape_to_string(slice_size) +
-                                " must have one entry per dimension of an array of shape " +
-                                shape_to_string(a.shape()));
+    fail("slice", "slice_size ", shape_to_string(slice_size),
+         " must have one entry per dimension of an array of shape ", shape_to_string(a.shape()));
   }
   for (int d = 0; d < a.ndim(); ++d) {
     if (slice_size[d] < 0 || slice_size[d] > a.shape()[d]) {
-      throw std::invalid_argument("[slice] slice_size " + shape_to_string(slice_size) +
-                                  " does not fit an array of shape " +
-                                  shape_to_string(a.shape()));
+      fail("slice", "slice_size ", shape_to_string(slice_size), " does not fit an array of shape ",
+           shape_to_string(a.shape()));
     }
   }
   return array(slice_size, a.dtype(),
@@ -247,19 +231,15 @@ array slice_update_dynamic(const array& a, const array& update, const array& sta
   auto ax = checked_axes(axes, a.ndim(), "slice_update");
   array start = start_vector(start_indices, ax.size(), "slice_update", s);
   if (update.ndim() > a.ndim()) {
-    throw std::invalid_argument("[slice_update] an update of shape " +
-                                shape_to_string(update.shape()) +
-                                " has more dimensions than the array of shape " +
-                                shape_to_string(a.shape()));
+    fail("slice_update", "an update of shape ", shape_to_string(update.shape()),
+         " has more dimensions than the array of shape ", shape_to_string(a.shape()));
   }
   Shape ushape(size_t(a.ndim() - update.ndim()), 1);
   ushape.insert(ushape.end(), update.shape().begin(), update.shape().end());
   for (int d = 0; d < a.ndim(); ++d) {
     if (ushape[d] > a.shape()[d]) {
-      throw std::invalid_argument("[slice_update] an update of shape " +
-                                  shape_to_string(update.shape()) +
-                                  " does not fit an array of shape " +
-                                  shape_to_string(a.shape()));
+      fail("slice_update", "an update of shape ", shape_to_string(update.shape()),
+           " does not fit an array of shape ", shape_to_string(a.shape()));
     }
   }
   array upd = astype(reshape(update, ushape, s), a.dtype(), s);
@@ -270,14 +250,11 @@ array slice_update_dynamic(const array& a, const array& update, const array& sta
 
 array masked_scatter(const array& a, const array& mask, const array& values, StreamOrDevice s) {
   if (mask.dtype() != bool_) {
-    throw std::invalid_argument(std::string("[masked_scatter] the mask must be bool, got ") +
-                                dtype_name(mask.dtype()));
+    fail("masked_scatter", "the mask must be bool, got ", dtype_name(mask.dtype()));
   }
   if (broadcast_shapes(mask.shape(), a.shape(), "masked_scatter") != a.shape()) {
-    throw std::invalid_argument("[masked_scatter] a mask of shape " +
-                                shape_to_string(mask.shape()) +
-                                " does not broadcast to the array's shape " +
-                                shape_to_string(a.shape()));
+    fail("masked_scatter", "a mask of shape ", shape_to_string(mask.shape()),
+         " does not broadcast to the array's shape ", shape_to_string(a.shape()));
   }
   array vals = astype(reshape(values, {-1}, s), a.dtype(), s);
   return array(a.shape(), a.dtype(), std::make_shared<MaskedScatter>(to_stream(s)),

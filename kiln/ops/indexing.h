@@ -11,6 +11,10 @@
 
 namespace kiln {
 
+// How a scatter combines each update with the element it lands on: None writes the update
+// (the last one wins), the others reduce the element and all its updates.
+enum class ScatterReduce : uint8_t { None, Add, Prod, Max, Min };
+
 // out[i..., j...] = a[j + start(i)], start(i) being indices[k][i...] on axes[k] and 0 on
 // the other axes; the output has shape broadcast(indices) + slice_sizes.
 array gather(const array& a, const std::vector<array>& indices, const std::vector<int>& axes,

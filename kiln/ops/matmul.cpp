@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "kiln/error.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/shape.h"
@@ -15,8 +16,6 @@ namespace kiln {
 
 namespace {
 
-std::string op_name(const char* op) { return std::string("[") + op + "] "; }
-
 // The dtype the product computes in: BLAS has no integer GEMM, so (as in MLX) integer and
 // bool operands are an error rather than a silent conversion.
 Dtype product_dtype(const std::vector<Dtype>& dtypes, const char* op) {
@@ -28,8 +27,8 @@ Dtype product_dtype(const std::vector<Dtype>& dtypes, const char* op) {
       names += (i ? (i + 1 == dtypes.size() ? " and " : ", ") : "") +
                std::string(dtype_name(dtypes[i]));
     }
-    throw std::invalid_argument(op_name(op) + "only floating point types are supported; got " +
-                                names + " (promoted to " + dtype_name(d) + ")");
+    fail(op, "only floating point types are supported; got ", names, " (promoted to ",
+         dtype_name(d), ")");
   }
   check_upcast(op, dtypes, d);
   return d;
@@ -46,19 +45,16 @@ struct MatmulPlan {
 MatmulPlan plan_matmul(const array& a_in, const array& b_in, Dtype d, const char* op,
                        StreamOrDevice s) {
   if (a_in.ndim() == 0 || b_in.ndim() == 0) {
-    throw std::invalid_argument(op_name(op) + "inputs must have at least one dimension; got " +
-                                "shapes " + shape_to_string(a_in.shape()) + " and " +
-                                shape_to_string(b_in.shape()));
+    fail(op, "inputs must have at least one dimension; got shapes ", shape_to_string(a_in.shape()),
+         " and ", shape_to_string(b_in.shape()));
   }
   array a = a_in.ndim() == 1 ? reshape(a_in, {1, a_in.shape(0)}, s) : a_in;
   array b = b_in.ndim() == 1 ? reshape(b_in, {b_in.shape(0), 1}, s) : b_in;
   if (a.shape(-1) != b.shape(-2)) {
-    throw std::invalid_argument(
-        op_name(op) + "shapes " + shape_to_string(a_in.shape()) + " and " +
-        shape_to_string(b_in.shape()) + " are not aligned: the last dimension of the first (" +
-        std::to_string(a.shape(-1)) + ") must equal the " +
-        (b_in.ndim() == 1 ? "only" : "second to last") + " dimension of the second (" +
-        std::to_string(b.shape(-2)) + ")");
+    fail(op, "shapes ", shape_to_string(a_in.shape()), " and ", shape_to_string(b_in.shape()),
+         " are not aligned: the last dimension of the first (", a.shape(-1), ") must equal the ",
+         (b_in.ndim() == 1 ? "only" : "second to last"), " dimension of the second (", b.shape(-2),
+         ")");
   }
   Shape batch_a(a.shape().begin(), a.shape().end() - 2);
   Shape batch_b(b.shape().begin(), b.shape().end() - 2);
@@ -66,9 +62,8 @@ MatmulPlan plan_matmul(const array& a_in, const array& b_in, Dtype d, const char
   try {
     shape = broadcast_shapes(batch_a, batch_b, op);
   } catch (const std::invalid_argument&) {
-    throw std::invalid_argument(op_name(op) + "the batch dimensions of shapes " +
-                                shape_to_string(a_in.shape()) + " and " +
-                                shape_to_string(b_in.shape()) + " cannot be broadcast");
+    fail(op, "the batch dimensions of shapes ", shape_to_string(a_in.shape()), " and ",
+         shape_to_string(b_in.shape()), " cannot be broadcast");
   }
   shape.push_back(a.shape(-2));
   shape.push_back(b.shape(-1));
@@ -101,9 +96,8 @@ array tensordot_impl(const array& a, const array& b, const std::vector<int>& axe
                      const std::vector<int>& axes_b, const char* op, StreamOrDevice s) {
   Dtype d = product_dtype({a.dtype(), b.dtype()}, op);
   if (axes_a.size() != axes_b.size()) {
-    throw std::invalid_argument(op_name(op) + "the axes of a " + axes_to_string(axes_a) +
-                                " and of b " + axes_to_string(axes_b) +
-                                " must have the same length");
+    fail(op, "the axes of a ", axes_to_string(axes_a), " and of b ", axes_to_string(axes_b),
+         " must have the same length");
   }
   std::vector<int> ca, cb;
   for (int ax : axes_a) ca.push_back(normalize_axis(ax, a.ndim(), op));
@@ -112,11 +106,9 @@ array tensordot_impl(const array& a, const array& b, const std::vector<int>& axe
   normalize_axes(cb, b.ndim(), op);
   for (size_t i = 0; i < ca.size(); ++i) {
     if (a.shape(ca[i]) != b.shape(cb[i])) {
-      throw std::invalid_argument(
-          op_name(op) + "axis " + std::to_string(ca[i]) + " of a (shape " +
-          shape_to_string(a.shape()) + ") has size " + std::to_string(a.shape(ca[i])) +
-          " but axis " + std::to_string(cb[i]) + " of b (shape " + shape_to_string(b.shape()) +
-          ") has size " + std::to_string(b.shape(cb[i])));
+      fail(op, "axis ", ca[i], " of a (shape ", shape_to_string(a.shape()), ") has size ",
+           a.shape(ca[i]), " but axis ", cb[i], " of b (shape ", shape_to_string(b.shape()),
+           ") has size ", b.shape(cb[i]));
     }
   }
   std::vector<int> pa = gather_axes(a.ndim(), ca, /*first=*/false);
@@ -150,9 +142,8 @@ array addmm(const array& c, const array& a, const array& b, float alpha, float b
     fits = c.shape(-i) == 1 || c.shape(-i) == p.out_shape[p.out_shape.size() - i];
   }
   if (!fits) {
-    throw std::invalid_argument("[addmm] c of shape " + shape_to_string(c.shape()) +
-                                " cannot be broadcast to the product's shape " +
-                                shape_to_string(p.out_shape));
+    fail("addmm", "c of shape ", shape_to_string(c.shape()),
+         " cannot be broadcast to the product's shape ", shape_to_string(p.out_shape));
   }
   // Give c the node's rank: leading ones, and ones where the 1-d promotions added axes.
   Shape cs(p.out_shape.size() - c.ndim(), 1);
@@ -167,10 +158,8 @@ array addmm(const array& c, const array& a, const array& b, float alpha, float b
 
 array tensordot(const array& a, const array& b, int axes, StreamOrDevice s) {
   if (axes < 0 || axes > a.ndim() || axes > b.ndim()) {
-    throw std::invalid_argument("[tensordot] axes=" + std::to_string(axes) +
-                                " must be between 0 and the smaller rank of shapes " +
-                                shape_to_string(a.shape()) + " and " +
-                                shape_to_string(b.shape()));
+    fail("tensordot", "axes=", axes, " must be between 0 and the smaller rank of shapes ",
+         shape_to_string(a.shape()), " and ", shape_to_string(b.shape()));
   }
   std::vector<int> axes_a(axes), axes_b(axes);
   std::iota(axes_a.begin(), axes_a.end(), a.ndim() - axes);
@@ -186,9 +175,8 @@ array tensordot(const array& a, const array& b, const std::vector<int>& axes_a,
 array inner(const array& a, const array& b, StreamOrDevice s) {
   if (a.ndim() == 0 || b.ndim() == 0) return multiply(a, b, s);
   if (a.shape(-1) != b.shape(-1)) {
-    throw std::invalid_argument("[inner] the last dimensions of shapes " +
-                                shape_to_string(a.shape()) + " and " +
-                                shape_to_string(b.shape()) + " differ");
+    fail("inner", "the last dimensions of shapes ", shape_to_string(a.shape()), " and ",
+         shape_to_string(b.shape()), " differ");
   }
   return tensordot_impl(a, b, {a.ndim() - 1}, {b.ndim() - 1}, "inner", s);
 }
@@ -204,10 +192,8 @@ array vecdot(const array& a, const array& b, int axis, StreamOrDevice s) {
   int ax = normalize_axis(axis, nd, "vecdot");
   int ax_a = ax - (nd - a.ndim()), ax_b = ax - (nd - b.ndim());
   if (ax_a < 0 || ax_b < 0 || a.shape(ax_a) != b.shape(ax_b)) {
-    throw std::invalid_argument("[vecdot] axis " + std::to_string(axis) + " of shapes " +
-                                shape_to_string(a.shape()) + " and " +
-                                shape_to_string(b.shape()) +
-                                " must exist in both with the same size");
+    fail("vecdot", "axis ", axis, " of shapes ", shape_to_string(a.shape()), " and ",
+         shape_to_string(b.shape()), " must exist in both with the same size");
   }
   int64_t k = a.shape(ax_a);
   array x = transpose(astype(a, d, s), gather_axes(a.ndim(), {ax_a}, false), s);

@@ -1,5 +1,6 @@
 #include "kiln/ops/pad.h"
 
+#include "kiln/error.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/utils.h"
 #include "kiln/primitives/pad.h"
@@ -12,34 +13,29 @@ PadMode parse_mode(const std::string& mode) {
   if (mode == "edge") return PadMode::edge;
   if (mode == "reflect") return PadMode::reflect;
   if (mode == "symmetric") return PadMode::symmetric;
-  throw std::invalid_argument("[pad] unknown mode '" + mode +
-                              "' (expected constant, edge, reflect or symmetric)");
+  fail("pad", "unknown mode '", mode, "' (expected constant, edge, reflect or symmetric)");
 }
 }  // namespace
 
 array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& pad_width,
           const array& pad_value, const std::string& mode, StreamOrDevice s) {
   if (int(pad_width.size()) != a.ndim()) {
-    throw std::invalid_argument("[pad] expected " + std::to_string(a.ndim()) +
-                                " (before, after) pairs, got " +
-                                std::to_string(pad_width.size()));
+    fail("pad", "expected ", a.ndim(), " (before, after) pairs, got ", pad_width.size());
   }
   PadMode m = parse_mode(mode);
   if (pad_value.size() != 1) {
-    throw std::invalid_argument("[pad] the constant value must be a scalar, got shape " +
-                                shape_to_string(pad_value.shape()));
+    fail("pad", "the constant value must be a scalar, got shape ",
+         shape_to_string(pad_value.shape()));
   }
   Shape low, high, shape = a.shape();
   bool any = false;
   for (int d = 0; d < a.ndim(); ++d) {
     auto [lo, hi] = pad_width[d];
     if (lo < 0 || hi < 0) {
-      throw std::invalid_argument("[pad] negative pad width (" + std::to_string(lo) + ", " +
-                                  std::to_string(hi) + ") on axis " + std::to_string(d));
+      fail("pad", "negative pad width (", lo, ", ", hi, ") on axis ", d);
     }
     if (m != PadMode::constant && a.shape()[d] == 0 && lo + hi > 0) {
-      throw std::invalid_argument("[pad] cannot extend the empty axis " + std::to_string(d) +
-                                  " in mode '" + mode + "'");
+      fail("pad", "cannot extend the empty axis ", d, " in mode '", mode, "'");
     }
     low.push_back(lo);
     high.push_back(hi);
@@ -71,8 +67,7 @@ array roll(const array& a, const Shape& shifts, const std::vector<int>& axes, St
   size_t n = std::max(shifts.size(), axes.size());
   bool match = shifts.size() == axes.size() || shifts.size() == 1 || axes.size() == 1;
   if (shifts.empty() || !match) {
-    throw std::invalid_argument("[roll] " + std::to_string(shifts.size()) +
-                                " shifts do not match " + std::to_string(axes.size()) + " axes");
+    fail("roll", shifts.size(), " shifts do not match ", axes.size(), " axes");
   }
   if (axes.empty()) return a;
   // Shifts for a repeated axis add up (NumPy's rule).

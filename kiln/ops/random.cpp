@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "kiln/error.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/indexing.h"
@@ -15,7 +16,6 @@
 #include "kiln/ops/unary.h"
 #include "kiln/ops/utils.h"
 #include "kiln/primitives/random.h"
-#include "kiln/transforms.h"
 
 namespace kiln::random {
 
@@ -27,9 +27,7 @@ std::string describe(const array& a) {
 
 const array& check_key(const array& key, const char* op) {
   if (key.dtype() != uint32 || key.shape() != Shape{2}) {
-    throw std::invalid_argument(std::string("[") + op +
-                                "] a key must be a uint32 array of shape (2,); got a " +
-                                describe(key));
+    fail(op, "a key must be a uint32 array of shape (2,); got a ", describe(key));
   }
   return key;
 }
@@ -40,16 +38,13 @@ array resolve_key(const std::optional<array>& key, const char* op, StreamOrDevic
 
 void check_float(Dtype dtype, const char* op) {
   if (!is_floating_point(dtype)) {
-    throw std::invalid_argument(std::string("[") + op +
-                                "] dtype must be a real floating-point type; got " +
-                                dtype_name(dtype));
+    fail(op, "dtype must be a real floating-point type; got ", dtype_name(dtype));
   }
 }
 
 void check_real(const array& a, const char* op, const char* what) {
   if (is_complex(a.dtype())) {
-    throw std::invalid_argument(std::string("[") + op + "] " + what + " must be real; got a " +
-                                describe(a));
+    fail(op, what, " must be real; got a ", describe(a));
   }
 }
 
@@ -61,10 +56,8 @@ void check_fits(const array& a, const Shape& shape, const char* op, const char* 
     ok = d == 1 || d == shape[shape.size() - i];
   }
   if (!ok) {
-    throw std::invalid_argument(std::string("[") + op + "] " + what + " of shape " +
-                                shape_to_string(a.shape()) +
-                                " does not broadcast to the requested shape " +
-                                shape_to_string(shape));
+    fail(op, what, " of shape ", shape_to_string(a.shape()),
+         " does not broadcast to the requested shape ", shape_to_string(shape));
   }
 }
 
@@ -153,8 +146,7 @@ array next_key(StreamOrDevice s) { return KeySequence::global().next(s); }
 
 array bits(const Shape& shape, int width, const std::optional<array>& key, StreamOrDevice s) {
   if (width != 4 && width != 8) {
-    throw std::invalid_argument("[bits] width must be 4 (uint32) or 8 (uint64) bytes; got " +
-                                std::to_string(width));
+    fail("bits", "width must be 4 (uint32) or 8 (uint64) bytes; got ", width);
   }
   shape_size(shape);  // rejects negative dimensions
   array k = resolve_key(key, "bits", s);
@@ -165,7 +157,7 @@ array bits(const Shape& shape, int width, const std::optional<array>& key, Strea
 array split(const array& key, int num, StreamOrDevice s) {
   check_key(key, "split");
   if (num < 0) {
-    throw std::invalid_argument("[split] num must be non-negative; got " + std::to_string(num));
+    fail("split", "num must be non-negative; got ", num);
   }
   return bits({num, 2}, 4, key, s);
 }
@@ -221,13 +213,11 @@ array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc,
 array randint(const array& low, const array& high, const Shape& shape, Dtype dtype,
               const std::optional<array>& key, StreamOrDevice s) {
   if (!is_integral(dtype)) {
-    throw std::invalid_argument(std::string("[randint] dtype must be an integer type; got ") +
-                                dtype_name(dtype));
+    fail("randint", "dtype must be an integer type; got ", dtype_name(dtype));
   }
   for (const array* b : {&low, &high}) {
     if (!is_integral(b->dtype()) && b->dtype() != bool_) {
-      throw std::invalid_argument(std::string("[randint] low and high must be integers; got a ") +
-                                  describe(*b));
+      fail("randint", "low and high must be integers; got a ", describe(*b));
     }
   }
   shape_size(shape);
@@ -251,8 +241,7 @@ array randint(const array& low, const array& high, const Shape& shape, Dtype dty
 array bernoulli(const array& p, const std::optional<Shape>& shape,
                 const std::optional<array>& key, StreamOrDevice s) {
   if (!is_floating_point(p.dtype())) {
-    throw std::invalid_argument("[bernoulli] p must be a real floating-point array; got a " +
-                                describe(p));
+    fail("bernoulli", "p must be a real floating-point array; got a ", describe(p));
   }
   Shape out = shape ? *shape : p.shape();
   shape_size(out);
@@ -314,8 +303,7 @@ array categorical(const array& logits, int axis, const std::optional<Shape>& sha
   Shape out = rest;
   if (num_samples) {
     if (*num_samples < 0) {
-      throw std::invalid_argument("[categorical] num_samples must be non-negative; got " +
-                                  std::to_string(*num_samples));
+      fail("categorical", "num_samples must be non-negative; got ", *num_samples);
     }
     // A trailing axis of samples: the logits broadcast along it.
     x = expand_dims(logits, {-1}, s);
@@ -327,10 +315,8 @@ array categorical(const array& logits, int axis, const std::optional<Shape>& sha
       ok = rest[rest.size() - i] == 1 || rest[rest.size() - i] == (*shape)[shape->size() - i];
     }
     if (!ok) {
-      throw std::invalid_argument("[categorical] the logits' other axes, of shape " +
-                                  shape_to_string(rest) +
-                                  ", do not broadcast to the requested shape " +
-                                  shape_to_string(*shape));
+      fail("categorical", "the logits' other axes, of shape ", shape_to_string(rest),
+           ", do not broadcast to the requested shape ", shape_to_string(*shape));
     }
     out = *shape;
   }
@@ -360,7 +346,7 @@ array laplace(const Shape& shape, Dtype dtype, double loc, double scale,
 
 array permutation(int64_t n, const std::optional<array>& key, StreamOrDevice s) {
   if (n < 0) {
-    throw std::invalid_argument("[permutation] n must be non-negative; got " + std::to_string(n));
+    fail("permutation", "n must be non-negative; got ", n);
   }
   if (key) check_key(*key, "permutation");
   throw std::runtime_error("[permutation] needs argsort, which Kiln does not have yet");
@@ -376,14 +362,13 @@ array multivariate_normal(const array& mean, const array& cov, const Shape& shap
                           const std::optional<array>& key, StreamOrDevice s) {
   check_float(dtype, "multivariate_normal");
   if (mean.ndim() < 1 || cov.ndim() < 2) {
-    throw std::invalid_argument("[multivariate_normal] mean must be at least 1-d and cov at "
-                                "least 2-d; got a " + describe(mean) + " and a " + describe(cov));
+    fail("multivariate_normal", "mean must be at least 1-d and cov at least 2-d; got a ",
+         describe(mean), " and a ", describe(cov));
   }
   int64_t n = mean.shape().back();
   if (cov.shape()[cov.ndim() - 1] != n || cov.shape()[cov.ndim() - 2] != n) {
-    throw std::invalid_argument("[multivariate_normal] cov must end in (" + std::to_string(n) +
-                                ", " + std::to_string(n) + ") to match mean; got shape " +
-                                shape_to_string(cov.shape()));
+    fail("multivariate_normal", "cov must end in (", n, ", ", n, ") to match mean; got shape ",
+         shape_to_string(cov.shape()));
   }
   if (key) check_key(*key, "multivariate_normal");
   throw std::runtime_error("[multivariate_normal] needs a Cholesky factorization "

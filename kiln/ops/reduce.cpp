@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <string>
 
-#include "kiln/compile.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/reduce_axes.h"
 #include "kiln/ops/shape.h"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "kiln/error.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/slicing.h"
@@ -19,23 +20,21 @@ array reshape(const array& a, Shape shape, StreamOrDevice s) {
       if (infer >= 0) throw std::invalid_argument("[reshape] only one dimension can be -1");
       infer = int(i);
     } else if (shape[i] < 0) {
-      throw std::invalid_argument("[reshape] invalid dimension " + std::to_string(shape[i]) +
-                                  " in shape " + shape_to_string(shape));
+      fail("reshape", "invalid dimension ", shape[i], " in shape ", shape_to_string(shape));
     } else {
       known *= shape[i];
     }
   }
   if (infer >= 0) {
     if (known == 0 || a.size() % known != 0) {
-      throw std::invalid_argument("[reshape] cannot reshape array of shape " +
-                                  shape_to_string(a.shape()) + " into " + shape_to_string(shape));
+      fail("reshape", "cannot reshape array of shape ", shape_to_string(a.shape()), " into ",
+           shape_to_string(shape));
     }
     shape[infer] = a.size() / known;
   }
   if (shape_size(shape) != a.size()) {
-    throw std::invalid_argument("[reshape] cannot reshape array of size " +
-                                std::to_string(a.size()) + " into shape " +
-                                shape_to_string(shape));
+    fail("reshape", "cannot reshape array of size ", a.size(), " into shape ",
+         shape_to_string(shape));
   }
   if (shape == a.shape()) return a;
   auto p = std::make_shared<Reshape>(to_stream(s), shape);
@@ -47,8 +46,7 @@ array flatten(const array& a, int start_axis, int end_axis, StreamOrDevice s) {
   int st = normalize_axis(start_axis, a.ndim(), "flatten");
   int en = normalize_axis(end_axis, a.ndim(), "flatten");
   if (st > en) {
-    throw std::invalid_argument("[flatten] start_axis " + std::to_string(start_axis) +
-                                " is after end_axis " + std::to_string(end_axis));
+    fail("flatten", "start_axis ", start_axis, " is after end_axis ", end_axis);
   }
   Shape shape(a.shape().begin(), a.shape().begin() + st);
   int64_t n = 1;
@@ -64,8 +62,7 @@ array squeeze(const array& a, const std::vector<int>& axes, StreamOrDevice s) {
   for (int i = 0, j = 0; i < a.ndim(); ++i) {
     if (j < int(ax.size()) && ax[j] == i) {
       if (a.shape()[i] != 1) {
-        throw std::invalid_argument("[squeeze] cannot squeeze axis " + std::to_string(i) +
-                                    " of size " + std::to_string(a.shape()[i]));
+        fail("squeeze", "cannot squeeze axis ", i, " of size ", a.shape()[i]);
       }
       ++j;
     } else {
@@ -100,17 +97,15 @@ array expand_dims(const array& a, const std::vector<int>& axes, StreamOrDevice s
 
 array transpose(const array& a, std::vector<int> axes, StreamOrDevice s) {
   if (int(axes.size()) != a.ndim()) {
-    throw std::invalid_argument("[transpose] axes " + axes_to_string(axes) +
-                                " do not match an array of " + std::to_string(a.ndim()) +
-                                " dimensions");
+    fail("transpose", "axes ", axes_to_string(axes), " do not match an array of ", a.ndim(),
+         " dimensions");
   }
   for (auto& ax : axes) ax = normalize_axis(ax, a.ndim(), "transpose");
   std::vector<int> sorted = axes;
   std::sort(sorted.begin(), sorted.end());
   for (int i = 0; i < a.ndim(); ++i) {
     if (sorted[i] != i) {
-      throw std::invalid_argument("[transpose] axes " + axes_to_string(axes) +
-                                  " are not a permutation");
+      fail("transpose", "axes ", axes_to_string(axes), " are not a permutation");
     }
   }
   bool identity = true;
@@ -128,12 +123,27 @@ array transpose(const array& a, StreamOrDevice s) {
   return transpose(a, std::move(axes), s);
 }
 
+std::vector<int> axes_to_back(int ndim, const std::vector<int>& axes) {
+  std::vector<int> perm;
+  for (int i = 0; i < ndim; ++i) {
+    if (std::find(axes.begin(), axes.end(), i) == axes.end()) perm.push_back(i);
+  }
+  perm.insert(perm.end(), axes.begin(), axes.end());
+  return perm;
+}
+
+std::vector<int> inverse_permutation(const std::vector<int>& perm) {
+  std::vector<int> inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = int(i);
+  return inverse;
+}
+
 array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
   if (a.shape() == shape) return a;
   Shape out = broadcast_shapes(a.shape(), shape, "broadcast_to");
   if (out != shape) {
-    throw std::invalid_argument("[broadcast_to] cannot broadcast shape " +
-                                shape_to_string(a.shape()) + " to " + shape_to_string(shape));
+    fail("broadcast_to", "cannot broadcast shape ", shape_to_string(a.shape()), " to ",
+         shape_to_string(shape));
   }
   return array(shape, a.dtype(), std::make_shared<Broadcast>(to_stream(s), shape), {a});
 }
@@ -167,16 +177,15 @@ array unflatten(const array& a, int axis, Shape shape, StreamOrDevice s) {
     if (shape[i] == -1 && infer < 0) {
       infer = int(i);
     } else if (shape[i] < 0) {
-      throw std::invalid_argument("[unflatten] invalid shape " + shape_to_string(shape));
+      fail("unflatten", "invalid shape ", shape_to_string(shape));
     } else {
       known *= shape[i];
     }
   }
   if (infer >= 0 && known != 0 && n % known == 0) shape[infer] = n / known;
   if ((infer >= 0 && shape[infer] < 0) || (infer < 0 && known != n)) {
-    throw std::invalid_argument("[unflatten] cannot unflatten axis " + std::to_string(axis) +
-                                " of size " + std::to_string(n) + " into " +
-                                shape_to_string(shape));
+    fail("unflatten", "cannot unflatten axis ", axis, " of size ", n, " into ",
+         shape_to_string(shape));
   }
   Shape out(a.shape().begin(), a.shape().begin() + ax);
   out.insert(out.end(), shape.begin(), shape.end());
@@ -236,14 +245,12 @@ array atleast_3d(const array& a, StreamOrDevice s) {
 
 array diagonal(const array& a, int offset, int axis1, int axis2, StreamOrDevice s) {
   if (a.ndim() < 2) {
-    throw std::invalid_argument("[diagonal] the array must have at least 2 dimensions, got " +
-                                std::to_string(a.ndim()));
+    fail("diagonal", "the array must have at least 2 dimensions, got ", a.ndim());
   }
   int a1 = normalize_axis(axis1, a.ndim(), "diagonal");
   int a2 = normalize_axis(axis2, a.ndim(), "diagonal");
   if (a1 == a2) {
-    throw std::invalid_argument("[diagonal] axis1 and axis2 are the same axis (" +
-                                std::to_string(a1) + ")");
+    fail("diagonal", "axis1 and axis2 are the same axis (", a1, ")");
   }
   int64_t n1 = a.shape()[a1], n2 = a.shape()[a2], off = offset;
   int64_t len = off >= 0 ? std::min(n1, n2 - off) : std::min(n1 + off, n2);
@@ -259,8 +266,7 @@ array diagonal(const array& a, int offset, int axis1, int axis2, StreamOrDevice 
 array diag(const array& a, int k, StreamOrDevice s) {
   if (a.ndim() == 2) return diagonal(a, k, 0, 1, s);
   if (a.ndim() != 1) {
-    throw std::invalid_argument("[diag] the array must be 1-d or 2-d, got " +
-                                std::to_string(a.ndim()) + " dimensions");
+    fail("diag", "the array must be 1-d or 2-d, got ", a.ndim(), " dimensions");
   }
   // Write `a` through a flat strided slice (step n + 1) of a zero matrix.
   int64_t len = a.shape()[0], kk = k;
@@ -275,8 +281,8 @@ array diag(const array& a, int k, StreamOrDevice s) {
 
 array as_strided(const array& a, Shape shape, Strides strides, int64_t offset, StreamOrDevice s) {
   if (shape.size() != strides.size()) {
-    throw std::invalid_argument("[as_strided] shape " + shape_to_string(shape) + " and " +
-                                std::to_string(strides.size()) + " strides differ in length");
+    fail("as_strided", "shape ", shape_to_string(shape), " and ", strides.size(),
+         " strides differ in length");
   }
   if (shape_size(shape) > 0) {
     int64_t lo = offset, hi = offset;
@@ -287,10 +293,9 @@ array as_strided(const array& a, Shape shape, Strides strides, int64_t offset, S
       overflow |= __builtin_add_overflow(ext > 0 ? hi : lo, ext, ext > 0 ? &hi : &lo);
     }
     if (overflow || lo < 0 || hi >= a.size()) {
-      throw std::invalid_argument(
-          "[as_strided] the view with shape " + shape_to_string(shape) + ", strides " +
-          shape_to_string(strides) + " and offset " + std::to_string(offset) +
-          " reaches elements outside the array of size " + std::to_string(a.size()));
+      fail("as_strided", "the view with shape ", shape_to_string(shape), ", strides ",
+           shape_to_string(strides), " and offset ", offset,
+           " reaches elements outside the array of size ", a.size());
     }
   }
   auto p = std::make_shared<AsStrided>(to_stream(s), shape, std::move(strides), offset);
@@ -302,15 +307,13 @@ array view(const array& a, Dtype dtype, StreamOrDevice s) {
   Shape shape = a.shape();
   if (dtype.size != a.itemsize()) {
     if (a.ndim() == 0) {
-      throw std::invalid_argument(std::string("[view] cannot view a 0-d ") +
-                                  dtype_name(a.dtype()) + " array as " + dtype_name(dtype) +
-                                  ": the item sizes differ");
+      fail("view", "cannot view a 0-d ", dtype_name(a.dtype()), " array as ", dtype_name(dtype),
+           ": the item sizes differ");
     }
     int64_t bytes = shape.back() * int64_t(a.itemsize());
     if (bytes % dtype.size != 0) {
-      throw std::invalid_argument("[view] the last axis (" + std::to_string(shape.back()) +
-                                  " x " + dtype_name(a.dtype()) + ") is not a whole number of " +
-                                  dtype_name(dtype));
+      fail("view", "the last axis (", shape.back(), " x ", dtype_name(a.dtype()),
+           ") is not a whole number of ", dtype_name(dtype));
     }
     shape.back() = bytes / dtype.size;
   }
@@ -319,8 +322,7 @@ array view(const array& a, Dtype dtype, StreamOrDevice s) {
 
 array diff(const array& a, int n, int axis, StreamOrDevice s) {
   if (a.ndim() == 0) throw std::invalid_argument("[diff] the array must be at least 1-d");
-  if (n < 0) throw std::invalid_argument("[diff] order n must be non-negative, got " +
-                                         std::to_string(n));
+  if (n < 0) fail("diff", "order n must be non-negative, got ", n);
   int ax = normalize_axis(axis, a.ndim(), "diff");
   array r = a;
   std::vector<SliceBound> head(ax + 1), tail(ax + 1);

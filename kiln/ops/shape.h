@@ -16,6 +16,10 @@ array squeeze(const array& a, StreamOrDevice s = {});  // all size-1 dims
 array expand_dims(const array& a, const std::vector<int>& axes, StreamOrDevice s = {});
 array transpose(const array& a, std::vector<int> axes, StreamOrDevice s = {});
 array transpose(const array& a, StreamOrDevice s = {});  // reverses the axes
+// The transpose permutation that keeps the axes not in `axes` in order and puts `axes` (in
+// their given order) last, and the permutation that undoes a transpose by `perm`.
+std::vector<int> axes_to_back(int ndim, const std::vector<int>& axes);
+std::vector<int> inverse_permutation(const std::vector<int>& perm);
 array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s = {});
 std::vector<array> broadcast_arrays(const std::vector<array>& arrays, StreamOrDevice s = {});
 array astype(const array& a, Dtype dtype, StreamOrDevice s = {});

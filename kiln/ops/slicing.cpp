@@ -1,5 +1,6 @@
 #include "kiln/ops/slicing.h"
 
+#include "kiln/error.h"
 #include "kiln/ops/shape.h"
 #include "kiln/primitives/slicing.h"
 
@@ -10,9 +11,7 @@ namespace {
 std::pair<SliceSpec, Shape> make_spec(const array& a, const std::vector<SliceBound>& bounds,
                                       const char* op) {
   if (int(bounds.size()) > a.ndim()) {
-    throw std::out_of_range(std::string("[") + op + "] " + std::to_string(bounds.size()) +
-                            " slices for an array of " + std::to_string(a.ndim()) +
-                            " dimensions");
+    fail<std::out_of_range>(op, bounds.size(), " slices for an array of ", a.ndim(), " dimensions");
   }
   SliceSpec spec{Shape(a.ndim(), 0), Shape(a.ndim(), 1), a.shape()};
   for (size_t i = 0; i < bounds.size(); ++i) {

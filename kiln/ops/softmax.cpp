@@ -34,14 +34,7 @@ std::pair<array, int> merge_axes(const array& a, const std::vector<int>& axes,
     shape.insert(shape.end(), a.shape().begin() + axes.back() + 1, a.shape().end());
     return {reshape(a, std::move(shape), s), axes.front()};
   }
-  for (int i = 0, j = 0; i < a.ndim(); ++i) {
-    if (j < int(axes.size()) && axes[j] == i) {
-      ++j;
-    } else {
-      perm.push_back(i);
-    }
-  }
-  perm.insert(perm.end(), axes.begin(), axes.end());
+  perm = axes_to_back(a.ndim(), axes);
   Shape shape = detail::drop_shape(a.shape(), axes);
   shape.push_back(n);
   int axis = int(shape.size()) - 1;
@@ -67,9 +60,7 @@ array softmax(const array& a, const std::vector<int>& axes, bool precise, Stream
   if (perm.empty()) return reshape(r, a.shape(), s);
   Shape moved;
   for (int p : perm) moved.push_back(a.shape()[p]);
-  std::vector<int> inverse(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = int(i);
-  return transpose(reshape(r, std::move(moved), s), std::move(inverse), s);
+  return transpose(reshape(r, std::move(moved), s), inverse_permutation(perm), s);
 }
 array softmax(const array& a, bool precise, StreamOrDevice s) {
   return softmax(a, detail::all_axes(a), precise, s);

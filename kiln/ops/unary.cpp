@@ -2,9 +2,11 @@
 
 #include <cmath>
 
+#include "kiln/error.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/shape.h"
+#include "kiln/primitives/transforms.h"
 #include "kiln/primitives/unary.h"
 
 namespace kiln {
@@ -14,8 +16,7 @@ namespace {
 // Builds the node after casting the input to `compute` (when it differs).
 array unary_op(UnaryOp op, const array& a, Dtype compute, const char* name, StreamOrDevice s) {
   if (!unary_supports(op, compute)) {
-    throw std::invalid_argument(std::string("[") + name + "] not supported for dtype " +
-                                dtype_name(a.dtype()));
+    fail(name, "not supported for dtype ", dtype_name(a.dtype()));
   }
   array in = astype(a, compute, s);
   Dtype out = unary_output_dtype(op, compute);
@@ -125,8 +126,8 @@ array logical_not(const array& a, StreamOrDevice s) {
 }
 array bitwise_invert(const array& a, StreamOrDevice s) {
   if (!is_integral(a.dtype()) && a.dtype() != bool_) {
-    throw std::invalid_argument(std::string("[bitwise_invert] not supported for dtype ") +
-                                dtype_name(a.dtype()) + "; it needs integers or bool");
+    fail("bitwise_invert", "not supported for dtype ", dtype_name(a.dtype()),
+         "; it needs integers or bool");
   }
   return unary_op(UnaryOp::BitwiseInvert, a, a.dtype(), "bitwise_invert", s);
 }
@@ -167,6 +168,10 @@ array nan_to_num(const array& a, double nan, std::optional<double> posinf,
   array out = where(isnan(a, s), array(nan, dt), a, s);
   out = where(isposinf(a, s), array(posinf.value_or(info.max), dt), out, s);
   return where(isneginf(a, s), array(neginf.value_or(info.min), dt), out, s);
+}
+
+array stop_gradient(const array& a, StreamOrDevice s) {
+  return array(a.shape(), a.dtype(), std::make_shared<StopGradient>(to_stream(s)), {a});
 }
 
 }  // namespace kiln

@@ -58,4 +58,7 @@ array radians(const array& a, StreamOrDevice s = {});
 array nan_to_num(const array& a, double nan = 0.0, std::optional<double> posinf = std::nullopt,
                  std::optional<double> neginf = std::nullopt, StreamOrDevice s = {});
 
+// The identity whose derivative is zero.
+array stop_gradient(const array& a, StreamOrDevice s = {});
+
 }  // namespace kiln

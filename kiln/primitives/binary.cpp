@@ -1,5 +1,6 @@
 #include "kiln/primitives/binary.h"
 
+#include "kiln/error.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/shape.h"
@@ -10,53 +11,22 @@
 
 namespace kiln {
 
-namespace {
-template <typename Op>
-bool supports(Dtype in) {
-  return dispatch_dtype(in, []<typename T>(type_tag<T>) { return BinaryAccepts<Op, T>; });
-}
-template <typename Op>
-Dtype output_dtype(Dtype in) {
-  return dispatch_dtype(in, [&]<typename T>(type_tag<T>) -> Dtype {
-    if constexpr (BinaryAccepts<Op, T>) {
-      return dtype_v<binary_result_t<Op, T>>;
-    } else {
-      throw std::invalid_argument(std::string("unsupported dtype ") + dtype_name(in));
-    }
-  });
-}
-}  // namespace
-
-const char* binary_op_name(BinaryOp op) {
-  switch (op) {
-#define KILN_CASE(name) case BinaryOp::name: return #name;
-    KILN_BINARY_OPS(KILN_CASE)
-#undef KILN_CASE
-  }
-  return "?";
-}
-
 bool binary_supports(BinaryOp op, Dtype in) {
-  switch (op) {
-#define KILN_CASE(name) case BinaryOp::name: return supports<ew::name>(in);
-    KILN_BINARY_OPS(KILN_CASE)
-#undef KILN_CASE
-  }
-  return false;
+  return visit(op, [&]<typename Op>(type_tag<Op>) {
+    return dispatch_dtype(in, []<typename T>(type_tag<T>) { return BinaryAccepts<Op, T>; });
+  });
 }
 
 Dtype binary_output_dtype(BinaryOp op, Dtype in) {
-  switch (op) {
-#define KILN_CASE(name) case BinaryOp::name: return output_dtype<ew::name>(in);
-    KILN_BINARY_OPS(KILN_CASE)
-#undef KILN_CASE
-  }
-  return in;
-}
-
-bool Binary::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Binary*>(&other);
-  return o && o->op_ == op_;
+  return visit(op, [&]<typename Op>(type_tag<Op>) {
+    return dispatch_dtype(in, [&]<typename T>(type_tag<T>) -> Dtype {
+      if constexpr (BinaryAccepts<Op, T>) {
+        return dtype_v<binary_result_t<Op, T>>;
+      } else {
+        throw std::invalid_argument(std::string("unsupported dtype ") + dtype_name(in));
+      }
+    });
+  });
 }
 
 std::vector<Shape> Binary::output_shapes(const std::vector<array>& inputs) {
@@ -126,7 +96,7 @@ array times_partial(BinaryOp op, int i, const array& a, const array& b, const ar
       return zeros(broadcast_shapes(a.shape(), b.shape()), v.dtype(), s);
   }
   // Listing every op above lets the compiler flag a new op without a rule (-Wswitch).
-  throw std::logic_error(std::string("[") + binary_op_name(op) + "] has no derivative rule");
+  fail<std::logic_error>(binary_op_name(op), "has no derivative rule");
 }
 
 }  // namespace

@@ -12,21 +12,32 @@ enum class BinaryOp : uint8_t {
 #undef KILN_ENUM
 };
 
-const char* binary_op_name(BinaryOp op);
+// Every op in declaration order, and each one's name (the functor's name in kiln::ew).
+inline constexpr BinaryOp all_binary_ops[] = {
+#define KILN_OP(name) BinaryOp::name,
+    KILN_BINARY_OPS(KILN_OP)
+#undef KILN_OP
+};
+inline constexpr const char* binary_op_names[] = {
+#define KILN_NAME(name) #name,
+    KILN_BINARY_OPS(KILN_NAME)
+#undef KILN_NAME
+};
+constexpr const char* binary_op_name(BinaryOp op) { return binary_op_names[size_t(op)]; }
 // Whether the backend formula accepts two inputs of this dtype, and what it produces.
 bool binary_supports(BinaryOp op, Dtype in);
 Dtype binary_output_dtype(BinaryOp op, Dtype in);
 
 // Inputs have equal dtypes; their shapes broadcast to the output's inside the kernel (no
 // broadcast nodes, so `x + 1` is one node).
-class Binary : public UnaryPrimitive {
+class Binary : public UnaryPrimitiveOf<Binary> {
  public:
-  Binary(Stream s, BinaryOp op) : UnaryPrimitive(s), op_(op) {}
+  Binary(Stream s, BinaryOp op) : UnaryPrimitiveOf(s), op_(op) {}
   BinaryOp op() const { return op_; }
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(op_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return binary_op_name(op_); }
 
@@ -35,13 +46,13 @@ class Binary : public UnaryPrimitive {
 };
 
 // where(condition, x, y): condition is bool, x and y share a dtype; shapes broadcast.
-class Select : public UnaryPrimitive {
+class Select : public UnaryPrimitiveOf<Select> {
  public:
-  using UnaryPrimitive::UnaryPrimitive;
+  using UnaryPrimitiveOf::UnaryPrimitiveOf;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override { return true; }
+  auto params() const { return std::tie(); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Select"; }
 };

@@ -6,13 +6,13 @@
 
 namespace kiln {
 
-class Concatenate : public UnaryPrimitive {
+class Concatenate : public UnaryPrimitiveOf<Concatenate> {
  public:
-  Concatenate(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
+  Concatenate(Stream s, int axis) : UnaryPrimitiveOf(s), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   KILN_GPU_EVAL
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(axis_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Concatenate"; }
   int axis() const { return axis_; }

@@ -7,13 +7,13 @@
 namespace kiln {
 
 // Fills the output (of `shape`) with its one input, a 0-d array of the output's dtype.
-class Full : public UnaryPrimitive {
+class Full : public UnaryPrimitiveOf<Full> {
  public:
-  Full(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
+  Full(Stream s, Shape shape) : UnaryPrimitiveOf(s), shape_(std::move(shape)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(shape_); }
   std::vector<Shape> output_shapes(const std::vector<array>&) override { return {shape_}; }
   const char* name() const override { return "Full"; }
 
@@ -21,13 +21,13 @@ class Full : public UnaryPrimitive {
   Shape shape_;
 };
 
-class Arange : public UnaryPrimitive {
+class Arange : public UnaryPrimitiveOf<Arange> {
  public:
   Arange(Stream s, double start, double stop, double step)
-      : UnaryPrimitive(s), start_(start), stop_(stop), step_(step) {}
+      : UnaryPrimitiveOf(s), start_(start), stop_(stop), step_(step) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(start_, stop_, step_); }
   const char* name() const override { return "Arange"; }
   double start() const { return start_; }
   double step() const { return step_; }
@@ -37,13 +37,13 @@ class Arange : public UnaryPrimitive {
 };
 
 // The output's size is the number of samples.
-class Linspace : public UnaryPrimitive {
+class Linspace : public UnaryPrimitiveOf<Linspace> {
  public:
   Linspace(Stream s, double start, double stop, bool endpoint)
-      : UnaryPrimitive(s), start_(start), stop_(stop), endpoint_(endpoint) {}
+      : UnaryPrimitiveOf(s), start_(start), stop_(stop), endpoint_(endpoint) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(start_, stop_, endpoint_); }
   const char* name() const override { return "Linspace"; }
 
  private:

@@ -2,17 +2,27 @@
 // the GPU and has no derivative or batching rule (wrap it in a custom_function for those).
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
-#include "kiln/ops/custom_kernel.h"
 #include "kiln/primitive.h"
+
+namespace kiln::fast {
+
+// A scalar parameter appended to a precompiled kernel's arguments (C++ bool, int, float).
+using ScalarArg = std::variant<bool, int, float>;
+using Dims3 = std::array<int, 3>;
+// The most dimensions an input's `x_shape`/`x_strides` kernel parameter holds.
+constexpr int kMaxKernelDims = 10;
+
+}  // namespace kiln::fast
 
 namespace kiln {
 
-class CustomKernel : public Primitive {
+class CustomKernel : public PrimitiveOf<CustomKernel> {
  public:
   // Which of an input's shape, strides and ndim the kernel's signature takes.
   struct ShapeInfo {
@@ -32,7 +42,7 @@ class CustomKernel : public Primitive {
                bool precompiled, Launch launch, std::vector<ShapeInfo> shape_infos,
                bool ensure_row_contiguous, std::optional<float> init_value,
                std::vector<fast::ScalarArg> scalars)
-      : Primitive(s),
+      : PrimitiveOf(s),
         name_(std::move(name)),
         code_(std::move(code)),
         symbol_(std::move(symbol)),
@@ -45,11 +55,13 @@ class CustomKernel : public Primitive {
 
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   KILN_GPU_EVAL_MULTI
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const {  // the source last: compared only when all else matches
+    return std::tie(name_, symbol_, precompiled_, launch_, shape_infos_, ensure_row_contiguous_,
+                    init_value_, scalars_, code_);
+  }
   const char* name() const override { return "CustomKernel"; }
   std::string label() const override;
 
-  const std::string& kernel_name() const { return name_; }
   const std::string& code() const { return code_; }
   const std::string& symbol() const { return symbol_; }
   bool precompiled() const { return precompiled_; }

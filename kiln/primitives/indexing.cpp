@@ -22,11 +22,6 @@ const char* scatter_reduce_name(ScatterReduce r) {
   return "?";
 }
 
-bool Gather::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Gather*>(&other);
-  return o && o->axes_ == axes_ && o->slice_sizes_ == slice_sizes_;
-}
-
 std::vector<Shape> Gather::output_shapes(const std::vector<array>& inputs) {
   Shape shape = inputs.size() > 1 ? inputs[1].shape() : Shape{};
   shape.insert(shape.end(), slice_sizes_.begin(), slice_sizes_.end());
@@ -41,37 +36,12 @@ std::string Gather::label() const {
   return s + ")";
 }
 
-bool Scatter::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Scatter*>(&other);
-  return o && o->reduce_ == reduce_ && o->axes_ == axes_;
-}
-
 std::string Scatter::label() const {
   std::string s = "Scatter(";  // appended piecewise: GCC 12 misreports `literal + ...`
   s += scatter_reduce_name(reduce_);
   s += ", axes=";
   s += axes_to_string(axes_);
   return s + ")";
-}
-
-bool GatherAxis::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const GatherAxis*>(&other);
-  return o && o->axis_ == axis_;
-}
-
-bool ScatterAxis::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const ScatterAxis*>(&other);
-  return o && o->axis_ == axis_;
-}
-
-bool DynamicSlice::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const DynamicSlice*>(&other);
-  return o && o->axes_ == axes_ && o->slice_size_ == slice_size_;
-}
-
-bool DynamicSliceUpdate::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const DynamicSliceUpdate*>(&other);
-  return o && o->axes_ == axes_;
 }
 
 }  // namespace kiln

@@ -7,26 +7,26 @@
 
 namespace kiln {
 
-class Matmul : public UnaryPrimitive {
+class Matmul : public UnaryPrimitiveOf<Matmul> {
  public:
-  using UnaryPrimitive::UnaryPrimitive;
+  using UnaryPrimitiveOf::UnaryPrimitiveOf;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Matmul"; }
 };
 
 // alpha * (a @ b) + beta * c; the third input c broadcasts to the output's shape. With
 // beta == 0, c is not read (BLAS's convention: NaNs in c do not propagate).
-class AddMM : public UnaryPrimitive {
+class AddMM : public UnaryPrimitiveOf<AddMM> {
  public:
-  AddMM(Stream s, float alpha, float beta) : UnaryPrimitive(s), alpha_(alpha), beta_(beta) {}
+  AddMM(Stream s, float alpha, float beta) : UnaryPrimitiveOf(s), alpha_(alpha), beta_(beta) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(alpha_, beta_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "AddMM"; }
   std::string label() const override;

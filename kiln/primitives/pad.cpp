@@ -28,11 +28,6 @@ std::vector<AxisMap> Pad::axis_maps(const Shape& in_shape) const {
   return maps;
 }
 
-bool Pad::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Pad*>(&other);
-  return o && o->low_ == low_ && o->high_ == high_ && o->mode_ == mode_;
-}
-
 std::vector<Shape> Pad::output_shapes(const std::vector<array>& inputs) {
   Shape s = inputs[0].shape();
   for (size_t d = 0; d < s.size(); ++d) s[d] += low_[d] + high_[d];
@@ -49,11 +44,6 @@ std::vector<AxisMap> Roll::axis_maps(const Shape& in_shape) const {
     }
   }
   return maps;
-}
-
-bool Roll::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Roll*>(&other);
-  return o && o->shifts_ == shifts_;
 }
 
 }  // namespace kiln

@@ -12,14 +12,14 @@ using AxisMap = std::vector<int64_t>;
 enum class PadMode : uint8_t { constant, edge, reflect, symmetric };
 
 // Inputs: the array and a 0-d fill value of its dtype (read in constant mode).
-class Pad : public UnaryPrimitive {
+class Pad : public UnaryPrimitiveOf<Pad> {
  public:
   Pad(Stream s, Shape low, Shape high, PadMode mode)
-      : UnaryPrimitive(s), low_(std::move(low)), high_(std::move(high)), mode_(mode) {}
+      : UnaryPrimitiveOf(s), low_(std::move(low)), high_(std::move(high)), mode_(mode) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   KILN_GPU_EVAL
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(low_, high_, mode_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Pad"; }
   std::vector<AxisMap> axis_maps(const Shape& in_shape) const;
@@ -30,13 +30,13 @@ class Pad : public UnaryPrimitive {
 };
 
 // shifts_[d]: how far axis d moves (0 for axes that stay); already reduced modulo the size.
-class Roll : public UnaryPrimitive {
+class Roll : public UnaryPrimitiveOf<Roll> {
  public:
-  Roll(Stream s, Shape shifts) : UnaryPrimitive(s), shifts_(std::move(shifts)) {}
+  Roll(Stream s, Shape shifts) : UnaryPrimitiveOf(s), shifts_(std::move(shifts)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   KILN_GPU_EVAL
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(shifts_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};
   }

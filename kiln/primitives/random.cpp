@@ -5,11 +5,6 @@
 
 namespace kiln {
 
-bool RandomBits::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const RandomBits*>(&other);
-  return o && o->shape_ == shape_ && o->width_ == width_;
-}
-
 Shape RandomBits::out_shape(const array& keys) const {
   Shape s(keys.shape().begin(), keys.shape().end() - 1);
   s.insert(s.end(), shape_.begin(), shape_.end());

@@ -10,16 +10,16 @@ namespace kiln {
 // each key filling its own slice from the Threefry-2x32 stream of that key
 // (kiln/backend/common/threefry.h gives the counter layout). The bits depend only on the
 // keys, the per-key shape and the width, never on the device.
-class RandomBits : public UnaryPrimitive {
+class RandomBits : public UnaryPrimitiveOf<RandomBits> {
  public:
   // width: bytes per draw, 4 (uint32 output) or 8 (uint64).
   RandomBits(Stream s, Shape shape, int width)
-      : UnaryPrimitive(s), shape_(std::move(shape)), width_(width) {}
+      : UnaryPrimitiveOf(s), shape_(std::move(shape)), width_(width) {}
   Dtype dtype() const { return width_ == 8 ? uint64 : uint32; }
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(shape_, width_); }
   // No output_shapes: the per-key shape is a constant of a trace (usually some input's
   // shape at the time), so a shapeless compile would keep drawing the traced shape for
   // inputs of another; it refuses instead.

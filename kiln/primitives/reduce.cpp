@@ -50,27 +50,12 @@ std::string Reduce::label() const {
   return s + "])";
 }
 
-bool Reduce::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Reduce*>(&other);
-  return o && o->op_ == op_ && o->axes_ == axes_;
-}
-
 std::vector<Shape> Reduce::output_shapes(const std::vector<array>& inputs) {
   return {with_ones(inputs[0].shape(), axes_)};
 }
 
-bool ArgReduce::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const ArgReduce*>(&other);
-  return o && o->op_ == op_ && o->axis_ == axis_;
-}
-
 std::vector<Shape> ArgReduce::output_shapes(const std::vector<array>& inputs) {
   return {with_ones(inputs[0].shape(), {axis_})};
-}
-
-bool Trace::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Trace*>(&other);
-  return o && o->offset_ == offset_ && o->axis1_ == axis1_ && o->axis2_ == axis2_;
 }
 
 DiagonalSpan Trace::diagonal(const array& in) const {
@@ -95,11 +80,6 @@ std::vector<Shape> Trace::output_shapes(const std::vector<array>& inputs) {
   return {out};
 }
 
-bool NumberOfElements::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const NumberOfElements*>(&other);
-  return o && o->axes_ == axes_ && o->dtype_ == dtype_;
-}
-
 }  // namespace kiln
 
 // ---------------------------------------------------------------- transform rules
@@ -117,24 +97,18 @@ std::vector<int> shifted(const std::vector<int>& axes, int batch) {
 // For each element of x, the product of the other elements reduced with it (exactly, zeros
 // included): exclusive products from both ends of the merged reduced axes.
 array product_of_others(const array& x, const std::vector<int>& axes, Stream s) {
-  std::vector<int> perm;
-  for (int i = 0; i < x.ndim(); ++i) {
-    if (std::find(axes.begin(), axes.end(), i) == axes.end()) perm.push_back(i);
-  }
+  std::vector<int> perm = axes_to_back(x.ndim(), axes);
   Shape merged;
-  for (int p : perm) merged.push_back(x.shape()[p]);
+  for (size_t i = 0; i + axes.size() < perm.size(); ++i) merged.push_back(x.shape()[perm[i]]);
   int64_t n = 1;
   for (int a : axes) n *= x.shape()[a];
   merged.push_back(n);
-  perm.insert(perm.end(), axes.begin(), axes.end());
   array xt = transpose(x, perm, s);
   Shape moved = xt.shape();
   array m = reshape(xt, merged, s);
   array before = cumprod(m, -1, false, false, std::nullopt, s);
   array after = cumprod(m, -1, true, false, std::nullopt, s);
-  std::vector<int> inverse(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = int(i);
-  return transpose(reshape(multiply(before, after, s), moved, s), inverse, s);
+  return transpose(reshape(multiply(before, after, s), moved, s), inverse_permutation(perm), s);
 }
 
 // Where x attains the reduced extreme `out` (kept dims), divided by how many times it does:

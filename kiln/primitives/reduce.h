@@ -12,17 +12,17 @@ namespace kiln {
 // Sum, Prod, Max, Min over a set of axes; And and Or over bool inputs. Sum and Prod take their
 // accumulator from the output dtype (float32 for 16-bit floats, wrapping unsigned arithmetic
 // for integers), so mean can ask for a float32 sum of int8 or float16 data directly.
-class Reduce : public UnaryPrimitive {
+class Reduce : public UnaryPrimitiveOf<Reduce> {
  public:
   enum Op : uint8_t { And, Or, Sum, Prod, Max, Min };
   Reduce(Stream s, Op op, std::vector<int> axes)
-      : UnaryPrimitive(s), op_(op), axes_(std::move(axes)) {}
+      : UnaryPrimitiveOf(s), op_(op), axes_(std::move(axes)) {}
   Op op() const { return op_; }
   const std::vector<int>& axes() const { return axes_; }
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(op_, axes_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override;
   std::string label() const override;
@@ -38,14 +38,14 @@ class Reduce : public UnaryPrimitive {
 Dtype sum_dtype(Dtype in);
 
 // First index of the maximum/minimum along one axis (uint32; NaN wins, as in NumPy).
-class ArgReduce : public UnaryPrimitive {
+class ArgReduce : public UnaryPrimitiveOf<ArgReduce> {
  public:
   enum Op : uint8_t { ArgMin, ArgMax };
-  ArgReduce(Stream s, Op op, int axis) : UnaryPrimitive(s), op_(op), axis_(axis) {}
+  ArgReduce(Stream s, Op op, int axis) : UnaryPrimitiveOf(s), op_(op), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(op_, axis_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return op_ == ArgMax ? "ArgMax" : "ArgMin"; }
 
@@ -65,15 +65,15 @@ struct DiagonalSpan {
 
 // Sum of the diagonal `offset` of the (axis1, axis2) planes; the output drops both axes and
 // has the input's dtype.
-class Trace : public UnaryPrimitive {
+class Trace : public UnaryPrimitiveOf<Trace> {
  public:
   Trace(Stream s, int offset, int axis1, int axis2)
-      : UnaryPrimitive(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
+      : UnaryPrimitiveOf(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
   DiagonalSpan diagonal(const array& in) const;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(offset_, axis1_, axis2_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Trace"; }
 
@@ -85,14 +85,14 @@ class Trace : public UnaryPrimitive {
 // where they would write that count as a constant (mean, var) while shapeless compile traces
 // (detail::in_shapeless_trace), so a trace replayed on new shapes counts anew. Computed on
 // the host: on the GPU it is a host scalar that kernels read by value.
-class NumberOfElements : public UnaryPrimitive {
+class NumberOfElements : public UnaryPrimitiveOf<NumberOfElements> {
  public:
   NumberOfElements(Stream s, std::vector<int> axes, Dtype dtype)
-      : UnaryPrimitive(s), axes_(std::move(axes)), dtype_(dtype) {}
+      : UnaryPrimitiveOf(s), axes_(std::move(axes)), dtype_(dtype) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(axes_, dtype_); }
   std::vector<Shape> output_shapes(const std::vector<array>&) override { return {Shape{}}; }
   const char* name() const override { return "NumberOfElements"; }
 

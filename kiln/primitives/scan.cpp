@@ -33,12 +33,6 @@ std::string Scan::label() const {
          ", inclusive=" + std::to_string(int(inclusive_)) + ")";
 }
 
-bool Scan::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Scan*>(&other);
-  return o && o->op_ == op_ && o->axis_ == axis_ && o->reverse_ == reverse_ &&
-         o->inclusive_ == inclusive_;
-}
-
 std::vector<Shape> Scan::output_shapes(const std::vector<array>& inputs) {
   return {inputs[0].shape()};
 }

@@ -47,35 +47,10 @@ std::optional<Strides> Reshape::view_strides(const array& in, const Shape& shape
   return ns;
 }
 
-bool Reshape::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Reshape*>(&other);
-  return o && o->shape_ == shape_;
-}
-
-bool Transpose::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Transpose*>(&other);
-  return o && o->axes_ == axes_;
-}
-
 std::vector<Shape> Transpose::output_shapes(const std::vector<array>& inputs) {
   Shape s(axes_.size());
   for (size_t i = 0; i < axes_.size(); ++i) s[i] = inputs[0].shape()[axes_[i]];
   return {s};
-}
-
-bool Broadcast::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Broadcast*>(&other);
-  return o && o->shape_ == shape_;
-}
-
-bool AsType::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const AsType*>(&other);
-  return o && o->dtype_ == dtype_;
-}
-
-bool Contiguous::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Contiguous*>(&other);
-  return o && o->allow_col_ == allow_col_;
 }
 
 void Diagonal::make_view(const array& in, array& out) const {
@@ -90,16 +65,6 @@ void Diagonal::make_view(const array& in, array& out) const {
   size_t ds = f.contiguous ? size_t(out.size()) : data_span(out.shape(), st);
   out.copy_shared_buffer(in, std::move(st), f, ds,
                          in.offset() + start * int64_t(in.itemsize()));
-}
-
-bool Diagonal::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Diagonal*>(&other);
-  return o && o->offset_ == offset_ && o->axis1_ == axis1_ && o->axis2_ == axis2_;
-}
-
-bool AsStrided::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const AsStrided*>(&other);
-  return o && o->shape_ == shape_ && o->strides_ == strides_ && o->offset_ == offset_;
 }
 
 std::optional<Strides> View::view_strides(const array& in, Dtype dtype) {
@@ -117,11 +82,6 @@ std::optional<Strides> View::view_strides(const array& in, Dtype dtype) {
   st[nd - 1] = 1;
   if (in.offset() % to != 0) return std::nullopt;  // keep the new items aligned
   return st;
-}
-
-bool View::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const View*>(&other);
-  return o && o->dtype_ == dtype_;
 }
 
 }  // namespace kiln
@@ -178,9 +138,7 @@ std::pair<std::vector<array>, std::vector<int>> Reshape::vmap(const std::vector<
 
 std::vector<array> Transpose::vjp(const std::vector<array>&, const std::vector<array>& cotangents,
                                   const std::vector<int>&, const std::vector<array>&) {
-  std::vector<int> inverse(axes_.size());
-  for (size_t i = 0; i < axes_.size(); ++i) inverse[axes_[i]] = int(i);
-  return {transpose(cotangents[0], inverse, stream())};
+  return {transpose(cotangents[0], inverse_permutation(axes_), stream())};
 }
 std::vector<array> Transpose::jvp(const std::vector<array>&, const std::vector<array>& tangents,
                                   const std::vector<int>&) {

@@ -8,13 +8,13 @@
 
 namespace kiln {
 
-class Reshape : public UnaryPrimitive {
+class Reshape : public UnaryPrimitiveOf<Reshape> {
  public:
-  Reshape(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
+  Reshape(Stream s, Shape shape) : UnaryPrimitiveOf(s), shape_(std::move(shape)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(shape_); }
   const char* name() const override { return "Reshape"; }
   const Shape& shape() const { return shape_; }
   // Strides that view `in` with `shape` without copying, if any exist.
@@ -24,13 +24,13 @@ class Reshape : public UnaryPrimitive {
   Shape shape_;
 };
 
-class Transpose : public UnaryPrimitive {
+class Transpose : public UnaryPrimitiveOf<Transpose> {
  public:
-  Transpose(Stream s, std::vector<int> axes) : UnaryPrimitive(s), axes_(std::move(axes)) {}
+  Transpose(Stream s, std::vector<int> axes) : UnaryPrimitiveOf(s), axes_(std::move(axes)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(axes_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Transpose"; }
   const std::vector<int>& axes() const { return axes_; }
@@ -39,13 +39,13 @@ class Transpose : public UnaryPrimitive {
   std::vector<int> axes_;
 };
 
-class Broadcast : public UnaryPrimitive {
+class Broadcast : public UnaryPrimitiveOf<Broadcast> {
  public:
-  Broadcast(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
+  Broadcast(Stream s, Shape shape) : UnaryPrimitiveOf(s), shape_(std::move(shape)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(shape_); }
   const char* name() const override { return "Broadcast"; }
   const Shape& shape() const { return shape_; }
 
@@ -53,13 +53,13 @@ class Broadcast : public UnaryPrimitive {
   Shape shape_;
 };
 
-class AsType : public UnaryPrimitive {
+class AsType : public UnaryPrimitiveOf<AsType> {
  public:
-  AsType(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
+  AsType(Stream s, Dtype dtype) : UnaryPrimitiveOf(s), dtype_(dtype) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(dtype_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};
   }
@@ -71,13 +71,13 @@ class AsType : public UnaryPrimitive {
 };
 
 // Makes a row-contiguous (or, when allowed, column-contiguous) copy unless already so.
-class Contiguous : public UnaryPrimitive {
+class Contiguous : public UnaryPrimitiveOf<Contiguous> {
  public:
-  Contiguous(Stream s, bool allow_col_major) : UnaryPrimitive(s), allow_col_(allow_col_major) {}
+  Contiguous(Stream s, bool allow_col_major) : UnaryPrimitiveOf(s), allow_col_(allow_col_major) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(allow_col_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};
   }
@@ -88,14 +88,14 @@ class Contiguous : public UnaryPrimitive {
 };
 
 // The (offset) diagonal of the (axis1, axis2) planes as the last axis: a view.
-class Diagonal : public UnaryPrimitive {
+class Diagonal : public UnaryPrimitiveOf<Diagonal> {
  public:
   Diagonal(Stream s, int offset, int axis1, int axis2)
-      : UnaryPrimitive(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
+      : UnaryPrimitiveOf(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   KILN_GPU_EVAL
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(offset_, axis1_, axis2_); }
   const char* name() const override { return "Diagonal"; }
   // Gives `out` the view of `in` (both shapes set) that the diagonal describes.
   void make_view(const array& in, array& out) const;
@@ -106,15 +106,15 @@ class Diagonal : public UnaryPrimitive {
 
 // A view with explicit element strides and offset over the row-major order of the input
 // (the input is copied to row-major order first when it is not already).
-class AsStrided : public UnaryPrimitive {
+class AsStrided : public UnaryPrimitiveOf<AsStrided> {
  public:
   AsStrided(Stream s, Shape shape, Strides strides, int64_t offset)
-      : UnaryPrimitive(s), shape_(std::move(shape)), strides_(std::move(strides)),
+      : UnaryPrimitiveOf(s), shape_(std::move(shape)), strides_(std::move(strides)),
         offset_(offset) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   KILN_GPU_EVAL
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(shape_, strides_, offset_); }
   const char* name() const override { return "AsStrided"; }
 
  private:
@@ -126,13 +126,13 @@ class AsStrided : public UnaryPrimitive {
 // Reinterprets the input's bytes as another dtype. A view when the layout allows (equal item
 // sizes, or a contiguous last axis whose other strides stay whole); otherwise a row-major
 // copy is viewed.
-class View : public UnaryPrimitive {
+class View : public UnaryPrimitiveOf<View> {
  public:
-  View(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
+  View(Stream s, Dtype dtype) : UnaryPrimitiveOf(s), dtype_(dtype) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   KILN_GPU_EVAL
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(dtype_); }
   const char* name() const override { return "View"; }
   // The strides (in elements of the new dtype) of a view of `in`, if one exists.
   static std::optional<Strides> view_strides(const array& in, Dtype dtype);

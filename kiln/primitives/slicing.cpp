@@ -18,16 +18,6 @@ void Slice::make_view(const array& in, const SliceSpec& spec, array& out) {
   out.copy_shared_buffer(in, st, f, ds, offset);
 }
 
-bool Slice::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Slice*>(&other);
-  return o && o->spec_ == spec_;
-}
-
-bool SliceUpdate::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const SliceUpdate*>(&other);
-  return o && o->spec_ == spec_;
-}
-
 }  // namespace kiln
 
 // ---------------------------------------------------------------- transform rules

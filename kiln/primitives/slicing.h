@@ -15,13 +15,13 @@ struct SliceSpec {
   bool operator==(const SliceSpec&) const = default;
 };
 
-class Slice : public UnaryPrimitive {
+class Slice : public UnaryPrimitiveOf<Slice> {
  public:
-  Slice(Stream s, SliceSpec spec) : UnaryPrimitive(s), spec_(std::move(spec)) {}
+  Slice(Stream s, SliceSpec spec) : UnaryPrimitiveOf(s), spec_(std::move(spec)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(spec_); }
   const char* name() const override { return "Slice"; }
   const SliceSpec& spec() const { return spec_; }
   // Gives `out` the view of `in` that the spec describes.
@@ -33,13 +33,13 @@ class Slice : public UnaryPrimitive {
 
 // Inputs: the source and the update (already broadcast to the slice's shape and cast to the
 // source dtype).
-class SliceUpdate : public UnaryPrimitive {
+class SliceUpdate : public UnaryPrimitiveOf<SliceUpdate> {
  public:
-  SliceUpdate(Stream s, SliceSpec spec) : UnaryPrimitive(s), spec_(std::move(spec)) {}
+  SliceUpdate(Stream s, SliceSpec spec) : UnaryPrimitiveOf(s), spec_(std::move(spec)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(spec_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};
   }

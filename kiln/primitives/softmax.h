@@ -7,13 +7,13 @@
 namespace kiln {
 
 // log(sum(exp(x))) along one axis, fused and stable (real floating inputs).
-class LogSumExp : public UnaryPrimitive {
+class LogSumExp : public UnaryPrimitiveOf<LogSumExp> {
  public:
-  LogSumExp(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
+  LogSumExp(Stream s, int axis) : UnaryPrimitiveOf(s), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(axis_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "LogSumExp"; }
 
@@ -22,13 +22,13 @@ class LogSumExp : public UnaryPrimitive {
 };
 
 // exp(x - max) / sum(exp(x - max)) along one axis, fused (real floating inputs).
-class Softmax : public UnaryPrimitive {
+class Softmax : public UnaryPrimitiveOf<Softmax> {
  public:
-  Softmax(Stream s, int axis, bool precise) : UnaryPrimitive(s), axis_(axis), precise_(precise) {}
+  Softmax(Stream s, int axis, bool precise) : UnaryPrimitiveOf(s), axis_(axis), precise_(precise) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override;
+  auto params() const { return std::tie(axis_, precise_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Softmax"; }
 

@@ -1,5 +1,6 @@
 // The transforms' own primitives. Their evaluation only shares memory (no arithmetic), so
 // one definition serves every device.
+#include "kiln/error.h"
 #include "kiln/primitives/transforms.h"
 
 #include <stdexcept>
@@ -7,6 +8,7 @@
 #include "kiln/ops/creation.h"
 #include "kiln/ops/reduce.h"
 #include "kiln/ops/shape.h"
+#include "kiln/ops/unary.h"
 #include "kiln/primitives/rules.h"
 
 namespace kiln {
@@ -19,10 +21,8 @@ void check_shapes(const std::vector<array>& values, const std::vector<array>& li
   for (size_t i = 0; i < values.size(); ++i) {
     const Shape& want = like[like_first + i].shape();
     if (values[i].shape() != want) {
-      throw std::invalid_argument(std::string("[custom_function] the ") + rule + " returned " +
-                                  what + " " + std::to_string(i) + " of shape " +
-                                  shape_to_string(values[i].shape()) + ", expected " +
-                                  shape_to_string(want));
+      fail("custom_function", "the ", rule, " returned ", what, " ", i, " of shape ",
+           shape_to_string(values[i].shape()), ", expected ", shape_to_string(want));
     }
   }
 }
@@ -131,8 +131,7 @@ std::vector<array> CustomTransforms::vjp(const std::vector<array>& primals,
   std::vector<array> g = vjp_ ? (*vjp_)(args, cotangents, outputs)
                               : kiln::vjp(fun_, args, cotangents).second;
   if (int(g.size()) != n_) {
-    throw std::invalid_argument("[custom_function] the vjp returned " + std::to_string(g.size()) +
-                                " cotangents for " + std::to_string(n_) + " inputs");
+    fail("custom_function", "the vjp returned ", g.size(), " cotangents for ", n_, " inputs");
   }
   check_shapes(g, primals, 0, "vjp", "a cotangent for input");
   std::vector<array> out;
@@ -154,8 +153,7 @@ std::vector<array> CustomTransforms::jvp(const std::vector<array>& primals,
   size_t n_out = primals.size() - size_t(n_);
   std::vector<array> t = jvp_ ? (*jvp_)(args, full) : kiln::jvp(fun_, args, full).second;
   if (t.size() != n_out) {
-    throw std::invalid_argument("[custom_function] the jvp returned " + std::to_string(t.size()) +
-                                " tangents for " + std::to_string(n_out) + " outputs");
+    fail("custom_function", "the jvp returned ", t.size(), " tangents for ", n_out, " outputs");
   }
   check_shapes(t, primals, size_t(n_), "jvp", "a tangent for output");
   return t;
@@ -169,10 +167,8 @@ std::pair<std::vector<array>, std::vector<int>> CustomTransforms::vmap(
   if (vmap_) {
     auto r = (*vmap_)(args, arg_axes);
     if (r.first.size() != n_out || r.second.size() != n_out) {
-      throw std::invalid_argument("[custom_function] the vmap returned " +
-                                  std::to_string(r.first.size()) + " outputs and " +
-                                  std::to_string(r.second.size()) + " axes for " +
-                                  std::to_string(n_out) + " outputs");
+      fail("custom_function", "the vmap returned ", r.first.size(), " outputs and ",
+           r.second.size(), " axes for ", n_out, " outputs");
     }
     return r;
   }

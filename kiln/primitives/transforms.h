@@ -12,13 +12,13 @@ namespace kiln {
 
 // The identity (a view of its input). The transforms give each traced input one of these,
 // so the input has a node of its own whose dependents can be found.
-class Copy : public UnaryPrimitive {
+class Copy : public UnaryPrimitiveOf<Copy> {
  public:
-  using UnaryPrimitive::UnaryPrimitive;
+  using UnaryPrimitiveOf::UnaryPrimitiveOf;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override { return true; }
+  auto params() const { return std::tie(); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};
   }
@@ -26,13 +26,13 @@ class Copy : public UnaryPrimitive {
 };
 
 // The identity with a zero derivative.
-class StopGradient : public UnaryPrimitive {
+class StopGradient : public UnaryPrimitiveOf<StopGradient> {
  public:
-  using UnaryPrimitive::UnaryPrimitive;
+  using UnaryPrimitiveOf::UnaryPrimitiveOf;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
-  bool is_equivalent(const Primitive& other) const override { return true; }
+  auto params() const { return std::tie(); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
     return {inputs[0].shape()};
   }

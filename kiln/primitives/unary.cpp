@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "kiln/error.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/shape.h"
@@ -10,54 +11,22 @@
 
 namespace kiln {
 
-namespace {
-template <typename Op>
-bool supports(Dtype in) {
-  return dispatch_dtype(in, []<typename T>(type_tag<T>) { return UnaryAccepts<Op, T>; });
-}
-template <typename Op>
-Dtype output_dtype(Dtype in) {
-  return dispatch_dtype(in, [&]<typename T>(type_tag<T>) -> Dtype {
-    if constexpr (UnaryAccepts<Op, T>) {
-      return dtype_v<unary_result_t<Op, T>>;
-    } else {
-      throw std::invalid_argument(std::string("[") + "unary" + "] unsupported dtype " +
-                                  dtype_name(in));
-    }
-  });
-}
-}  // namespace
-
-const char* unary_op_name(UnaryOp op) {
-  switch (op) {
-#define KILN_CASE(name) case UnaryOp::name: return #name;
-    KILN_UNARY_OPS(KILN_CASE)
-#undef KILN_CASE
-  }
-  return "?";
-}
-
 bool unary_supports(UnaryOp op, Dtype in) {
-  switch (op) {
-#define KILN_CASE(name) case UnaryOp::name: return supports<ew::name>(in);
-    KILN_UNARY_OPS(KILN_CASE)
-#undef KILN_CASE
-  }
-  return false;
+  return visit(op, [&]<typename Op>(type_tag<Op>) {
+    return dispatch_dtype(in, []<typename T>(type_tag<T>) { return UnaryAccepts<Op, T>; });
+  });
 }
 
 Dtype unary_output_dtype(UnaryOp op, Dtype in) {
-  switch (op) {
-#define KILN_CASE(name) case UnaryOp::name: return output_dtype<ew::name>(in);
-    KILN_UNARY_OPS(KILN_CASE)
-#undef KILN_CASE
-  }
-  return in;
-}
-
-bool Unary::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Unary*>(&other);
-  return o && o->op_ == op_;
+  return visit(op, [&]<typename Op>(type_tag<Op>) {
+    return dispatch_dtype(in, [&]<typename T>(type_tag<T>) -> Dtype {
+      if constexpr (UnaryAccepts<Op, T>) {
+        return dtype_v<unary_result_t<Op, T>>;
+      } else {
+        fail("unary", "unsupported dtype ", dtype_name(in));
+      }
+    });
+  });
 }
 
 std::vector<Shape> Unary::output_shapes(const std::vector<array>& inputs) {
@@ -121,7 +90,7 @@ array times_derivative(UnaryOp op, const array& x, const array& out, const array
       break;
   }
   // Listing every op above lets the compiler flag a new op without a rule (-Wswitch).
-  throw std::logic_error(std::string("[") + unary_op_name(op) + "] has no derivative rule");
+  fail<std::logic_error>(unary_op_name(op), "has no derivative rule");
 }
 
 bool uses_output(UnaryOp op) {

@@ -8,9 +8,6 @@ namespace kiln {
 
 template <typename T> struct is_complex_type { static constexpr bool value = false; };
 template <> struct is_complex_type<complex64_t> { static constexpr bool value = true; };
-template <typename T> struct is_half_type { static constexpr bool value = false; };
-template <> struct is_half_type<float16_t> { static constexpr bool value = true; };
-template <> struct is_half_type<bfloat16_t> { static constexpr bool value = true; };
 
 // Complex to real keeps the real part; anything to bool tests against zero; 16-bit floats
 // go through float.

@@ -83,11 +83,6 @@ template <typename Tag>
 struct alignas(2) half_base {
   uint16_t bits;
   half_base() = default;
-  KILN_HD static half_base from_bits(uint16_t b) {
-    half_base h;
-    h.bits = b;
-    return h;
-  }
   KILN_HD half_base(float f) : bits(Tag::from_float(f)) {}
   KILN_HD half_base(double f) : bits(Tag::from_float(float(f))) {}
   KILN_HD half_base(int v) : bits(Tag::from_float(float(v))) {}

@@ -26,9 +26,15 @@ typedef unsigned long long uint64_t;
 
 namespace kiln {
 
-// std::is_same, available where the standard library is not (NVRTC).
+// Type traits the kernels share, available where the standard library is not (NVRTC).
+// std::is_same:
 template <typename A, typename B> struct is_same_type { static constexpr bool value = false; };
 template <typename A> struct is_same_type<A, A> { static constexpr bool value = true; };
+
+// Whether T is one of the 16-bit floats (float16_t, bfloat16_t: kiln/types/half.h).
+template <typename Tag> struct half_base;
+template <typename T> struct is_half_type { static constexpr bool value = false; };
+template <typename Tag> struct is_half_type<half_base<Tag>> { static constexpr bool value = true; };
 
 // Reinterpret the bits of one trivially copyable type as another of the same size.
 template <typename To, typename From>

@@ -5,10 +5,6 @@
 #include "kiln/ops/custom_kernel.h"
 #include "kiln/primitives/custom_kernel.h"
 
-#if KILN_HAS_CUDA
-#include "kiln/backend/cuda/jit.h"
-#endif
-
 using namespace kiln;
 using namespace kiln::python;
 
@@ -215,9 +211,8 @@ void init_fast(py::module_& m) {
   fast.def(
       "_nvrtc_compile",
       [](const std::string& source, const std::string& instance, const std::string& arch) {
-        cuda::CompiledModule mod =
-            cuda::compile(source, {instance}, arch, cuda::toolkit_include_options());
-        return py::make_tuple(py::bytes(mod.cubin), mod.lowered_names[0]);
+        fast::CompiledCudaKernel k = fast::compile_cuda_kernel(source, instance, arch);
+        return py::make_tuple(py::bytes(k.cubin), k.lowered_name);
       },
       py::arg("source"), py::arg("instance"), py::arg("arch") = "sm_90",
       "Compiles `source` with NVRTC for `arch` as custom kernels are compiled, without a GPU:\n"

@@ -4,7 +4,6 @@
 // gathers and scatters, with NumPy's placement rules for the indexed dimensions.
 #include "convert.h"
 #include "kiln/ops/utils.h"
-#include "kiln/primitives/indexing.h"
 
 using namespace kiln;
 using namespace kiln::python;

@@ -13,7 +13,13 @@
 
 #include "helpers.h"
 #include "kiln/kiln.h"
+#include "kiln/primitives/binary.h"
 #include "kiln/primitives/compiled.h"
+#include "kiln/primitives/matmul.h"
+#include "kiln/primitives/reduce.h"
+#include "kiln/primitives/scan.h"
+#include "kiln/primitives/transforms.h"
+#include "kiln/primitives/unary.h"
 
 #if KILN_HAS_CUDA
 #include "kiln/backend/cuda/compiled.h"
@@ -128,6 +134,33 @@ TEST(Compile, CommonSubexpressionsMerge) {
   });
   auto out = cf({ramp({16})});
   EXPECT_TRUE(out[0].is_same(out[1]));
+}
+
+// Equivalence is per primitive type and parameters: CSE must not merge stop_gradient(x) into
+// an earlier exp(x) of the same input, shape and dtype.
+TEST(Compile, CommonSubexpressionsNeedTheSamePrimitive) {
+  Function cf = compile([](const std::vector<array>& in) {
+    return std::vector{exp(in[0]), stop_gradient(in[0])};
+  });
+  array x = ramp({16});
+  auto out = cf({x});
+  EXPECT_EQ(values(out[1]), values(x));
+  EXPECT_NE(values(out[0]), values(out[1]));
+}
+
+TEST(Compile, EquivalenceComparesEveryParameter) {
+  Stream s = default_stream(Device::cpu);
+  EXPECT_TRUE(Unary(s, UnaryOp::Exp).is_equivalent(Unary(s, UnaryOp::Exp)));
+  EXPECT_FALSE(Unary(s, UnaryOp::Exp).is_equivalent(Unary(s, UnaryOp::Log)));
+  EXPECT_FALSE(StopGradient(s).is_equivalent(Unary(s, UnaryOp::Exp)));
+  EXPECT_FALSE(Select(s).is_equivalent(Matmul(s)));
+  EXPECT_TRUE(Scan(s, Scan::Sum, 0, false, true).is_equivalent(Scan(s, Scan::Sum, 0, false, true)));
+  EXPECT_FALSE(Scan(s, Scan::Sum, 0, false, true).is_equivalent(Scan(s, Scan::Sum, 0, true, true)));
+  EXPECT_FALSE(Reduce(s, Reduce::Sum, {0}).is_equivalent(Reduce(s, Reduce::Sum, {1})));
+  // Parameters compare with ==: -0.0 matches 0.0 and NaN matches nothing.
+  EXPECT_TRUE(AddMM(s, 1.0f, -0.0f).is_equivalent(AddMM(s, 1.0f, 0.0f)));
+  float nan = std::nanf("");
+  EXPECT_FALSE(AddMM(s, nan, 0.0f).is_equivalent(AddMM(s, nan, 0.0f)));
 }
 
 TEST(Compile, ComposesWithGradAndVmap) {

@@ -14,9 +14,6 @@
 
 namespace kiln::ew {
 
-template <typename T> struct is_half { static constexpr bool value = false; };
-template <> struct is_half<float16_t> { static constexpr bool value = true; };
-template <> struct is_half<bfloat16_t> { static constexpr bool value = true; };
 template <typename T> struct is_real_float { static constexpr bool value = false; };
 template <> struct is_real_float<float> { static constexpr bool value = true; };
 template <> struct is_real_float<double> { static constexpr bool value = true; };
@@ -33,17 +30,15 @@ template <typename T> struct is_signed_int {
 
 template <bool B, typename T = void> struct enable_if {};
 template <typename T> struct enable_if<true, T> { using type = T; };
-template <typename T, typename U> struct is_same { static constexpr bool value = false; };
-template <typename T> struct is_same<T, T> { static constexpr bool value = true; };
 #define KILN_IF(cond) typename enable_if<(cond), int>::type = 0
 #define KILN_FLOAT(T) KILN_IF(is_real_float<T>::value)
-#define KILN_HALF(T) KILN_IF(is_half<T>::value)
+#define KILN_HALF(T) KILN_IF(is_half_type<T>::value)
 #define KILN_INT(T) KILN_IF(is_int<T>::value)
 #define KILN_REAL(T) KILN_IF(is_real_float<T>::value || is_int<T>::value)
 // complex64 and bool overloads are templates too, so that no argument reaches them through
 // an implicit conversion (an int would otherwise select the complex formula).
-#define KILN_COMPLEX(T) KILN_IF((is_same<T, complex64_t>::value))
-#define KILN_BOOL(T) KILN_IF((is_same<T, bool>::value))
+#define KILN_COMPLEX(T) KILN_IF((is_same_type<T, complex64_t>::value))
+#define KILN_BOOL(T) KILN_IF((is_same_type<T, bool>::value))
 
 // A float formula applied to a 16-bit float: compute in float, round once.
 #define KILN_HALF_VIA_FLOAT(Name) \
@@ -427,7 +422,7 @@ struct ArcTan2 {
 #define KILN_COMPARE(Name, op)                                                                 \
   struct Name {                                                                                \
     template <typename T> KILN_HD bool operator()(T x, T y) const {                            \
-      if constexpr (is_half<T>::value) return float(x) op float(y);                            \
+      if constexpr (is_half_type<T>::value) return float(x) op float(y);                       \
       else return x op y;                                                                      \
     }                                                                                          \
   };

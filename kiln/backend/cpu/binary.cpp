@@ -141,18 +141,6 @@ void binary_kernel(const array& a, const array& b, array& out) {
                     });
 }
 
-template <typename Op>
-void dispatch(const array& a, const array& b, array& out, BinaryOp op) {
-  dispatch_dtype(a.dtype(), [&]<typename T>(type_tag<T>) {
-    if constexpr (BinaryAccepts<Op, T>) {
-      binary_kernel<Op, T>(a, b, out);
-    } else {
-      throw std::invalid_argument(std::string("[") + binary_op_name(op) +
-                                  "] not supported for dtype " + dtype_name(a.dtype()));
-    }
-  });
-}
-
 // where: elements are copied as raw bits of their size, so one kernel serves all dtypes of
 // that size. SC/SX/SY are 1 for a vector operand and 0 for a broadcast scalar.
 // Both operands are read and blended with a mask: a conditional read would be compiled as a
@@ -233,21 +221,6 @@ void select_kernel(const array& c, const array& x, const array& y, array& out) {
                     });
 }
 
-template <typename Op>
-cpu::BinaryTile tile_of(BinaryOp op, Dtype in) {
-  return dispatch_dtype(in, [&]<typename T>(type_tag<T>) -> cpu::BinaryTile {
-    if constexpr (BinaryAccepts<Op, T>) {
-      return [](const void* a, int64_t sa, const void* b, int64_t sb, void* o, int64_t n) {
-        binary_dense<Op>(static_cast<const T*>(a), sa, static_cast<const T*>(b), sb,
-                         static_cast<binary_result_t<Op, T>*>(o), n);
-      };
-    } else {
-      throw std::invalid_argument(std::string("[") + binary_op_name(op) +
-                                  "] not supported for dtype " + dtype_name(in));
-    }
-  });
-}
-
 // The where loop over elements of one size, as compile's tiles call it.
 template <typename U>
 void select_tile_bits(const bool* c, int64_t sc, const void* x, int64_t sx, const void* y,
@@ -259,42 +232,32 @@ void select_tile_bits(const bool* c, int64_t sc, const void* x, int64_t sx, cons
 }  // namespace
 
 cpu::BinaryTile cpu::binary_tile(BinaryOp op, Dtype in) {
-  switch (op) {
-#define KILN_CASE(name) \
-  case BinaryOp::name: return tile_of<ew::name>(op, in);
-    KILN_BINARY_OPS(KILN_CASE)
-#undef KILN_CASE
-  }
-  throw std::logic_error("binary_tile: corrupt op");
+  return dispatch_op<BinaryTile>(op, in, []<typename Op, typename T>(type_tag<Op>, type_tag<T>) {
+    return BinaryTile(
+        [](const void* a, int64_t sa, const void* b, int64_t sb, void* o, int64_t n) {
+          binary_dense<Op>(static_cast<const T*>(a), sa, static_cast<const T*>(b), sb,
+                           static_cast<binary_result_t<Op, T>*>(o), n);
+        });
+  });
 }
 
 cpu::SelectTile cpu::select_tile(Dtype dtype) {
-  switch (dtype.size) {
-    case 1: return select_tile_bits<uint8_t>;
-    case 2: return select_tile_bits<uint16_t>;
-    case 4: return select_tile_bits<uint32_t>;
-    case 8: return select_tile_bits<uint64_t>;
-  }
-  throw std::logic_error("select_tile: unexpected element size");
+  return dispatch_bits(dtype.size, []<typename U>(type_tag<U>) -> SelectTile {
+    return select_tile_bits<U>;
+  });
 }
 
 void Binary::eval_cpu(const std::vector<array>& inputs, array& out) {
-  switch (op_) {
-#define KILN_CASE(name) \
-  case BinaryOp::name: return dispatch<ew::name>(inputs[0], inputs[1], out, op_);
-    KILN_BINARY_OPS(KILN_CASE)
-#undef KILN_CASE
-  }
+  auto kernel = [&]<typename Op, typename T>(type_tag<Op>, type_tag<T>) {
+    binary_kernel<Op, T>(inputs[0], inputs[1], out);
+  };
+  dispatch_op<void>(op_, inputs[0].dtype(), kernel);
 }
 
 void Select::eval_cpu(const std::vector<array>& inputs, array& out) {
-  switch (out.itemsize()) {
-    case 1: return select_kernel<uint8_t>(inputs[0], inputs[1], inputs[2], out);
-    case 2: return select_kernel<uint16_t>(inputs[0], inputs[1], inputs[2], out);
-    case 4: return select_kernel<uint32_t>(inputs[0], inputs[1], inputs[2], out);
-    case 8: return select_kernel<uint64_t>(inputs[0], inputs[1], inputs[2], out);
-  }
-  throw std::logic_error("[where] unexpected element size");
+  dispatch_bits(out.itemsize(), [&]<typename U>(type_tag<U>) {
+    select_kernel<U>(inputs[0], inputs[1], inputs[2], out);
+  });
 }
 
 }  // namespace kiln

@@ -6,18 +6,12 @@
 
 namespace kiln::cpu {
 
-void throw_index_error(const char* op, const std::string& value, int axis, int64_t size) {
-  throw std::out_of_range(std::string("[") + op + "] index " + value +
-                          " is out of bounds for axis " + std::to_string(axis) + " with size " +
-                          std::to_string(size));
-}
-
 void index_offsets(const std::vector<IndexOperand>& ops, int64_t b, int64_t e, int64_t* offs,
                    const char* op) {
   if (ops.empty()) std::fill(offs, offs + (e - b), int64_t(0));
   for (size_t t = 0; t < ops.size(); ++t) {
     const auto& o = ops[t];
-    dispatch_index(o.indices->dtype(), [&]<typename I>(type_tag<I>) {
+    dispatch_integer(o.indices->dtype(), [&]<typename I>(type_tag<I>) {
       const I* p = o.indices->data<I>();
       walk_offsets(o.shape, o.strides, b, e, [&](int64_t k, int64_t off) {
         int64_t v = checked_index(p[off], o.size, o.limit, op, o.axis) * o.stride;

@@ -47,7 +47,7 @@ void Gather::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::RowTable rows = cpu::row_table(slice_sizes_, row_strides(slice_sizes_), a.strides());
   const int64_t R = rows.rows, C = rows.cols, S = R * C;
 
-  cpu::dispatch_size(a.itemsize(), [&]<typename T>(type_tag<T>) {
+  dispatch_bits(a.itemsize(), [&]<typename T>(type_tag<T>) {
     const T* src = a.data<T>();
     T* dst = out.data<T>();
     // Work items are (index position, slice row) pairs, so that a few large slices spread
@@ -86,13 +86,13 @@ void GatherAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
   std::array<const int64_t*, 3> st{lay.strides[0].data(), lay.strides[1].data(),
                                    lay.strides[2].data()};
   int axis = axis_;
-  cpu::dispatch_size(a.itemsize(), [&]<typename T>(type_tag<T>) {
-    cpu::dispatch_index(idx.dtype(), [&]<typename I>(type_tag<I>) {
+  dispatch_bits(a.itemsize(), [&]<typename T>(type_tag<T>) {
+    dispatch_integer(idx.dtype(), [&]<typename I>(type_tag<I>) {
       const T* src = a.data<T>();
       const I* ind = idx.data<I>();
       T* dst = out.data<T>();
       auto at = [&](I v) {
-        return cpu::checked_index(v, size, size - 1, "GatherAxis", axis) * axis_stride;
+        return checked_index(v, size, size - 1, "GatherAxis", axis) * axis_stride;
       };
       cpu::parallel_for(rows * cols, cpu::kElementwiseGrain / 4, [&](int64_t b, int64_t e) {
         cpu::for_each_run<3>(lay.shape, st, b, e, [&](auto off, int64_t n, auto s) {
@@ -126,12 +126,12 @@ void DynamicSlice::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& a = inputs[0];
   const array& start = inputs[1];
   int64_t offset = a.offset();
-  cpu::dispatch_index(start.dtype(), [&]<typename I>(type_tag<I>) {
+  dispatch_integer(start.dtype(), [&]<typename I>(type_tag<I>) {
     for (size_t t = 0; t < axes_.size(); ++t) {
       int ax = axes_[t];
       I v = start.data<I>()[int64_t(t) * start.strides()[0]];
       int64_t n = a.shape()[ax];
-      int64_t pos = cpu::checked_index(v, n, n - slice_size_[ax], "slice", ax);
+      int64_t pos = checked_index(v, n, n - slice_size_[ax], "slice", ax);
       offset += pos * a.strides()[ax] * int64_t(a.itemsize());
     }
   });

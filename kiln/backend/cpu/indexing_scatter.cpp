@@ -8,6 +8,7 @@
 #include "kiln/backend/cpu/copy.h"
 #include "kiln/backend/cpu/elementwise.h"
 #include "kiln/backend/cpu/indexing.h"
+#include "kiln/error.h"
 #include "kiln/primitives/indexing.h"
 
 namespace kiln {
@@ -76,7 +77,7 @@ void scatter_typed(const ScatterPlan& p, const array& upd, array& out, Op op) {
     for (int64_t c0 = 0; c0 < p.n_index; c0 += kIndexChunk) {
       int64_t c1 = std::min(p.n_index, c0 + kIndexChunk);
       cpu::index_offsets(p.ops, c0, c1, offs, "Scatter");
-      cpu::walk_offsets(p.index_shape, p.update_index_strides, c0, c1,
+      walk_offsets(p.index_shape, p.update_index_strides, c0, c1,
                         [&](int64_t k, int64_t off) { ubase[k] = off; });
       const int64_t n = c1 - c0;
       if (S == 1) {
@@ -152,7 +153,7 @@ void Scatter::eval_cpu(const std::vector<array>& inputs, array& out) {
                                                         upd.strides().end()));
 
   if (reduce_ == ScatterReduce::None) {
-    cpu::dispatch_size(a.itemsize(), [&]<typename T>(type_tag<T>) {
+    dispatch_bits(a.itemsize(), [&]<typename T>(type_tag<T>) {
       scatter_typed<T>(p, upd, out, Assign{});
     });
     return;
@@ -190,8 +191,8 @@ void ScatterAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
   int64_t rows = row_count(shape), cols = shape.back();
   std::array<const int64_t*, 3> st{os.data(), is.data(), us.data()};
   int axis = axis_;
-  cpu::dispatch_size(a.itemsize(), [&]<typename T>(type_tag<T>) {
-    cpu::dispatch_index(idx.dtype(), [&]<typename I>(type_tag<I>) {
+  dispatch_bits(a.itemsize(), [&]<typename T>(type_tag<T>) {
+    dispatch_integer(idx.dtype(), [&]<typename I>(type_tag<I>) {
       T* dst = out.data<T>();
       const I* ind = idx.data<I>();
       const T* src = upd.data<T>();
@@ -202,7 +203,7 @@ void ScatterAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
           const I* ip = ind + off[1];
           const T* u = src + off[2];
           for (int64_t k = 0; k < n; ++k) {
-            int64_t pos = cpu::checked_index(ip[k * s[1]], size, size - 1, "ScatterAxis", axis);
+            int64_t pos = checked_index(ip[k * s[1]], size, size - 1, "ScatterAxis", axis);
             o[pos * axis_stride] = u[k * s[2]];
           }
         });
@@ -218,12 +219,12 @@ void DynamicSliceUpdate::eval_cpu(const std::vector<array>& inputs, array& out) 
   // Check the start before copying anything.
   int64_t offset = 0;
   std::vector<int64_t> pos(axes_.size());
-  cpu::dispatch_index(start.dtype(), [&]<typename I>(type_tag<I>) {
+  dispatch_integer(start.dtype(), [&]<typename I>(type_tag<I>) {
     for (size_t t = 0; t < axes_.size(); ++t) {
       int ax = axes_[t];
       I v = start.data<I>()[int64_t(t) * start.strides()[0]];
       int64_t n = src.shape()[ax];
-      pos[t] = cpu::checked_index(v, n, n - upd.shape()[ax], "slice_update", ax);
+      pos[t] = checked_index(v, n, n - upd.shape()[ax], "slice_update", ax);
     }
   });
   copy_or_donate(src, out);
@@ -260,13 +261,12 @@ void MaskedScatter::eval_cpu(const std::vector<array>& inputs, array& out) {
   });
   for (int64_t blk = 0; blk < blocks; ++blk) start[size_t(blk) + 1] += start[size_t(blk)];
   if (start.back() != values.size()) {
-    throw std::invalid_argument("[masked_scatter] the mask selects " +
-                                std::to_string(start.back()) + " positions but " +
-                                std::to_string(values.size()) + " values were given");
+    fail("masked_scatter", "the mask selects ", start.back(), " positions but ", values.size(),
+         " values were given");
   }
   if (start.back() == 0) return;
   const int64_t vs = values.strides()[0];
-  cpu::dispatch_size(a.itemsize(), [&]<typename T>(type_tag<T>) {
+  dispatch_bits(a.itemsize(), [&]<typename T>(type_tag<T>) {
     T* dst = out.data<T>();
     const T* src = values.data<T>();
     cpu::parallel_for(blocks, grain, [&](int64_t b, int64_t e) {

@@ -12,6 +12,7 @@
 #include "kiln/backend/common/strided.h"
 #include "kiln/backend/cpu/copy.h"
 #include "kiln/backend/cpu/thread_pool.h"
+#include "kiln/error.h"
 #include "kiln/primitives/matmul.h"
 
 namespace kiln {
@@ -128,9 +129,8 @@ void gemv(bool trans, int rows, int cols, float alpha, const complex64_t* a, int
 void check_blas_int(std::initializer_list<int64_t> values) {
   for (int64_t v : values) {
     if (v > INT_MAX) {
-      throw std::invalid_argument("[matmul] a dimension or stride of " + std::to_string(v) +
-                                  " exceeds what BLAS can index (" + std::to_string(INT_MAX) +
-                                  ")");
+      fail("matmul", "a dimension or stride of ", v, " exceeds what BLAS can index (", INT_MAX,
+           ")");
     }
   }
 }
@@ -250,8 +250,7 @@ void eval_product(const std::vector<array>& inputs, array& out, float alpha, flo
     case Dtype::Val::float64: dispatch(type_tag<double>{}); break;
     case Dtype::Val::complex64: dispatch(type_tag<complex64_t>{}); break;
     default:
-      throw std::invalid_argument(std::string("[matmul] unsupported dtype ") +
-                                  dtype_name(out.dtype()));
+      fail("matmul", "unsupported dtype ", dtype_name(out.dtype()));
   }
   if (half) cpu::copy_general(acc, out.shape(), acc.strides(), 0, out, out.strides(), 0);
 }

@@ -181,16 +181,6 @@ void logsumexp_kernel(const T* x, T* y, int64_t pre, int64_t n, int64_t post) {
                              });
 }
 
-template <typename F>
-void dispatch_float(Dtype d, const char* name, F&& f) {
-  if (d == float32) return f(type_tag<float>{}, type_tag<float>{});
-  if (d == float64) return f(type_tag<double>{}, type_tag<double>{});
-  if (d == float16) return f(type_tag<float16_t>{}, type_tag<float>{});
-  if (d == bfloat16) return f(type_tag<bfloat16_t>{}, type_tag<float>{});
-  throw std::invalid_argument(std::string("[") + name + "] expects a real floating input, got " +
-                              dtype_name(d));
-}
-
 }  // namespace
 
 void Softmax::eval_cpu(const std::vector<array>& inputs, array& out) {

@@ -137,51 +137,21 @@ void unary_kernel(const array& in, array& out) {
                     });
 }
 
-template <typename Op>
-void dispatch(const array& in, array& out, UnaryOp op) {
-  dispatch_dtype(in.dtype(), [&]<typename T>(type_tag<T>) {
-    if constexpr (UnaryAccepts<Op, T>) {
-      unary_kernel<Op, T>(in, out);
-    } else {
-      throw std::invalid_argument(std::string("[") + unary_op_name(op) +
-                                  "] not supported for dtype " + dtype_name(in.dtype()));
-    }
-  });
-}
-
-template <typename Op>
-cpu::UnaryTile tile_of(UnaryOp op, Dtype in) {
-  return dispatch_dtype(in, [&]<typename T>(type_tag<T>) -> cpu::UnaryTile {
-    if constexpr (UnaryAccepts<Op, T>) {
-      return [](const void* x, void* o, int64_t n) {
-        unary_dense<Op>(static_cast<const T*>(x), static_cast<unary_result_t<Op, T>*>(o), n);
-      };
-    } else {
-      throw std::invalid_argument(std::string("[") + unary_op_name(op) +
-                                  "] not supported for dtype " + dtype_name(in));
-    }
-  });
-}
-
 }  // namespace
 
 cpu::UnaryTile cpu::unary_tile(UnaryOp op, Dtype in) {
-  switch (op) {
-#define KILN_CASE(name) \
-  case UnaryOp::name: return tile_of<ew::name>(op, in);
-    KILN_UNARY_OPS(KILN_CASE)
-#undef KILN_CASE
-  }
-  throw std::logic_error("unary_tile: corrupt op");
+  return dispatch_op<UnaryTile>(op, in, []<typename Op, typename T>(type_tag<Op>, type_tag<T>) {
+    return UnaryTile([](const void* x, void* o, int64_t n) {
+      unary_dense<Op>(static_cast<const T*>(x), static_cast<unary_result_t<Op, T>*>(o), n);
+    });
+  });
 }
 
 void Unary::eval_cpu(const std::vector<array>& inputs, array& out) {
-  switch (op_) {
-#define KILN_CASE(name) \
-  case UnaryOp::name: return dispatch<ew::name>(inputs[0], out, op_);
-    KILN_UNARY_OPS(KILN_CASE)
-#undef KILN_CASE
-  }
+  auto kernel = [&]<typename Op, typename T>(type_tag<Op>, type_tag<T>) {
+    unary_kernel<Op, T>(inputs[0], out);
+  };
+  dispatch_op<void>(op_, inputs[0].dtype(), kernel);
 }
 
 }  // namespace kiln

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "kiln/backend/cpu/indexing.h"
+#include "kiln/backend/common/index_check.h"
 #include "kiln/backend/cuda/copy.h"
 
 namespace kiln::cuda {
@@ -22,11 +22,11 @@ void check_on_host(const IndexBound& b, const char* op) {
     strides.push_back(idx.strides()[d]);
   }
   auto lay = collapse_contiguous_dims(shape, {strides});
-  cpu::dispatch_index(idx.dtype(), [&]<typename I>(type_tag<I>) {
+  dispatch_integer(idx.dtype(), [&]<typename I>(type_tag<I>) {
     const I* p = idx.data<I>();
-    cpu::walk_offsets(
+    walk_offsets(
         lay.shape, lay.strides[0], 0, shape_size(lay.shape),
-        [&](int64_t, int64_t off) { cpu::checked_index(p[off], b.size, b.limit, op, b.axis); });
+        [&](int64_t, int64_t off) { checked_index(p[off], b.size, b.limit, op, b.axis); });
   });
 }
 
@@ -84,7 +84,7 @@ void IndexCheck::raise_if_any() const {
   if (!h[cu::kErrFlag]) return;
   const IndexBound& b = bounds_.at(size_t(h[cu::kErrOperand]));
   uint64_t bits = h[cu::kErrValue];
-  cpu::throw_index_error(
+  throw_index_error(
       op_, is_unsigned(b.indices->dtype()) ? std::to_string(bits) : std::to_string(int64_t(bits)),
       b.axis, b.size);
 }
@@ -178,12 +178,12 @@ std::vector<int64_t> slice_starts(const array& start, const std::vector<int>& ax
     }
   }
   std::vector<int64_t> pos(axes.size());
-  cpu::dispatch_index(start.dtype(), [&]<typename I>(type_tag<I>) {
+  dispatch_integer(start.dtype(), [&]<typename I>(type_tag<I>) {
     for (size_t t = 0; t < axes.size(); ++t) {
       I v;
       std::memcpy(&v, &bytes[t * item], sizeof(I));
       int ax = axes[t];
-      pos[t] = cpu::checked_index(v, shape[ax], shape[ax] - extent[ax], op, ax);
+      pos[t] = checked_index(v, shape[ax], shape[ax] - extent[ax], op, ax);
     }
   });
   return pos;
