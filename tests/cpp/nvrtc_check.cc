@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "kiln/backend/cuda/jit.h"
+#include "kiln/backend/cuda/instances.h"
 
 using namespace kiln::cuda;
 
