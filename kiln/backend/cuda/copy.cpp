@@ -24,9 +24,12 @@ KernelSpec copy_rows_spec(size_t itemsize, int v) {
   return {kFile, "copy_rows", {bits_dtype(itemsize, "copy"), v}};
 }
 
+// Dense copies within one dtype are a cudaMemcpyAsync: the kernel only runs to convert.
+bool copy_dense_converts(Dtype tin, Dtype tout) { return tin != tout; }
+
 void copy_dense(const void* in, Dtype tin, void* out, Dtype tout, int64_t n, const Stream& s) {
   if (n == 0) return;
-  if (tin == tout) {
+  if (!copy_dense_converts(tin, tout)) {
     KILN_CUDA_CHECK(cudaMemcpyAsync(out, in, size_t(n) * tin.size, cudaMemcpyDeviceToDevice,
                                     cuda_stream(s)));
     return;
@@ -145,7 +148,9 @@ std::vector<KernelSpec> copy_kernels() {
   std::vector<KernelSpec> v;
   for (Dtype a : all_dtypes) {
     for (Dtype b : all_dtypes) {
-      for (int w : vector_widths(a.size, b.size)) v.push_back(copy_dense_spec(a, b, w));
+      if (copy_dense_converts(a, b)) {
+        for (int w : vector_widths(a.size, b.size)) v.push_back(copy_dense_spec(a, b, w));
+      }
       v.push_back(copy_strided_spec(a, b));
       v.push_back(copy_transpose_spec(a, b));
     }
