@@ -1,7 +1,9 @@
 // Compiles every registered kernel instantiation with NVRTC. Needs no GPU, so CI runs it
-// (`kiln_nvrtc_check sm_90`) to catch a broken kernel source; `--only gemv.cuh` checks one file. With --warm it instead fills
-// the on-disk kernel cache one instantiation at a time, in parallel, exactly as the
-// run-time compiler would, so a GPU machine starts with warm kernels.
+// (`kiln_nvrtc_check sm_90`) to catch a broken kernel source; `--only gemv.cuh` checks one
+// file. With --warm it instead fills the on-disk kernel cache one instantiation at a time, in
+// parallel, exactly as the run-time compiler would, so a GPU machine starts with warm kernels.
+// With --list it compiles nothing and prints "file instantiation" lines, sorted (to compare
+// the registered set before and after a change).
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -12,16 +14,17 @@
 #include <thread>
 #include <vector>
 
-#include "kiln/backend/cuda/jit.h"
+#include "kiln/backend/cuda/instances.h"
 
 using namespace kiln::cuda;
 
 int main(int argc, char** argv) {
   std::string arch = argc > 1 ? argv[1] : "sm_90";
-  bool warm = false;
+  bool warm = false, list_only = false;
   std::string only;  // --only FILE: just that kernel file (quick checks while editing)
   for (int i = 2; i < argc; ++i) {
     if (std::strcmp(argv[i], "--warm") == 0) warm = true;
+    if (std::strcmp(argv[i], "--list") == 0) list_only = true;
     if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
   }
   struct Job {
@@ -30,12 +33,15 @@ int main(int argc, char** argv) {
   };
   std::vector<Job> jobs;
   size_t total = 0;
+  std::vector<std::string> listing;
   // Batches keep each NVRTC program (and its memory) moderate in the check mode.
   constexpr size_t kBatch = 150;
   for (auto& [file, list] : registered_instances()) {
     if (!only.empty() && file != only) continue;
     total += list.size();
-    if (warm) {
+    if (list_only) {
+      for (auto& inst : list) listing.push_back(file + " " + inst);
+    } else if (warm) {
       for (auto& inst : list) jobs.push_back({file, {inst}});
     } else {
       for (size_t i = 0; i < list.size(); i += kBatch) {
@@ -43,6 +49,11 @@ int main(int argc, char** argv) {
                                   list.begin() + i, list.begin() + std::min(list.size(), i + kBatch))});
       }
     }
+  }
+  if (list_only) {
+    std::sort(listing.begin(), listing.end());
+    for (auto& line : listing) std::printf("%s\n", line.c_str());
+    return 0;
   }
   std::atomic<size_t> next{0}, compiled{0};
   std::atomic<bool> failed{false};

@@ -3,29 +3,44 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "kiln/backend/cuda/launch.h"
+#include "kiln/backend/cuda/instances.h"
 
 namespace kiln::cuda {
 
 namespace {
 
+constexpr const char kFile[] = "copy.cuh";
+
+// vw: 1, or the vector_width of the operands.
+KernelSpec copy_dense_spec(Dtype tin, Dtype tout, int vw) {
+  return {kFile, "copy_dense", {tin, tout, vw}};
+}
+KernelSpec copy_strided_spec(Dtype tin, Dtype tout) { return {kFile, "copy_strided", {tin, tout}}; }
+KernelSpec copy_transpose_spec(Dtype tin, Dtype tout) {
+  return {kFile, "copy_transpose", {tin, tout}};
+}
+// Rows of `itemsize`-byte elements moved as raw bits, v elements per access (1 or 16 bytes).
+KernelSpec copy_rows_spec(size_t itemsize, int v) {
+  return {kFile, "copy_rows", {bits_dtype(itemsize, "copy"), v}};
+}
+
+// Dense copies within one dtype are a cudaMemcpyAsync: the kernel only runs to convert.
+bool copy_dense_converts(Dtype tin, Dtype tout) { return tin != tout; }
+
 void copy_dense(const void* in, Dtype tin, void* out, Dtype tout, int64_t n, const Stream& s) {
   if (n == 0) return;
-  if (tin == tout) {
+  if (!copy_dense_converts(tin, tout)) {
     KILN_CUDA_CHECK(cudaMemcpyAsync(out, in, size_t(n) * tin.size, cudaMemcpyDeviceToDevice,
                                     cuda_stream(s)));
     return;
   }
   int vw = vector_width({{in, tin.size}, {out, tout.size}});
-  launch_kernel(s, "copy.cuh",
-                instance("copy_dense", {type_name(tin), type_name(tout), std::to_string(vw)}),
-                grid_blocks(ceil_div(n, vw), stream_device(s)), kBlock, 0, in, out, (long long)n);
+  launch_kernel(s, copy_dense_spec(tin, tout, vw), grid_blocks(ceil_div(n, vw), stream_device(s)),
+                kBlockThreads, 0, in, out, (long long)n);
 }
 
 // Rows shorter than this go to the strided kernel: a warp per row would mostly idle.
 constexpr int64_t kMinRowBytes = 128;
-
-bool aligned(const void* p, size_t bytes) { return reinterpret_cast<uintptr_t>(p) % bytes == 0; }
 
 // Same-dtype copies whose last axis is contiguous on both sides (slices, concatenation):
 // rows of raw bits, with 16-byte accesses when the pointers and strides allow.
@@ -49,13 +64,10 @@ bool copy_rows(const char* in, char* out, size_t itemsize, const CollapsedLayout
     rows *= l.shape[d];
   }
   if (!vec) v = 1;
-  cudaKernel_t k = cached_kernel(s, "copy.cuh", itemsize * 32 + uint64_t(v), [&] {
-    return instance("copy_rows", {type_name(bits_dtype(itemsize, "copy")), std::to_string(v)});
-  });
   int64_t threads = rows * ceil_div(cols, cu::kCopyRowSpan * v) * 32;
-  launch_kernel(s, k, grid_blocks(threads, stream_device(s)), kBlock, 0,
-                static_cast<const void*>(in), static_cast<void*>(out), (long long)rows,
-                (long long)cols, outer);
+  launch_kernel(s, copy_rows_spec(itemsize, int(v)), grid_blocks(threads, stream_device(s)),
+                kBlockThreads, 0, static_cast<const void*>(in), static_cast<void*>(out),
+                (long long)rows, (long long)cols, outer);
   return true;
 }
 
@@ -91,9 +103,9 @@ bool copy_transpose(const char* in, Dtype tin, char* out, Dtype tout, const Coll
   p.dst_row = ds[r];
   p.dst_col = 1;
   p.batch = 1;
-  // The kernel's vector width (TransposeWidth in copy.cuh): 16-byte accesses need unit inner
-  // strides and every other stride and both pointers aligned to the vector.
-  int64_t v = std::max(tin.size, tout.size) >= 8 ? 2 : 4;
+  // 16-byte accesses need unit inner strides and every other stride and both pointers aligned
+  // to the kernel's vector.
+  int64_t v = cu::transpose_width(tin.size, tout.size);
   bool vec = p.src_row == 1 && p.src_col % v == 0 && p.dst_row % v == 0 &&
              aligned(in, size_t(v) * tin.size) && aligned(out, size_t(v) * tout.size);
   for (int d = 0; d < nd; ++d) {
@@ -110,11 +122,8 @@ bool copy_transpose(const char* in, Dtype tin, char* out, Dtype tout, const Coll
   dim3 grid(unsigned(ceil_div(p.cols, cu::kTransposeTile)),
             unsigned(std::min(ceil_div(p.rows, cu::kTransposeTile), kMaxGridYZ)),
             unsigned(std::min<int64_t>(p.batch, kMaxGridYZ)));
-  uint64_t key = uint64_t(tin.index()) * Dtype::count + uint64_t(tout.index());
-  cudaKernel_t k = cached_kernel(s, "copy.cuh", key, [&] {
-    return instance("copy_transpose", {type_name(tin), type_name(tout)});
-  });
-  launch_kernel(s, k, grid, dim3(256), 0, static_cast<const void*>(in), static_cast<void*>(out), p);
+  launch_kernel(s, copy_transpose_spec(tin, tout), grid, dim3(cu::kTransposeThreads), 0,
+                static_cast<const void*>(in), static_cast<void*>(out), p);
   return true;
 }
 
@@ -131,25 +140,27 @@ Dtype bits_dtype(size_t itemsize, const char* op) {
                          std::to_string(itemsize));
 }
 
-std::vector<std::string> copy_instances() {
-  std::vector<std::string> v;
+KernelSpec fill_spec(Dtype t) { return {kFile, "fill", {t}}; }
+KernelSpec arange_spec(Dtype t) { return {kFile, "arange", {t}}; }
+KernelSpec scale_spec(Dtype t) { return {kFile, "scale", {t}}; }
+
+std::vector<KernelSpec> copy_kernels() {
+  std::vector<KernelSpec> v;
   for (Dtype a : all_dtypes) {
-    std::string ta = type_name(a);
     for (Dtype b : all_dtypes) {
-      std::string tb = type_name(b);
-      int w = dense_width(a.size, b.size);
-      v.push_back(instance("copy_dense", {ta, tb, std::to_string(w)}));
-      if (w != 1) v.push_back(instance("copy_dense", {ta, tb, "1"}));
-      v.push_back(instance("copy_strided", {ta, tb}));
-      v.push_back(instance("copy_transpose", {ta, tb}));
+      if (copy_dense_converts(a, b)) {
+        for (int w : vector_widths(a.size, b.size)) v.push_back(copy_dense_spec(a, b, w));
+      }
+      v.push_back(copy_strided_spec(a, b));
+      v.push_back(copy_transpose_spec(a, b));
     }
-    if (is_unsigned(a)) {
-      v.push_back(instance("copy_rows", {ta, std::to_string(16 / a.size)}));
-      v.push_back(instance("copy_rows", {ta, "1"}));
-    }
-    v.push_back(instance("fill", {ta}));
-    if (a != bool_) v.push_back(instance("arange", {ta}));
-    if (is_inexact(a)) v.push_back(instance("scale", {ta}));
+    v.push_back(fill_spec(a));
+    if (a != bool_) v.push_back(arange_spec(a));
+    if (is_inexact(a)) v.push_back(scale_spec(a));
+  }
+  // copy_rows moves raw bits: one instance per item size.
+  for (size_t size : {1, 2, 4, 8}) {
+    for (int w : vector_widths(size)) v.push_back(copy_rows_spec(size, w));
   }
   return v;
 }
@@ -171,10 +182,9 @@ void copy_general(const array& src, const Shape& shape, const Strides& src_strid
   if (src.dtype() == dst.dtype() && copy_rows(in, out, src.itemsize(), l, s)) return;
   if (copy_transpose(in, src.dtype(), out, dst.dtype(), l, s)) return;
   auto p = make_strided<2>(shape, {dst_strides, src_strides});
-  launch_kernel(s, "copy.cuh",
-                instance("copy_strided", {type_name(src.dtype()), type_name(dst.dtype())}),
-                grid_blocks(n, stream_device(s)), kBlock, 0, static_cast<const void*>(in),
-                static_cast<void*>(out), (long long)n, p);
+  launch_kernel(s, copy_strided_spec(src.dtype(), dst.dtype()), grid_blocks(n, stream_device(s)),
+                kBlockThreads, 0, static_cast<const void*>(in), static_cast<void*>(out),
+                (long long)n, p);
 }
 
 void copy_to_new(const array& src, array& dst, const Stream& s, bool row_major) {

@@ -1,10 +1,15 @@
-// GPU copies with dtype conversion between any two layouts (the CUDA twin of
-// backend/cpu/copy.h).
+// GPU copies with dtype conversion between any two layouts.
 #pragma once
 
-#include "kiln/array.h"
+#include "kiln/backend/cuda/launch.h"
 
 namespace kiln::cuda {
+
+// The one-dtype kernels of kernels/copy.cuh that other launchers use: fill with a value in
+// device memory, NumPy's arange, and x *= s in place.
+KernelSpec fill_spec(Dtype t);
+KernelSpec arange_spec(Dtype t);
+KernelSpec scale_spec(Dtype t);
 
 // The unsigned integer dtype of an item size (1, 2, 4 or 8): kernels that only move elements
 // are instantiated per size, not per dtype. Throws std::logic_error naming `op` otherwise.

@@ -124,9 +124,8 @@ void CustomKernel::eval_gpu(const std::vector<array>& inputs, std::vector<array>
     allocate(out, s);
     if (!init_value_ || out.size() == 0) continue;
     array value(*init_value_, out.dtype());
-    launch_kernel(s, "copy.cuh", instance("fill", {type_name(out.dtype())}),
-                  grid_blocks(out.size(), device), kBlock, 0, device_ptr<void>(out),
-                  device_ptr<const void>(value), (long long)out.size());
+    launch_kernel(s, fill_spec(out.dtype()), grid_blocks(out.size(), device), kBlockThreads, 0,
+                  device_ptr<void>(out), device_ptr<const void>(value), (long long)out.size());
   }
   std::vector<array> checked;
   for (const array& in : inputs) {

@@ -4,10 +4,41 @@
 
 #include "kiln/backend/common/index_check.h"
 #include "kiln/backend/cuda/copy.h"
+#include "kiln/backend/cuda/instances.h"
 
 namespace kiln::cuda {
 
+// The kernels read index values by IndexDtype, numbered as Dtype::index().
+static_assert(int(Dtype::Val::uint8) == cu::kIndexUint8);
+static_assert(int(Dtype::Val::uint16) == cu::kIndexUint16);
+static_assert(int(Dtype::Val::uint32) == cu::kIndexUint32);
+static_assert(int(Dtype::Val::uint64) == cu::kIndexUint64);
+static_assert(int(Dtype::Val::int8) == cu::kIndexInt8);
+static_assert(int(Dtype::Val::int16) == cu::kIndexInt16);
+static_assert(int(Dtype::Val::int32) == cu::kIndexInt32);
+static_assert(int(Dtype::Val::int64) == cu::kIndexInt64);
+
 namespace {
+
+constexpr const char kFile[] = "indexing.cuh";
+
+// The claim buffer's word as the kernels spell it (atomicMax takes these types).
+const char* claim_word(Dtype claim) {
+  return claim == uint32 ? "unsigned int" : "unsigned long long";
+}
+
+Dtype bits(size_t itemsize) { return bits_dtype(itemsize, "indexing"); }
+
+const char* reduce_functor(ScatterReduce r) {
+  switch (r) {
+    case ScatterReduce::Add: return "kiln::ew::Add";
+    case ScatterReduce::Prod: return "kiln::ew::Multiply";
+    case ScatterReduce::Max: return "kiln::ew::Maximum";
+    case ScatterReduce::Min: return "kiln::ew::Minimum";
+    case ScatterReduce::None: break;
+  }
+  throw std::logic_error("scatter_reduce_spec: not a reduction");
+}
 
 // Checks every value an index array shows through its view (a broadcast dimension only
 // repeats values, so it is walked once).
@@ -32,29 +63,50 @@ void check_on_host(const IndexBound& b, const char* op) {
 
 }  // namespace
 
-std::vector<std::string> indexing_instances() {
-  std::vector<std::string> v;
-  const std::string words[] = {"unsigned int", "unsigned long long"};
+KernelSpec gather_spec(size_t itemsize) { return {kFile, "gather", {bits(itemsize)}}; }
+KernelSpec gather_axis_spec(size_t itemsize) { return {kFile, "gather_axis", {bits(itemsize)}}; }
+KernelSpec scatter_claim_spec(Dtype claim) {
+  return {kFile, "scatter_claim", {claim_word(claim)}};
+}
+KernelSpec scatter_assign_spec(size_t itemsize, Dtype claim) {
+  return {kFile, "scatter_assign", {bits(itemsize), claim_word(claim)}};
+}
+KernelSpec scatter_reduce_spec(ScatterReduce op, Dtype t) {
+  return {kFile, "scatter_reduce", {reduce_functor(op), t}};
+}
+KernelSpec scatter_axis_claim_spec(Dtype claim) {
+  return {kFile, "scatter_axis_claim", {claim_word(claim)}};
+}
+KernelSpec scatter_axis_assign_spec(size_t itemsize, Dtype claim) {
+  return {kFile, "scatter_axis_assign", {bits(itemsize), claim_word(claim)}};
+}
+KernelSpec mask_count_spec() { return {kFile, "mask_count"}; }
+KernelSpec mask_scan_spec() { return {kFile, "mask_scan"}; }
+KernelSpec masked_scatter_spec(size_t itemsize) {
+  return {kFile, "masked_scatter", {bits(itemsize)}};
+}
+
+std::vector<KernelSpec> indexing_kernels() {
+  std::vector<KernelSpec> v;
   for (size_t size : {1, 2, 4, 8}) {
-    std::string t = size_type_name(size);
-    v.push_back(instance("gather", {t}));
-    v.push_back(instance("gather_axis", {t}));
-    v.push_back(instance("masked_scatter", {t}));
-    for (auto& w : words) {
-      v.push_back(instance("scatter_assign", {t, w}));
-      v.push_back(instance("scatter_axis_assign", {t, w}));
+    v.push_back(gather_spec(size));
+    v.push_back(gather_axis_spec(size));
+    v.push_back(masked_scatter_spec(size));
+    for (Dtype claim : {uint32, uint64}) {
+      v.push_back(scatter_assign_spec(size, claim));
+      v.push_back(scatter_axis_assign_spec(size, claim));
     }
   }
-  for (auto& w : words) {
-    v.push_back(instance("scatter_claim", {w}));
-    v.push_back(instance("scatter_axis_claim", {w}));
+  for (Dtype claim : {uint32, uint64}) {
+    v.push_back(scatter_claim_spec(claim));
+    v.push_back(scatter_axis_claim_spec(claim));
   }
-  for (const char* op :
-       {"kiln::ew::Add", "kiln::ew::Multiply", "kiln::ew::Maximum", "kiln::ew::Minimum"}) {
-    for (Dtype d : all_dtypes) v.push_back(instance("scatter_reduce", {op, type_name(d)}));
+  for (ScatterReduce r :
+       {ScatterReduce::Add, ScatterReduce::Prod, ScatterReduce::Max, ScatterReduce::Min}) {
+    for (Dtype t : all_dtypes) v.push_back(scatter_reduce_spec(r, t));
   }
-  v.push_back("kiln::cu::mask_count");
-  v.push_back("kiln::cu::mask_scan");
+  v.push_back(mask_count_spec());
+  v.push_back(mask_scan_spec());
   return v;
 }
 
@@ -92,10 +144,10 @@ void IndexCheck::raise_if_any() const {
 RowGrid row_grid(int64_t rows, int64_t cols, int device) {
   // Threads along a row: the smallest power of two covering it, up to a block; the rest of
   // the block takes further rows, so short rows still fill whole warps.
-  int tx = 1;
-  while (tx < cols && tx < cu::kRowBlock) tx *= 2;
+  int tx = int(std::min<uint64_t>(std::bit_ceil(uint64_t(std::max<int64_t>(cols, 1))),
+                                  cu::kRowBlock));
   int ty = cu::kRowBlock / tx;
-  int64_t cap = int64_t(device_properties(device).sm_count) * 16;
+  int64_t cap = int64_t(sm_count(device)) * kBlocksPerSm;
   int64_t gx = std::min(ceil_div(std::max<int64_t>(rows, 1), ty), cap);
   // Few, long rows: more blocks split each row.
   int64_t gy = std::min(
@@ -142,16 +194,6 @@ void copy_or_donate(const array& src, array& out, const Stream& s) {
   }
   allocate(out, s);
   copy_general(src, src.shape(), src.strides(), 0, out, out.strides(), 0, s);
-}
-
-const char* size_type_name(size_t size) {
-  switch (size) {
-    case 1: return "uint8_t";
-    case 2: return "uint16_t";
-    case 4: return "uint32_t";
-    case 8: return "uint64_t";
-  }
-  throw std::logic_error("size_type_name: unexpected element size " + std::to_string(size));
 }
 
 std::vector<int64_t> slice_starts(const array& start, const std::vector<int>& axes,

@@ -7,8 +7,23 @@
 
 #include "kiln/backend/cuda/kernels/indexing_params.cuh"
 #include "kiln/backend/cuda/launch.h"
+#include "kiln/primitives/indexing.h"
 
 namespace kiln::cuda {
+
+// The kernels of kernels/indexing.cuh. Elements move as raw bits, so one instance serves each
+// item size; `claim` is the dtype of a two-pass assignment's claim buffer (uint32 or uint64;
+// uint32 when there is none).
+KernelSpec gather_spec(size_t itemsize);
+KernelSpec gather_axis_spec(size_t itemsize);
+KernelSpec scatter_claim_spec(Dtype claim);
+KernelSpec scatter_assign_spec(size_t itemsize, Dtype claim);
+KernelSpec scatter_reduce_spec(ScatterReduce op, Dtype t);
+KernelSpec scatter_axis_claim_spec(Dtype claim);
+KernelSpec scatter_axis_assign_spec(size_t itemsize, Dtype claim);
+KernelSpec mask_count_spec();
+KernelSpec mask_scan_spec();
+KernelSpec masked_scatter_spec(size_t itemsize);
 
 // One index array and the range its values must name.
 struct IndexBound {
@@ -54,9 +69,6 @@ cu::IndexSpace index_space(const Shape& shape, const std::vector<IndexBound>& bo
 // Gives `out` src's values in memory kernels may write: src's own (dense) buffer when nothing
 // else uses it, else a row-contiguous copy.
 void copy_or_donate(const array& src, array& out, const Stream& s);
-
-// Moves need only the element size: the unsigned type of that size, as kernels spell it.
-const char* size_type_name(size_t size);
 
 // The starts of a dynamic slice (1-d integer `start`, one per axis), each checked to leave
 // room for `extent` on its axis of `shape`. Read from start's host copy when current, else

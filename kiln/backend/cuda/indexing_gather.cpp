@@ -30,11 +30,9 @@ void Gather::eval_gpu(const std::vector<array>& inputs, array& out) {
   const int64_t slice_rows = shape_size(slice_sizes_) / cols;
   const int64_t rows = shape_size(index_shape) * slice_rows;
   RowGrid g = row_grid(rows, cols, stream_device(s));
-  cudaKernel_t k = cached_kernel(s, "indexing.cuh", a.itemsize(), [&] {
-    return instance("gather", {size_type_name(a.itemsize())});
-  });
-  launch_kernel(s, k, g.grid, g.block, 0, device_ptr<const void>(a), device_ptr<void>(out), ix, sl,
-                (long long)slice_rows, (long long)rows, check.device_flag());
+  launch_kernel(s, gather_spec(a.itemsize()), g.grid, g.block, 0, device_ptr<const void>(a),
+                device_ptr<void>(out), ix, sl, (long long)slice_rows, (long long)rows,
+                check.device_flag());
   check.raise_if_any();
 }
 
@@ -52,12 +50,10 @@ void GatherAxis::eval_gpu(const std::vector<array>& inputs, array& out) {
   auto sp = make_strided<3>(out.shape(), {out.strides(), idx.strides(), a_strides});
   const int64_t cols = sp.shape[sp.ndim - 1], rows = out.size() / cols;
   RowGrid g = row_grid(rows, cols, stream_device(s));
-  cudaKernel_t k = cached_kernel(s, "indexing.cuh", a.itemsize(), [&] {
-    return instance("gather_axis", {size_type_name(a.itemsize())});
-  });
-  launch_kernel(s, k, g.grid, g.block, 0, device_ptr<const void>(a), device_ptr<const void>(idx),
-                idx.dtype().index(), device_ptr<void>(out), sp, (long long)rows, (long long)size,
-                (long long)a.strides()[axis_], check.device_flag());
+  launch_kernel(s, gather_axis_spec(a.itemsize()), g.grid, g.block, 0, device_ptr<const void>(a),
+                device_ptr<const void>(idx), idx.dtype().index(), device_ptr<void>(out), sp,
+                (long long)rows, (long long)size, (long long)a.strides()[axis_],
+                check.device_flag());
   check.raise_if_any();
 }
 

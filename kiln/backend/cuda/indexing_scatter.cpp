@@ -28,21 +28,6 @@ array claim_buffer(const array& out, int64_t claims, const Stream& s) {
   return win;
 }
 
-const char* claim_type(const array& win) {
-  return win.itemsize() == 4 ? "unsigned int" : "unsigned long long";
-}
-
-const char* reduce_op_name(ScatterReduce r) {
-  switch (r) {
-    case ScatterReduce::Add: return "kiln::ew::Add";
-    case ScatterReduce::Prod: return "kiln::ew::Multiply";
-    case ScatterReduce::Max: return "kiln::ew::Maximum";
-    case ScatterReduce::Min: return "kiln::ew::Minimum";
-    case ScatterReduce::None: break;
-  }
-  throw std::logic_error("reduce_op_name: not a reduction");
-}
-
 // True elements of a bool array, counted on its host copy: a broadcast dimension repeats
 // the count.
 int64_t count_on_host(const array& mask) {
@@ -106,28 +91,22 @@ void Scatter::eval_gpu(const std::vector<array>& inputs, array& out) {
   RowGrid g = row_grid(rows, cols, stream_device(s));
   const void* pu = device_ptr<const void>(upd);
   void* po = device_ptr<void>(out);
-  const std::string t = size_type_name(a.itemsize());
 
   if (reduce_ != ScatterReduce::None) {
-    uint64_t key = uint64_t(reduce_) * 32 + uint64_t(a.dtype().index());
-    cudaKernel_t k = cached_kernel(s, "indexing.cuh", key, [&] {
-      return instance("scatter_reduce", {reduce_op_name(reduce_), type_name(a.dtype())});
-    });
-    launch_kernel(s, k, g.grid, g.block, 0, po, pu, ix, sl, (long long)slice_rows, rows,
-                  check.device_flag());
+    launch_kernel(s, scatter_reduce_spec(reduce_, a.dtype()), g.grid, g.block, 0, po, pu, ix, sl,
+                  (long long)slice_rows, rows, check.device_flag());
   } else if (n_index == 1) {
     // One slice: no element is written twice.
-    launch_kernel(s, "indexing.cuh", instance("scatter_assign", {t, "unsigned int"}), g.grid,
-                  g.block, 0, po, pu, static_cast<const void*>(nullptr), ix, sl,
-                  (long long)slice_rows, rows, check.device_flag());
+    launch_kernel(s, scatter_assign_spec(a.itemsize(), uint32), g.grid, g.block, 0, po, pu,
+                  static_cast<const void*>(nullptr), ix, sl, (long long)slice_rows, rows,
+                  check.device_flag());
   } else {
     array win = claim_buffer(out, n_index, s);
-    launch_kernel(s, "indexing.cuh", instance("scatter_claim", {claim_type(win)}), g.grid, g.block,
-                  0, device_ptr<void>(win), ix, sl, (long long)slice_rows, rows,
-                  check.device_flag());
-    launch_kernel(s, "indexing.cuh", instance("scatter_assign", {t, claim_type(win)}), g.grid,
-                  g.block, 0, po, pu, device_ptr<const void>(win), ix, sl, (long long)slice_rows,
-                  rows, static_cast<unsigned long long*>(nullptr));
+    launch_kernel(s, scatter_claim_spec(win.dtype()), g.grid, g.block, 0, device_ptr<void>(win),
+                  ix, sl, (long long)slice_rows, rows, check.device_flag());
+    launch_kernel(s, scatter_assign_spec(a.itemsize(), win.dtype()), g.grid, g.block, 0, po, pu,
+                  device_ptr<const void>(win), ix, sl, (long long)slice_rows, rows,
+                  static_cast<unsigned long long*>(nullptr));
   }
   check.raise_if_any();
 }
@@ -148,23 +127,22 @@ void ScatterAxis::eval_gpu(const std::vector<array>& inputs, array& out) {
   const int64_t cols = sp.shape[sp.ndim - 1];
   const long long rows = idx.size() / cols;
   RowGrid g = row_grid(rows, cols, stream_device(s));
-  const std::string t = size_type_name(a.itemsize());
   const void* pi = device_ptr<const void>(idx);
   const int dt = idx.dtype().index();
   const long long axis_stride = out.strides()[axis_];
   if (idx.shape()[axis_] == 1) {
     // One index per line along the axis: no element is written twice.
-    launch_kernel(s, "indexing.cuh", instance("scatter_axis_assign", {t, "unsigned int"}), g.grid,
-                  g.block, 0, device_ptr<void>(out), pi, dt, device_ptr<const void>(upd),
+    launch_kernel(s, scatter_axis_assign_spec(a.itemsize(), uint32), g.grid, g.block, 0,
+                  device_ptr<void>(out), pi, dt, device_ptr<const void>(upd),
                   static_cast<const void*>(nullptr), sp, rows, (long long)size, axis_stride,
                   check.device_flag());
   } else {
     array win = claim_buffer(out, idx.size(), s);
-    launch_kernel(s, "indexing.cuh", instance("scatter_axis_claim", {claim_type(win)}), g.grid,
-                  g.block, 0, device_ptr<void>(win), pi, dt, sp, rows, (long long)size, axis_stride,
+    launch_kernel(s, scatter_axis_claim_spec(win.dtype()), g.grid, g.block, 0,
+                  device_ptr<void>(win), pi, dt, sp, rows, (long long)size, axis_stride,
                   check.device_flag());
-    launch_kernel(s, "indexing.cuh", instance("scatter_axis_assign", {t, claim_type(win)}), g.grid,
-                  g.block, 0, device_ptr<void>(out), pi, dt, device_ptr<const void>(upd),
+    launch_kernel(s, scatter_axis_assign_spec(a.itemsize(), win.dtype()), g.grid, g.block, 0,
+                  device_ptr<void>(out), pi, dt, device_ptr<const void>(upd),
                   device_ptr<const void>(win), sp, rows, (long long)size, axis_stride,
                   static_cast<unsigned long long*>(nullptr));
   }
@@ -204,12 +182,9 @@ void MaskedScatter::eval_gpu(const std::vector<array>& inputs, array& out) {
   allocate(offsets, s);
   long long* po = device_ptr<long long>(offsets);
   const bool* pm = device_ptr<const bool>(mask);
-  unsigned blocks = unsigned(
-      std::min<int64_t>(tiles, int64_t(device_properties(stream_device(s)).sm_count) * 16));
-  launch_kernel(s, "indexing.cuh", "kiln::cu::mask_count", blocks, cu::kMaskBlock, 0, pm, sp,
-                (long long)n, po);
-  launch_kernel(s, "indexing.cuh", "kiln::cu::mask_scan", 1, cu::kScanBlock, 0, po,
-                (long long)tiles);
+  unsigned blocks = unsigned(std::min<int64_t>(tiles, int64_t(sm_count(s)) * kBlocksPerSm));
+  launch_kernel(s, mask_count_spec(), blocks, cu::kMaskBlock, 0, pm, sp, (long long)n, po);
+  launch_kernel(s, mask_scan_spec(), 1, cu::kScanBlock, 0, po, (long long)tiles);
   if (!counted) {
     // The count decides whether the assignment is valid: it must reach the host.
     long long selected = 0;
@@ -221,10 +196,7 @@ void MaskedScatter::eval_gpu(const std::vector<array>& inputs, array& out) {
     if (selected == 0) return;
   }
   const long long vs = values.strides()[0];
-  cudaKernel_t k = cached_kernel(s, "indexing.cuh", a.itemsize(), [&] {
-    return instance("masked_scatter", {size_type_name(a.itemsize())});
-  });
-  launch_kernel(s, k, blocks, cu::kMaskBlock, 0, device_ptr<void>(out), pm,
+  launch_kernel(s, masked_scatter_spec(a.itemsize()), blocks, cu::kMaskBlock, 0, device_ptr<void>(out), pm,
                 device_ptr<const void>(values), vs, (long long)n_values, sp, (long long)n,
                 static_cast<const long long*>(po));
 }

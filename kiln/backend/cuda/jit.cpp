@@ -210,14 +210,6 @@ JitStats jit_stats() {
   return stats;
 }
 
-std::vector<std::pair<std::string, std::string>> kernel_files() {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (auto& [name, text] : embedded_sources()) {
-    if (name.find("backend/cuda/kernels/") != std::string::npos) out.emplace_back(name, text);
-  }
-  return out;
-}
-
 const char* kernel_type_name(int dtype_index) {
   static const char* names[Dtype::count] = {
       "bool",    "uint8_t", "uint16_t", "uint32_t", "uint64_t",

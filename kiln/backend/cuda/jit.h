@@ -35,20 +35,6 @@ cudaKernel_t get_kernel(const std::string& source, const std::string& instance, 
 void launch(cudaKernel_t kernel, dim3 grid, dim3 block, void** args, size_t shared_mem,
             cudaStream_t stream);
 
-// Every instantiation the launch code may request, per kernel file: the NVRTC check (CI,
-// no GPU) compiles them all, and warming the cache compiles them ahead of use. Each kernel
-// family's launch code provides its list; instances.cpp gathers them.
-std::vector<std::pair<std::string, std::vector<std::string>>> registered_instances();
-std::vector<std::string> elementwise_instances();  // elementwise.cuh
-std::vector<std::string> copy_instances();         // copy.cuh
-std::vector<std::string> gemv_instances();         // gemv.cuh
-std::vector<std::string> indexing_instances();     // indexing.cuh
-std::vector<std::string> pad_instances();          // pad.cuh
-std::vector<std::string> reduce_instances();       // reduce.cuh
-std::vector<std::string> arg_reduce_instances();   // arg_reduce.cuh
-std::vector<std::string> softmax_instances();      // softmax.cuh
-std::vector<std::string> scan_instances();         // scan.cuh
-std::vector<std::string> random_instances();       // random.cuh
 // The module source that includes a kernel file (what launch_kernel compiles).
 std::string source_for(const std::string& file);
 // Compiles `instance` of `source` for `arch` into the disk cache unless it is there already.
@@ -67,9 +53,6 @@ struct JitStats {
 };
 JitStats jit_stats();
 std::string cache_dir();
-
-// The kernel source files (path -> text) among the embedded sources.
-std::vector<std::pair<std::string, std::string>> kernel_files();
 
 // The C++ spelling of a dtype in kernel code (e.g. "kiln::float16_t", "int64_t").
 const char* kernel_type_name(int dtype_index);

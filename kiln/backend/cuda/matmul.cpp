@@ -13,7 +13,7 @@
 #include <unordered_map>
 
 #include "kiln/backend/cuda/copy.h"
-#include "kiln/backend/cuda/launch.h"
+#include "kiln/backend/cuda/instances.h"
 #include "kiln/backend/gpu.h"
 #include "kiln/primitives/matmul.h"
 
@@ -208,27 +208,34 @@ const Plan& get_plan(const Types& t, const LtMatrix& A, const LtMatrix& B, int64
   return plans.emplace(key, p).first->second;
 }
 
-// One vector times a matrix (M == 1, no batch), for float16/bfloat16/float32: our own
+// The dtypes of our own matrix-vector kernels (kernels/gemv.cuh).
+bool gemv_supports(Dtype dt) { return dt == float16 || dt == bfloat16 || dt == float32; }
+
+// n: elements per load, 1 or dense_width(dt.size).
+KernelSpec gemv_rows_spec(Dtype dt, int n) { return {"gemv.cuh", "gemv_rows", {dt, n}}; }
+KernelSpec gemv_cols_spec(Dtype dt, int n) { return {"gemv.cuh", "gemv_cols", {dt, n}}; }
+KernelSpec gemv_cols_finish_spec(Dtype dt) { return {"gemv.cuh", "gemv_cols_finish", {dt}}; }
+
+// One vector times a matrix (M == 1, no batch), for the gemv_supports dtypes: our own
 // bandwidth-bound kernels beat the general GEMM here. Returns false when the layout does
 // not fit (the caller then uses cuBLASLt).
 bool try_gemv(const array& a, const array& b, array& out, const Stream& s) {
   Dtype dt = out.dtype();
-  if (!(dt == float16 || dt == bfloat16 || dt == float32)) return false;
+  if (!gemv_supports(dt)) return false;
   if (out.ndim() != 2 || a.ndim() != 2 || b.ndim() != 2 || out.shape(0) != 1) return false;
   int64_t K = a.shape(1), N = b.shape(1);
   if (K == 0 || N == 0 || (a.strides(1) != 1 && K > 1)) return false;
-  int vw = int(16 / dt.size);
+  int vw = dense_width(dt.size);
   const char* xp = device_ptr<const char>(a);
   const char* wp = device_ptr<const char>(b);
-  auto aligned = [&](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
   int device = stream_device(s);
   if (b.strides(0) == 1 && (N == 1 || b.strides(1) >= K)) {
     // b = W.T with W's rows contiguous: out[n] = <W[n, :], x>.
     int64_t ld = N == 1 ? K : b.strides(1);
-    int n = (aligned(xp) && aligned(wp) && ld % vw == 0) ? vw : 1;
+    int n = (aligned(xp, 16) && aligned(wp, 16) && ld % vw == 0) ? vw : 1;
     constexpr int kRowsPerBlock = 8;
-    launch_kernel(s, "gemv.cuh", instance("gemv_rows", {type_name(dt), std::to_string(n)}),
-                  dim3(unsigned(ceil_div(N, kRowsPerBlock))), dim3(32 * kRowsPerBlock), 0,
+    launch_kernel(s, gemv_rows_spec(dt, n), dim3(unsigned(ceil_div(N, kRowsPerBlock))),
+                  dim3(32 * kRowsPerBlock), 0,
                   static_cast<const void*>(xp), static_cast<const void*>(wp),
                   device_ptr<void>(out), (long long)N, (long long)K, (long long)ld);
     return true;
@@ -237,26 +244,24 @@ bool try_gemv(const array& a, const array& b, array& out, const Stream& s) {
     // b = W row-major: lanes across columns, k split across warps and blocks, then a sum of
     // the blocks' slices.
     int64_t ld = K == 1 ? N : b.strides(0);
-    int n = (aligned(wp) && ld % vw == 0) ? vw : 1;
+    int n = (aligned(wp, 16) && ld % vw == 0) ? vw : 1;
     int64_t col_blocks = ceil_div(N, 32 * n);
-    // Half a wave of 256-thread blocks (four per SM), each warp with many rows: for W
-    // 4096x14336 bf16 on the H100 the kernels took 44.9 us (2619 GB/s) with 9 slices of k,
-    // 45.5 us with a full wave (18), 47.3 us with 37 (CUDA events, 20 products back to back).
-    int64_t target = int64_t(device_properties(device).sm_count) * 4;
+    // Half a wave of 256-thread blocks (four per SM), each warp with many rows: measured
+    // fastest (benchmarks/README.md, "GEMV slices of k").
+    int64_t target = int64_t(sm_count(device)) * 4;
     int64_t max_splits = std::max<int64_t>(1, K / (4 * cu::kGemvColWarps));
     int splits = int(std::clamp<int64_t>(target / col_blocks, 1, max_splits));
     int64_t k_per_split = ceil_div(K, splits);
     splits = int(ceil_div(K, k_per_split));
     array partial(Shape{splits, N}, float32, nullptr, {});
     allocate(partial, s);
-    launch_kernel(s, "gemv.cuh", instance("gemv_cols", {type_name(dt), std::to_string(n)}),
-                  dim3(unsigned(col_blocks), unsigned(splits)), dim3(32, cu::kGemvColWarps), 0,
+    launch_kernel(s, gemv_cols_spec(dt, n), dim3(unsigned(col_blocks), unsigned(splits)),
+                  dim3(32, cu::kGemvColWarps), 0,
                   static_cast<const void*>(xp), static_cast<const void*>(wp),
                   device_ptr<void>(partial), (long long)K, (long long)N, (long long)ld,
                   (long long)k_per_split);
-    launch_kernel(s, "gemv.cuh", instance("gemv_cols_finish", {type_name(dt)}),
-                  grid_blocks(N, device), kBlock, 0, device_ptr<const void>(partial),
-                  device_ptr<void>(out), (long long)N, splits);
+    launch_kernel(s, gemv_cols_finish_spec(dt), grid_blocks(N, device), kBlockThreads, 0,
+                  device_ptr<const void>(partial), device_ptr<void>(out), (long long)N, splits);
     return true;
   }
   return false;
@@ -283,9 +288,8 @@ void gpu_product(const std::vector<array>& inputs, array& out, float alpha, floa
     if (!has_c) {
       KILN_CUDA_CHECK(cudaMemsetAsync(device_ptr(out), 0, out.nbytes(), cuda_stream(s)));
     } else if (beta != 1.0f) {
-      launch_kernel(s, "copy.cuh", instance("scale", {type_name(out.dtype())}),
-                    grid_blocks(out.size(), stream_device(s)), kBlock, 0, device_ptr<void>(out),
-                    (long long)out.size(), double(beta));
+      launch_kernel(s, scale_spec(out.dtype()), grid_blocks(out.size(), stream_device(s)),
+                    kBlockThreads, 0, device_ptr<void>(out), (long long)out.size(), double(beta));
     }
     return;
   }
@@ -336,20 +340,18 @@ void gpu_product(const std::vector<array>& inputs, array& out, float alpha, floa
 
 }  // namespace
 
-namespace cuda {
-std::vector<std::string> gemv_instances() {
-  std::vector<std::string> v;
-  for (Dtype d : {float16, bfloat16, float32}) {
-    std::string t = type_name(d);
-    for (int n : {int(16 / d.size), 1}) {
-      v.push_back(instance("gemv_rows", {t, std::to_string(n)}));
-      v.push_back(instance("gemv_cols", {t, std::to_string(n)}));
+std::vector<KernelSpec> cuda::gemv_kernels() {
+  std::vector<KernelSpec> v;
+  for (Dtype dt : all_dtypes) {
+    if (!gemv_supports(dt)) continue;
+    for (int n : vector_widths(dt.size)) {
+      v.push_back(gemv_rows_spec(dt, n));
+      v.push_back(gemv_cols_spec(dt, n));
     }
-    v.push_back(instance("gemv_cols_finish", {t}));
+    v.push_back(gemv_cols_finish_spec(dt));
   }
   return v;
 }
-}  // namespace cuda
 
 void Matmul::eval_gpu(const std::vector<array>& inputs, array& out) {
   gpu_product(inputs, out, 1.0f, 0.0f, stream());

@@ -5,7 +5,7 @@
 
 #include "kiln/backend/common/index_map.h"
 #include "kiln/backend/cuda/copy.h"
-#include "kiln/backend/cuda/launch.h"
+#include "kiln/backend/cuda/instances.h"
 #include "kiln/primitives/pad.h"
 
 namespace kiln {
@@ -16,6 +16,12 @@ namespace {
 
 // Below this last-axis length a warp per row would idle: one thread per element instead.
 constexpr int64_t kRowKernelMinCols = 32;
+
+// Elements move as raw bits: one instance per item size. rows: a warp per row (remap_rows),
+// else a thread per element (remap_elements).
+KernelSpec remap_spec(size_t itemsize, bool rows) {
+  return {"pad.cuh", rows ? "remap_rows" : "remap_elements", {bits_dtype(itemsize, "pad")}};
+}
 
 // low[d]: where the output starts relative to the input along axis d (Roll: the shift).
 // An axis is an identity when its output is the input (no padding, no shift).
@@ -62,7 +68,6 @@ void remap(const array& in, const cu::RemapParams& p, const array* fill, array& 
            const Stream& s) {
   allocate(out, s);
   if (out.size() == 0) return;
-  const char* type = type_name(bits_dtype(out.itemsize(), "pad"));
   // The fill value travels by value when only the host holds it.
   const void* fill_ptr = nullptr;
   unsigned long long fill_bits = 0;
@@ -73,26 +78,20 @@ void remap(const array& in, const cu::RemapParams& p, const array* fill, array& 
   }
   bool rows = p.cols >= kRowKernelMinCols;
   int64_t threads = rows ? p.rows * ceil_div(p.cols, cu::kRemapSpan) * 32 : p.rows * p.cols;
-  uint64_t key = out.itemsize() * 2 + uint64_t(rows);
-  cudaKernel_t k = cached_kernel(s, "pad.cuh", key, [&] {
-    return instance(rows ? "remap_rows" : "remap_elements", {type});
-  });
-  launch_kernel(s, k, grid_blocks(threads, stream_device(s)), kBlock, 0,
+  launch_kernel(s, remap_spec(out.itemsize(), rows), grid_blocks(threads, stream_device(s)),
+                kBlockThreads, 0,
                 device_ptr<const void>(in), device_ptr<void>(out), p, fill_ptr, fill_bits);
 }
 
 }  // namespace
 
-namespace cuda {
-std::vector<std::string> pad_instances() {
-  std::vector<std::string> v;
-  for (Dtype d : {uint8, uint16, uint32, uint64}) {
-    v.push_back(instance("remap_rows", {type_name(d)}));
-    v.push_back(instance("remap_elements", {type_name(d)}));
+std::vector<KernelSpec> cuda::pad_kernels() {
+  std::vector<KernelSpec> v;
+  for (size_t size : {1, 2, 4, 8}) {
+    for (bool rows : {true, false}) v.push_back(remap_spec(size, rows));
   }
   return v;
 }
-}  // namespace cuda
 
 void Pad::eval_gpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];

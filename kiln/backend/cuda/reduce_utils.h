@@ -1,29 +1,23 @@
 // Host helpers shared by the launch code of the reduction family (reduce.cpp, softmax.cpp,
-// scan.cpp): accumulator dtypes, parameter packing, launch shapes and row-major views.
+// scan.cpp): accumulator dtypes, launch shapes and row-major views. The generic launch
+// vocabulary (block sizes, grids, pack_dims, scratch) is in launch.h.
 #pragma once
 
 #include <algorithm>
-#include <array>
-#include <set>
-#include <stdexcept>
-#include <string>
+#include <bit>
 #include <unordered_map>
 #include <utility>
-#include <vector>
 
 #include "kiln/backend/cuda/copy.h"
+#include "kiln/backend/cuda/instances.h"
 #include "kiln/backend/cuda/kernels/reduce_params.cuh"
 #include "kiln/backend/cuda/launch.h"
 
 namespace kiln::cuda {
 
-// Threads per block of the reduction kernels.
-constexpr int kReduceThreads = 256;
-
+// Older name of std::bit_ceil for reduce.cpp, until it is converted.
 inline int64_t pow2_at_least(int64_t n) {
-  int64_t p = 1;
-  while (p < n) p *= 2;
-  return p;
+  return int64_t(std::bit_ceil(uint64_t(std::max<int64_t>(n, 1))));
 }
 
 // Threads working on one output: a block for long reductions, a warp for medium ones, one
@@ -35,18 +29,10 @@ inline int group_size(int64_t per_output) {
 // Block shape of the kernels that run across columns: up to a warp of adjacent columns (x)
 // and, for the rest of the 256 threads, chunks of the `n` positions each column combines (y).
 inline dim3 column_block(int64_t cols, int64_t n) {
-  int bx = int(std::min<int64_t>(32, pow2_at_least(cols)));
+  int bx = int(std::min<uint64_t>(32, std::bit_ceil(uint64_t(std::max<int64_t>(cols, 1)))));
   int by = int(std::clamp<int64_t>(n, 1, kReduceThreads / bx));
   return dim3(bx, by);
 }
-
-// Blocks for `work` items, capped (the kernels loop over the rest).
-inline unsigned capped_grid(int64_t work, int device) {
-  int64_t cap = int64_t(device_properties(device).sm_count) * 64;
-  return unsigned(std::clamp<int64_t>(work, 1, cap));
-}
-
-inline int sm_count(const Stream& s) { return device_properties(stream_device(s)).sm_count; }
 
 // How many blocks each of `tasks` long reductions splits across so that all of them fill one
 // wave of kernel k launched with `threads` threads per block (every SM busy, none left to run
@@ -62,49 +48,6 @@ inline int64_t wave_splits(cudaKernel_t k, int threads, int64_t tasks, int64_t m
   }
   int64_t wave = int64_t(std::max(per_sm, 1)) * sm_count(s);
   return std::clamp<int64_t>(wave / std::max<int64_t>(tasks, 1), 1, std::max<int64_t>(most, 1));
-}
-
-inline bool aligned(const void* p, size_t bytes) {
-  return reinterpret_cast<uintptr_t>(p) % bytes == 0;
-}
-
-// Packs dimensions and K stride lists into a kernel index space; throws when there are more
-// than the kernels handle.
-template <int K>
-cu::Strided<K> pack_dims(const Shape& shape, const std::array<const Strides*, K>& strides,
-                         const char* op) {
-  if (int(shape.size()) > cu::kMaxDims) {
-    throw std::invalid_argument(std::string("[") + op + "] arrays with more than " +
-                                std::to_string(cu::kMaxDims) +
-                                " non-mergeable dimensions are not supported on the GPU");
-  }
-  cu::Strided<K> p{};
-  p.ndim = int(shape.size());
-  for (int d = 0; d < p.ndim; ++d) {
-    p.shape[d] = shape[d];
-    for (int k = 0; k < K; ++k) p.strides[k][d] = (*strides[k])[d];
-  }
-  return p;
-}
-
-// Kernel instance names without repeats (instance lists built from tables of combinations).
-class InstanceList {
- public:
-  void add(std::string name) {
-    if (seen_.insert(name).second) names_.push_back(std::move(name));
-  }
-  std::vector<std::string> take() { return std::move(names_); }
-
- private:
-  std::set<std::string> seen_;
-  std::vector<std::string> names_;
-};
-
-// A fresh device array of n elements of `dtype` (scratch space, freed safely when dropped).
-inline array scratch(int64_t n, Dtype dtype, const Stream& s) {
-  array a(Shape{n}, dtype, nullptr, {});
-  allocate(a, s);
-  return a;
 }
 
 // `in` as a row-major array (a device copy when its layout is anything else).

@@ -3,27 +3,22 @@
 // rows contiguous on both sides move raw bits.
 #pragma once
 
-#include "kiln/backend/cuda/kernels/params.cuh"
 #include "kiln/backend/common/elementwise_ops.h"
+#include "kiln/backend/cuda/kernels/common.cuh"
 #include "kiln/types/cast.h"
 
 namespace kiln::cu {
-
-template <typename T, int N>
-struct alignas(sizeof(T) * N) CopyVec {
-  T v[N];
-};
 
 template <typename In, typename Out, int N>
 __global__ void copy_dense(const In* in, Out* out, long long n) {
   long long step = (long long)gridDim.x * blockDim.x * N;
   for (long long i = ((long long)blockIdx.x * blockDim.x + threadIdx.x) * N; i < n; i += step) {
     if (i + N <= n) {
-      CopyVec<In, N> x = *reinterpret_cast<const CopyVec<In, N>*>(in + i);
-      CopyVec<Out, N> y;
+      Vec<In, N> x = *reinterpret_cast<const Vec<In, N>*>(in + i);
+      Vec<Out, N> y;
 #pragma unroll
       for (int k = 0; k < N; ++k) y.v[k] = cast_to<Out>(x.v[k]);
-      *reinterpret_cast<CopyVec<Out, N>*>(out + i) = y;
+      *reinterpret_cast<Vec<Out, N>*>(out + i) = y;
     } else {
       for (long long k = i; k < n; ++k) out[k] = cast_to<Out>(in[k]);
     }
@@ -64,22 +59,14 @@ __global__ void copy_rows(const T* in, T* out, long long rows, long long cols, S
     for (int k = 0; k < kCopyRowSpan / 32; ++k) {
       long long c = c0 + (long long)(k * 32 + lane) * V;
       if (c + V <= cols) {
-        *reinterpret_cast<CopyVec<T, V>*>(dst + c) =
-            *reinterpret_cast<const CopyVec<T, V>*>(src + c);
+        *reinterpret_cast<Vec<T, V>*>(dst + c) =
+            *reinterpret_cast<const Vec<T, V>*>(src + c);
       } else {
         for (long long e = c; e < cols; ++e) dst[e] = src[e];
       }
     }
   }
 }
-
-// Elements per access of copy_transpose's vectorized path: 16 bytes of the wider type, at
-// most 4 elements (the host computes the same width when it checks alignment).
-template <typename In, typename Out>
-struct TransposeWidth {
-  static constexpr int size = sizeof(In) > sizeof(Out) ? sizeof(In) : sizeof(Out);
-  static constexpr int value = size >= 8 ? 2 : 4;
-};
 
 // dst[b, r, c] = src[b, r, c] where the source is contiguous (or densest) along r and the
 // destination along c. A 64x64 tile goes through shared memory so both sides access memory
@@ -88,11 +75,12 @@ struct TransposeWidth {
 // 8V elements while 4 neighbouring lines shift the banks by one each). Full tiles of aligned
 // layouts move V elements per access; edge tiles and other layouts go element by element.
 // Grid: (ceil(C/64), min(ceil(R/64), 65535), min(B, 65535)), looping over the rest of y and z;
-// block: 256 threads.
+// block: kTransposeThreads threads.
 template <typename In, typename Out>
-__global__ void __launch_bounds__(256) copy_transpose(const In* in, Out* out, TransposeParams p) {
+__global__ void __launch_bounds__(kTransposeThreads)
+    copy_transpose(const In* in, Out* out, TransposeParams p) {
   constexpr int T = kTransposeTile;
-  constexpr int V = TransposeWidth<In, Out>::value;
+  constexpr int V = transpose_width(sizeof(In), sizeof(Out));
   constexpr int RS = 8 * V;        // elements of a line that 8 lanes cover with one vector each
   constexpr int NV = 2 * (T / RS);  // vectors per thread per phase (16 elements)
   __shared__ Out tile[T][T + 1];
@@ -118,11 +106,11 @@ __global__ void __launch_bounds__(256) copy_transpose(const In* in, Out* out, Tr
       // The vectorized path needs a full tile; the host checked strides and alignment.
       const bool vec = p.vectorized && nr == T && nc == T;
       if (vec) {
-        CopyVec<In, V> x[NV];
+        Vec<In, V> x[NV];
 #pragma unroll
         for (int k = 0; k < NV; ++k) {
           int r = (k % (T / RS)) * RS + vi * V, c = (k / (T / RS)) * 32 + vj;
-          x[k] = *reinterpret_cast<const CopyVec<In, V>*>(src + c * p.src_col + r);
+          x[k] = *reinterpret_cast<const Vec<In, V>*>(src + c * p.src_col + r);
         }
 #pragma unroll
         for (int k = 0; k < NV; ++k) {
@@ -147,10 +135,10 @@ __global__ void __launch_bounds__(256) copy_transpose(const In* in, Out* out, Tr
 #pragma unroll
         for (int k = 0; k < NV; ++k) {
           int c = (k % (T / RS)) * RS + vi * V, r = (k / (T / RS)) * 32 + vj;
-          CopyVec<Out, V> y;
+          Vec<Out, V> y;
 #pragma unroll
           for (int e = 0; e < V; ++e) y.v[e] = tile[c + e][r];
-          *reinterpret_cast<CopyVec<Out, V>*>(dst + r * p.dst_row + c) = y;
+          *reinterpret_cast<Vec<Out, V>*>(dst + r * p.dst_row + c) = y;
         }
       } else {
         // One warp per line r, consecutive lanes along c.

@@ -3,14 +3,9 @@
 #pragma once
 
 #include "kiln/backend/common/elementwise_ops.h"
-#include "kiln/backend/cuda/kernels/params.cuh"
+#include "kiln/backend/cuda/kernels/common.cuh"
 
 namespace kiln::cu {
-
-template <typename T, int N>
-struct alignas(sizeof(T) * N) Vec {
-  T v[N];
-};
 
 // A 16-byte-aligned vector load. Vectors of 1-byte elements are loaded as 32-bit words and
 // split with byte permutes: NVVM (CUDA 13) miscompiled lanes 0, 4, 8, 12 of an int8 vector
@@ -60,26 +55,30 @@ __global__ void unary_strided(const In* in, Out* out, long long n, Strided<2> p)
   }
 }
 
-// SA/SB: 1 when the operand is a dense vector, 0 when it is one value in device memory,
-// 2 when it is one value passed by value (va/vb).
+// SA/SB: how each operand is read (OperandRead): a dense vector, its element 0 in device
+// memory, or one value passed by value (va/vb).
 template <typename Op, typename T, typename Out, int N, int SA, int SB>
 __global__ void binary_dense(const T* a, const T* b, ScalarBits va, ScalarBits vb, Out* out,
                              long long n) {
   Op op;
   long long step = (long long)gridDim.x * blockDim.x * N;
-  T sa = SA == 2 ? scalar_value<T>(va) : (SA == 0 ? a[0] : T());
-  T sb = SB == 2 ? scalar_value<T>(vb) : (SB == 0 ? b[0] : T());
+  T sa = SA == kReadByValue ? scalar_value<T>(va) : (SA == kReadElement0 ? a[0] : T());
+  T sb = SB == kReadByValue ? scalar_value<T>(vb) : (SB == kReadElement0 ? b[0] : T());
   for (long long i = ((long long)blockIdx.x * blockDim.x + threadIdx.x) * N; i < n; i += step) {
     if (i + N <= n) {
       Vec<T, N> x, y;
-      if (SA == 1) x = load_vec<T, N>(a + i);
-      if (SB == 1) y = load_vec<T, N>(b + i);
+      if (SA == kReadDense) x = load_vec<T, N>(a + i);
+      if (SB == kReadDense) y = load_vec<T, N>(b + i);
       Vec<Out, N> z;
 #pragma unroll
-      for (int k = 0; k < N; ++k) z.v[k] = op(SA == 1 ? x.v[k] : sa, SB == 1 ? y.v[k] : sb);
+      for (int k = 0; k < N; ++k) {
+        z.v[k] = op(SA == kReadDense ? x.v[k] : sa, SB == kReadDense ? y.v[k] : sb);
+      }
       *reinterpret_cast<Vec<Out, N>*>(out + i) = z;
     } else {
-      for (long long k = i; k < n; ++k) out[k] = op(SA == 1 ? a[k] : sa, SB == 1 ? b[k] : sb);
+      for (long long k = i; k < n; ++k) {
+        out[k] = op(SA == kReadDense ? a[k] : sa, SB == kReadDense ? b[k] : sb);
+      }
     }
   }
 }

@@ -2,15 +2,10 @@
 // accumulation, enough blocks to keep every SM's memory pipes busy.
 #pragma once
 
-#include "kiln/backend/cuda/kernels/params.cuh"
+#include "kiln/backend/cuda/kernels/common.cuh"
 #include "kiln/types/cast.h"
 
 namespace kiln::cu {
-
-template <typename T, int N>
-struct alignas(sizeof(T) * N) GemvVec {
-  T v[N];
-};
 
 // Loads issued per thread before any is used: one 16-byte load in flight per thread left HBM
 // idle (47% of bandwidth on an H200); four reached 53-58% in benchmarks/gpu_ops.py (eight,
@@ -18,8 +13,8 @@ struct alignas(sizeof(T) * N) GemvVec {
 constexpr int kGemvUnroll = 4;
 
 template <typename T, int N>
-__device__ inline GemvVec<T, N> gemv_load(const T* p) {
-  return *reinterpret_cast<const GemvVec<T, N>*>(p);
+__device__ inline Vec<T, N> gemv_load(const T* p) {
+  return *reinterpret_cast<const Vec<T, N>*>(p);
 }
 
 // y[n] = sum_k x[k] * w[n * ld + k]: the matrix's rows are contiguous (x @ W.T with W
@@ -36,7 +31,7 @@ __global__ void gemv_rows(const T* __restrict__ x, const T* __restrict__ w, T* y
   constexpr long long kStep = 32 * N;
   long long i = (long long)lane * N;
   for (; i + (kGemvUnroll - 1) * kStep < vec_end; i += kGemvUnroll * kStep) {
-    GemvVec<T, N> a[kGemvUnroll], b[kGemvUnroll];
+    Vec<T, N> a[kGemvUnroll], b[kGemvUnroll];
 #pragma unroll
     for (int u = 0; u < kGemvUnroll; ++u) {
       a[u] = gemv_load<T, N>(wr + i + u * kStep);
@@ -49,7 +44,7 @@ __global__ void gemv_rows(const T* __restrict__ x, const T* __restrict__ w, T* y
     }
   }
   for (; i < vec_end; i += kStep) {
-    GemvVec<T, N> a = gemv_load<T, N>(wr + i), b = gemv_load<T, N>(x + i);
+    Vec<T, N> a = gemv_load<T, N>(wr + i), b = gemv_load<T, N>(x + i);
 #pragma unroll
     for (int j = 0; j < N; ++j) acc += float(a.v[j]) * float(b.v[j]);
   }
@@ -81,7 +76,7 @@ __global__ void gemv_cols(const T* __restrict__ x, const T* __restrict__ w, floa
     constexpr int kStep = kGemvColWarps;
     long long i = k0 + warp;
     for (; i + (kGemvUnroll - 1) * kStep < k1; i += kGemvUnroll * kStep) {
-      GemvVec<T, N> a[kGemvUnroll];
+      Vec<T, N> a[kGemvUnroll];
 #pragma unroll
       for (int u = 0; u < kGemvUnroll; ++u) a[u] = gemv_load<T, N>(w + (i + u * kStep) * ld + c0);
 #pragma unroll
@@ -93,7 +88,7 @@ __global__ void gemv_cols(const T* __restrict__ x, const T* __restrict__ w, floa
     }
     for (; i < k1; i += kStep) {
       float xv = float(x[i]);
-      GemvVec<T, N> a = gemv_load<T, N>(w + i * ld + c0);
+      Vec<T, N> a = gemv_load<T, N>(w + i * ld + c0);
 #pragma unroll
       for (int j = 0; j < N; ++j) acc[j] += xv * float(a.v[j]);
     }

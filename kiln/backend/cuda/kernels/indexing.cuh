@@ -28,12 +28,7 @@ __device__ __forceinline__ long long col_step() { return (long long)gridDim.y * 
 // Offsets of row r of a collapsed layout whose last dimension is the columns.
 template <int K>
 __device__ __forceinline__ void row_offsets(const Strided<K>& p, long long r, long long (&off)[K]) {
-  for (int k = 0; k < K; ++k) off[k] = 0;
-  for (int d = p.ndim - 2; d >= 0; --d) {
-    long long c = r % p.shape[d];
-    r /= p.shape[d];
-    for (int k = 0; k < K; ++k) off[k] += c * p.strides[k][d];
-  }
+  strided_offsets(p, r, off, /*skip_last=*/true);
 }
 
 // Offsets of element i (row-major) of a collapsed layout.
@@ -49,17 +44,16 @@ __device__ __forceinline__ void element_offsets(const Strided<K>& p, long long i
 
 // ---------------------------------------------------------------- index values
 
-// Dtype indices (kiln/dtype.h): 1-4 are the unsigned integers, 5-8 the signed ones. The value
-// comes back sign-extended (signed) or as its bits (unsigned).
+// The value comes back sign-extended (signed) or as its bits (unsigned).
 __device__ __forceinline__ long long load_index(const void* p, long long off, int dtype) {
   switch (dtype) {
-    case 1: return static_cast<const unsigned char*>(p)[off];
-    case 2: return static_cast<const unsigned short*>(p)[off];
-    case 3: return static_cast<const unsigned int*>(p)[off];
-    case 4: return (long long)static_cast<const unsigned long long*>(p)[off];
-    case 5: return static_cast<const signed char*>(p)[off];
-    case 6: return static_cast<const short*>(p)[off];
-    case 7: return static_cast<const int*>(p)[off];
+    case kIndexUint8: return static_cast<const unsigned char*>(p)[off];
+    case kIndexUint16: return static_cast<const unsigned short*>(p)[off];
+    case kIndexUint32: return static_cast<const unsigned int*>(p)[off];
+    case kIndexUint64: return (long long)static_cast<const unsigned long long*>(p)[off];
+    case kIndexInt8: return static_cast<const signed char*>(p)[off];
+    case kIndexInt16: return static_cast<const short*>(p)[off];
+    case kIndexInt32: return static_cast<const int*>(p)[off];
     default: return static_cast<const long long*>(p)[off];
   }
 }
@@ -68,7 +62,7 @@ __device__ __forceinline__ long long load_index(const void* p, long long off, in
 // from the end), or -1 unless it lies in [0, limit].
 __device__ __forceinline__ long long wrap_index(long long raw, int dtype, long long size,
                                                 long long limit) {
-  if (dtype <= 4) {
+  if (dtype <= kIndexUint64) {
     return limit >= 0 && (unsigned long long)raw <= (unsigned long long)limit ? raw : -1;
   }
   long long x = raw < 0 ? raw + size : raw;

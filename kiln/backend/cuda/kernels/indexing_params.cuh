@@ -11,6 +11,19 @@ constexpr int kMaxIndexArrays = kMaxDims;
 // Threads per block of the row-layout gathers and scatters (blockDim.x * blockDim.y).
 constexpr int kRowBlock = 256;
 
+// The dtypes an index array may have, numbered as Dtype::index() numbers them (kiln/dtype.h;
+// cuda/indexing.cpp checks that they agree): the unsigned integers, then the signed ones.
+enum IndexDtype {
+  kIndexUint8 = 1,
+  kIndexUint16 = 2,
+  kIndexUint32 = 3,
+  kIndexUint64 = 4,
+  kIndexInt8 = 5,
+  kIndexInt16 = 6,
+  kIndexInt32 = 7,
+  kIndexInt64 = 8,
+};
+
 // The index arrays of a Gather or Scatter over their common index space (dimensions merged
 // where every operand allows), and the updates' strides over that space (Scatter).
 struct IndexSpace {
@@ -20,7 +33,7 @@ struct IndexSpace {
   // [0]: the updates (0 for a gather), [1 + t]: index array t.
   long long strides[kMaxIndexArrays + 1][kMaxDims];
   const void* ptr[kMaxIndexArrays];
-  int dtype[kMaxIndexArrays];         // Dtype::index() of each index array
+  int dtype[kMaxIndexArrays];         // IndexDtype (Dtype::index()) of each index array
   long long size[kMaxIndexArrays];    // length of the indexed axis
   long long limit[kMaxIndexArrays];   // largest valid start on it (size - slice extent)
   long long stride[kMaxIndexArrays];  // element stride of that axis in the indexed array

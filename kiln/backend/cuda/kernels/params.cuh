@@ -16,11 +16,13 @@ struct Strided {
   long long strides[K][kMaxDims];
 };
 
-// Element offsets of linear index `i` (row-major over shape) in each operand.
+// Element offsets of linear index `i` (row-major over shape) in each operand. With
+// skip_last, `i` numbers the rows (every dimension but the last, which the caller walks).
 template <int K>
-KILN_HD void strided_offsets(const Strided<K>& p, long long i, long long (&off)[K]) {
+KILN_HD void strided_offsets(const Strided<K>& p, long long i, long long (&off)[K],
+                             bool skip_last = false) {
   for (int k = 0; k < K; ++k) off[k] = 0;
-  for (int d = p.ndim - 1; d >= 0; --d) {
+  for (int d = p.ndim - 1 - int(skip_last); d >= 0; --d) {
     long long c = i % p.shape[d];
     i /= p.shape[d];
     for (int k = 0; k < K; ++k) off[k] += c * p.strides[k][d];
@@ -36,6 +38,10 @@ KILN_HD T scalar_value(const ScalarBits& b) {
   return *reinterpret_cast<const T*>(b.words);
 }
 
+// How binary_dense (kernels/elementwise.cuh) reads an operand, its SA/SB template arguments:
+// element 0 of device memory, a dense vector, or the value passed in ScalarBits.
+enum OperandRead { kReadElement0 = 0, kReadDense = 1, kReadByValue = 2 };
+
 // Vectors per warp task of copy_rows (kernels/copy.cuh).
 constexpr int kCopyRowSpan = 128;
 
@@ -45,8 +51,14 @@ constexpr int kGemvColWarps = 8;
 
 // A transposing copy (kernels/copy.cuh: copy_transpose): dst[b, r, c] = src[b, r, c], where
 // r is the source's contiguous axis and c the destination's; b runs over the remaining axes.
-// It moves kTransposeTile x kTransposeTile tiles.
+// It moves kTransposeTile x kTransposeTile tiles with blocks of kTransposeThreads.
 constexpr int kTransposeTile = 64;
+constexpr int kTransposeThreads = 256;
+// Elements per access of copy_transpose's vectorized path: 16 bytes of the wider type, at
+// most 4 elements (the host checks strides and alignment against the same width).
+KILN_HD constexpr int transpose_width(int in_size, int out_size) {
+  return (in_size > out_size ? in_size : out_size) >= 8 ? 2 : 4;
+}
 struct TransposeParams {
   long long rows, cols;
   long long src_row, src_col;  // element strides (src_row is 1)
