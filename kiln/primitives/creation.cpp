@@ -1,5 +1,8 @@
 #include "kiln/primitives/creation.h"
 
+#include <cmath>
+#include <stdexcept>
+
 #include "kiln/ops/creation.h"
 #include "kiln/ops/reduce.h"
 #include "kiln/ops/shape.h"
@@ -11,11 +14,29 @@ bool Arange::is_equivalent(const Primitive& other) const {
   return o && o->start_ == start_ && o->stop_ == stop_ && o->step_ == step_;
 }
 
+Arange::Steps Arange::first_and_step(Dtype dtype) const {
+  if (dtype == bool_) throw std::invalid_argument("[arange] bool dtype is not supported");
+  Steps s;
+  if (is_integral(dtype)) {
+    s.ifirst = uint64_t(int64_t(std::trunc(start_)));
+    s.istep = uint64_t(int64_t(std::trunc(start_ + step_))) - s.ifirst;
+    return s;
+  }
+  dispatch_dtype(dtype, [&]<typename T>(type_tag<T>) {
+    if constexpr (!std::is_integral_v<T>) {
+      using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
+      C first = cast_to<C>(cast_to<T>(start_));
+      s.first = first;
+      s.step = cast_to<C>(cast_to<T>(start_ + step_)) - first;
+    }
+  });
+  return s;
+}
+
 bool Linspace::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const Linspace*>(&other);
   return o && o->start_ == start_ && o->stop_ == stop_ && o->endpoint_ == endpoint_;
 }
-
 
 bool Full::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const Full*>(&other);

@@ -1,18 +1,18 @@
 // Shape primitives. Most produce views of their input (no data movement); Reshape copies
-// only when the input's layout cannot be viewed with the new shape.
+// only when the input's layout cannot be viewed with the new shape. One eval serves every
+// device (kiln/primitives/layout.h).
 #pragma once
 
 #include <optional>
 
-#include "kiln/primitive.h"
+#include "kiln/primitives/layout.h"
 
 namespace kiln {
 
-class Reshape : public UnaryPrimitive {
+class Reshape : public LayoutPrimitive {
  public:
-  Reshape(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  KILN_GPU_EVAL
+  Reshape(Stream s, Shape shape) : LayoutPrimitive(s), shape_(std::move(shape)) {}
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "Reshape"; }
@@ -24,11 +24,10 @@ class Reshape : public UnaryPrimitive {
   Shape shape_;
 };
 
-class Transpose : public UnaryPrimitive {
+class Transpose : public LayoutPrimitive {
  public:
-  Transpose(Stream s, std::vector<int> axes) : UnaryPrimitive(s), axes_(std::move(axes)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  KILN_GPU_EVAL
+  Transpose(Stream s, std::vector<int> axes) : LayoutPrimitive(s), axes_(std::move(axes)) {}
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
@@ -39,11 +38,10 @@ class Transpose : public UnaryPrimitive {
   std::vector<int> axes_;
 };
 
-class Broadcast : public UnaryPrimitive {
+class Broadcast : public LayoutPrimitive {
  public:
-  Broadcast(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  KILN_GPU_EVAL
+  Broadcast(Stream s, Shape shape) : LayoutPrimitive(s), shape_(std::move(shape)) {}
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "Broadcast"; }
@@ -53,11 +51,10 @@ class Broadcast : public UnaryPrimitive {
   Shape shape_;
 };
 
-class AsType : public UnaryPrimitive {
+class AsType : public LayoutPrimitive {
  public:
-  AsType(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  KILN_GPU_EVAL
+  AsType(Stream s, Dtype dtype) : LayoutPrimitive(s), dtype_(dtype) {}
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
@@ -71,11 +68,10 @@ class AsType : public UnaryPrimitive {
 };
 
 // Makes a row-contiguous (or, when allowed, column-contiguous) copy unless already so.
-class Contiguous : public UnaryPrimitive {
+class Contiguous : public LayoutPrimitive {
  public:
-  Contiguous(Stream s, bool allow_col_major) : UnaryPrimitive(s), allow_col_(allow_col_major) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  KILN_GPU_EVAL
+  Contiguous(Stream s, bool allow_col_major) : LayoutPrimitive(s), allow_col_(allow_col_major) {}
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
@@ -88,17 +84,14 @@ class Contiguous : public UnaryPrimitive {
 };
 
 // The (offset) diagonal of the (axis1, axis2) planes as the last axis: a view.
-class Diagonal : public UnaryPrimitive {
+class Diagonal : public LayoutPrimitive {
  public:
   Diagonal(Stream s, int offset, int axis1, int axis2)
-      : UnaryPrimitive(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+      : LayoutPrimitive(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
-  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "Diagonal"; }
-  // Gives `out` the view of `in` (both shapes set) that the diagonal describes.
-  void make_view(const array& in, array& out) const;
 
  private:
   int offset_, axis1_, axis2_;
@@ -106,14 +99,13 @@ class Diagonal : public UnaryPrimitive {
 
 // A view with explicit element strides and offset over the row-major order of the input
 // (the input is copied to row-major order first when it is not already).
-class AsStrided : public UnaryPrimitive {
+class AsStrided : public LayoutPrimitive {
  public:
   AsStrided(Stream s, Shape shape, Strides strides, int64_t offset)
-      : UnaryPrimitive(s), shape_(std::move(shape)), strides_(std::move(strides)),
+      : LayoutPrimitive(s), shape_(std::move(shape)), strides_(std::move(strides)),
         offset_(offset) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
-  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "AsStrided"; }
 
@@ -126,12 +118,11 @@ class AsStrided : public UnaryPrimitive {
 // Reinterprets the input's bytes as another dtype. A view when the layout allows (equal item
 // sizes, or a contiguous last axis whose other strides stay whole); otherwise a row-major
 // copy is viewed.
-class View : public UnaryPrimitive {
+class View : public LayoutPrimitive {
  public:
-  View(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  View(Stream s, Dtype dtype) : LayoutPrimitive(s), dtype_(dtype) {}
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
-  KILN_GPU_EVAL
   bool is_equivalent(const Primitive& other) const override;
   const char* name() const override { return "View"; }
   // The strides (in elements of the new dtype) of a view of `in`, if one exists.

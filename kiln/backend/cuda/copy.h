@@ -1,5 +1,5 @@
-// GPU copies with dtype conversion between any two layouts (the CUDA twin of
-// backend/cpu/copy.h).
+// GPU copies with dtype conversion between any two layouts. Code that serves every device
+// reaches these and the CPU's through kiln/backend/copy.h.
 #pragma once
 
 #include "kiln/array.h"

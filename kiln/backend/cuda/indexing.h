@@ -51,10 +51,6 @@ RowGrid row_grid(int64_t rows, int64_t cols, int device);
 cu::IndexSpace index_space(const Shape& shape, const std::vector<IndexBound>& bounds,
                            const Strides& update_strides, const Strides& axis_strides);
 
-// Gives `out` src's values in memory kernels may write: src's own (dense) buffer when nothing
-// else uses it, else a row-contiguous copy.
-void copy_or_donate(const array& src, array& out, const Stream& s);
-
 // Moves need only the element size: the unsigned type of that size, as kernels spell it.
 const char* size_type_name(size_t size);
 
