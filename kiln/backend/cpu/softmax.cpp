@@ -7,8 +7,9 @@
 #include <cmath>
 #include <memory>
 
+#include "kiln/backend/common/strided.h"
+#include "kiln/backend/cpu/copy.h"
 #include "kiln/backend/cpu/elementwise.h"
-#include "kiln/backend/cpu/reduce_layout.h"
 #include "kiln/backend/cpu/vec_exp.h"
 #include "kiln/primitives/reduce.h"
 
@@ -195,7 +196,7 @@ void dispatch_float(Dtype d, const char* name, F&& f) {
 
 void Softmax::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
-  cpu::AxisBlocks b(in, axis_);
+  AxisBlocks b(in, axis_, cpu::row_major_copy);
   // Row-major output; it may take over the input's memory (each pass reads an element before
   // writing it).
   if (b.donatable && b.src.dtype() == out.dtype()) {
@@ -219,7 +220,7 @@ void LogSumExp::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   out.allocate();
   if (out.size() == 0) return;
-  cpu::AxisBlocks b(in, axis_);
+  AxisBlocks b(in, axis_, cpu::row_major_copy);
   dispatch_float(in.dtype(), "logsumexp", [&]<typename T, typename C>(type_tag<T>, type_tag<C>) {
     logsumexp_kernel<T, C>(b.src.data<T>(), out.data<T>(), b.pre, b.n, b.post);
   });
