@@ -1,11 +1,11 @@
 #include "kiln/array.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "kiln/allocator.h"
 #include "kiln/backend/cpu/thread_pool.h"
 #include "kiln/backend/gpu.h"
-#include "kiln/ops/utils.h"
 #include "kiln/primitive.h"
 #include "kiln/transforms.h"
 
@@ -76,6 +76,52 @@ std::string shape_to_string(const Shape& shape) {
   return s + ")";
 }
 
+ArrayFlags layout_flags(const Shape& shape, const Strides& strides) {
+  ArrayFlags f;
+  int64_t size = 1, row = 1, col = 1;
+  for (auto d : shape) size *= d;
+  f.row_contiguous = f.col_contiguous = true;
+  for (int i = int(shape.size()) - 1; i >= 0; --i) {
+    if (shape[i] != 1 && strides[i] != row) f.row_contiguous = false;
+    row *= shape[i];
+  }
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] != 1 && strides[i] != col) f.col_contiguous = false;
+    col *= shape[i];
+  }
+  if (size <= 1) {
+    f.row_contiguous = f.col_contiguous = f.contiguous = true;
+    return f;
+  }
+  // Dense in some order (a permutation of a row-major layout): sorted by stride, the
+  // strides are the row-major strides of the sorted shape.
+  std::vector<std::pair<int64_t, int64_t>> dims;  // (stride, extent), real dims only
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] != 1) dims.emplace_back(strides[i], shape[i]);
+  }
+  std::sort(dims.begin(), dims.end());
+  int64_t expect = 1;
+  f.contiguous = true;
+  for (auto [st, ext] : dims) {
+    if (st != expect) {
+      f.contiguous = false;
+      break;
+    }
+    expect *= ext;
+  }
+  return f;
+}
+
+size_t data_span(const Shape& shape, const Strides& strides) {
+  int64_t lo = 0, hi = 0;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 0) return 0;
+    int64_t ext = strides[i] * (shape[i] - 1);
+    (ext > 0 ? hi : lo) += ext;
+  }
+  return size_t(hi - lo + 1);
+}
+
 // ---- ArrayDesc ----
 
 ArrayDesc::ArrayDesc(Shape s, Dtype d)
@@ -120,9 +166,8 @@ array::array(const void* bytes, Shape shape, Dtype dtype)
 array::array(std::shared_ptr<Data> data, Shape shape, Dtype dtype, Strides strides,
              int64_t offset_bytes)
     : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
-  ArrayFlags f = layout_flags(desc_->shape, strides);
-  size_t data_size = f.contiguous ? size_t(size()) : data_span(desc_->shape, strides);
-  set_data(std::move(data), data_size, std::move(strides), f, offset_bytes);
+  desc_->data = std::move(data);
+  set_layout(std::move(strides), offset_bytes);
   set_status(Status::available);
 }
 
@@ -253,6 +298,19 @@ void array::set_data(std::shared_ptr<Data> data, size_t data_size, Strides strid
 }
 
 void array::allocate() { set_data(std::make_shared<Data>(nbytes())); }
+
+void array::set_view(const array& src, Strides strides, int64_t offset_bytes) {
+  desc_->data = src.desc_->data;
+  set_layout(std::move(strides), offset_bytes);
+}
+
+void array::set_layout(Strides strides, int64_t offset_bytes) {
+  desc_->flags = layout_flags(desc_->shape, strides);
+  desc_->data_size =
+      desc_->flags.contiguous ? size_t(size()) : data_span(desc_->shape, strides);
+  desc_->strides = std::move(strides);
+  desc_->offset = offset_bytes;
+}
 
 void array::copy_shared_buffer(const array& other, Strides strides, ArrayFlags flags,
                                size_t data_size, int64_t offset_bytes) {

@@ -73,7 +73,6 @@ class Data {
   bool host_owned() const { return !release_; }  // from the host allocator (not external)
   DeviceCopy& device_copy() { return device_; }
   // Called with mutex() held by the GPU backend after it filled the copies.
-  void set_host(void* p) { host_ = p; }
   void set_valid(bool host, bool device) {
     device_valid_ = device;
     host_valid_.store(host, std::memory_order_release);
@@ -231,7 +230,10 @@ class array {
                 int64_t offset_bytes = 0);
   // Allocates row-contiguous storage for this array from the allocator.
   void allocate();
-  // Shares other's memory with a new layout (a view).
+  // Makes this array a view of src's memory: element 0 at offset_bytes from the start of
+  // src's memory, these strides (in elements), and the flags and span they imply.
+  void set_view(const array& src, Strides strides, int64_t offset_bytes);
+  // Shares other's memory with a layout whose flags and span the caller knows.
   void copy_shared_buffer(const array& other, Strides strides, ArrayFlags flags,
                           size_t data_size, int64_t offset_bytes);
   void copy_shared_buffer(const array& other);
@@ -249,6 +251,8 @@ class array {
  private:
   explicit array(std::shared_ptr<ArrayDesc> desc) : desc_(std::move(desc)) {}
   void init_from_bytes(const void* bytes);
+  // Strides, offset, and the flags and span they imply, over the memory already set.
+  void set_layout(Strides strides, int64_t offset_bytes);
   std::shared_ptr<ArrayDesc> desc_;
 };
 
@@ -256,6 +260,12 @@ class array {
 Strides row_strides(const Shape& shape);
 int64_t shape_size(const Shape& shape);  // throws std::invalid_argument on negative dims
 std::string shape_to_string(const Shape& shape);
+
+// Layout flags of a view with these strides. `contiguous` means dense in some order with
+// non-negative strides: the elements fill [data, data + size) exactly once.
+ArrayFlags layout_flags(const Shape& shape, const Strides& strides);
+// Number of elements between the lowest and highest address the view touches, inclusive.
+size_t data_span(const Shape& shape, const Strides& strides);
 
 template <ElementType T>
 array::array(T value, Dtype dtype) : array(std::make_shared<ArrayDesc>(Shape{}, dtype)) {

@@ -49,52 +49,6 @@ std::vector<int> normalize_axes(const std::vector<int>& axes, int ndim, const ch
   return out;
 }
 
-ArrayFlags layout_flags(const Shape& shape, const Strides& strides) {
-  ArrayFlags f;
-  int64_t size = 1, row = 1, col = 1;
-  for (auto d : shape) size *= d;
-  f.row_contiguous = f.col_contiguous = true;
-  for (int i = int(shape.size()) - 1; i >= 0; --i) {
-    if (shape[i] != 1 && strides[i] != row) f.row_contiguous = false;
-    row *= shape[i];
-  }
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] != 1 && strides[i] != col) f.col_contiguous = false;
-    col *= shape[i];
-  }
-  if (size <= 1) {
-    f.row_contiguous = f.col_contiguous = f.contiguous = true;
-    return f;
-  }
-  // Dense in some order (a permutation of a row-major layout): sorted by stride, the
-  // strides are the row-major strides of the sorted shape.
-  std::vector<std::pair<int64_t, int64_t>> dims;  // (stride, extent), real dims only
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] != 1) dims.emplace_back(strides[i], shape[i]);
-  }
-  std::sort(dims.begin(), dims.end());
-  int64_t expect = 1;
-  f.contiguous = true;
-  for (auto [st, ext] : dims) {
-    if (st != expect) {
-      f.contiguous = false;
-      break;
-    }
-    expect *= ext;
-  }
-  return f;
-}
-
-size_t data_span(const Shape& shape, const Strides& strides) {
-  int64_t lo = 0, hi = 0;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] == 0) return 0;
-    int64_t ext = strides[i] * (shape[i] - 1);
-    (ext > 0 ? hi : lo) += ext;
-  }
-  return size_t(hi - lo + 1);
-}
-
 std::string axes_to_string(const std::vector<int>& axes) {
   std::string s = "[";
   for (size_t i = 0; i < axes.size(); ++i) s += (i ? ", " : "") + std::to_string(axes[i]);

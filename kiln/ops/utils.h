@@ -18,12 +18,6 @@ int normalize_axis(int axis, int ndim, const char* op);
 // Normalizes, sorts and checks a list of axes for duplicates.
 std::vector<int> normalize_axes(const std::vector<int>& axes, int ndim, const char* op);
 
-// Layout flags of a view with these strides. `contiguous` means dense in some order with
-// non-negative strides: the elements fill [data, data + size) exactly once.
-ArrayFlags layout_flags(const Shape& shape, const Strides& strides);
-// Number of elements between the lowest and highest address the view touches, inclusive.
-size_t data_span(const Shape& shape, const Strides& strides);
-
 std::string axes_to_string(const std::vector<int>& axes);
 
 }  // namespace kiln

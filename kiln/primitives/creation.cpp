@@ -1,10 +1,32 @@
 #include "kiln/primitives/creation.h"
 
+#include <cmath>
+#include <stdexcept>
+
 #include "kiln/ops/creation.h"
 #include "kiln/ops/reduce.h"
 #include "kiln/ops/shape.h"
 
 namespace kiln {
+
+Arange::Steps Arange::first_and_step(Dtype dtype) const {
+  if (dtype == bool_) throw std::invalid_argument("[arange] bool dtype is not supported");
+  Steps s;
+  if (is_integral(dtype)) {
+    s.ifirst = uint64_t(int64_t(std::trunc(start_)));
+    s.istep = uint64_t(int64_t(std::trunc(start_ + step_))) - s.ifirst;
+    return s;
+  }
+  dispatch_dtype(dtype, [&]<typename T>(type_tag<T>) {
+    if constexpr (!std::is_integral_v<T>) {
+      using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
+      C first = cast_to<C>(cast_to<T>(start_));
+      s.first = first;
+      s.step = cast_to<C>(cast_to<T>(start_ + step_)) - first;
+    }
+  });
+  return s;
+}
 
 
 // ---------------------------------------------------------------- transform rules

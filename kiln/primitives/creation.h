@@ -32,6 +32,16 @@ class Arange : public UnaryPrimitiveOf<Arange> {
   double start() const { return start_; }
   double step() const { return step_; }
 
+  // NumPy's fill: the first two values cast to the dtype give the step, and value i is
+  // first + i * step, in wrapping integer arithmetic for integer dtypes (ifirst, istep) and
+  // in the dtype's own precision, float for 16-bit floats, otherwise (first and step hold
+  // values of that precision). Throws for bool.
+  struct Steps {
+    double first = 0, step = 0;
+    uint64_t ifirst = 0, istep = 0;
+  };
+  Steps first_and_step(Dtype dtype) const;
+
  private:
   double start_, stop_, step_;
 };

@@ -2,12 +2,13 @@
 
 #include <optional>
 
+#include "kiln/backend/common/strided.h"
+#include "kiln/backend/copy.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/indexing.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/slicing.h"
-#include "kiln/ops/utils.h"
 #include "kiln/primitives/rules.h"
 
 namespace kiln {
@@ -53,20 +54,6 @@ std::vector<Shape> Transpose::output_shapes(const std::vector<array>& inputs) {
   return {s};
 }
 
-void Diagonal::make_view(const array& in, array& out) const {
-  Strides st;
-  for (int i = 0; i < in.ndim(); ++i) {
-    if (i != axis1_ && i != axis2_) st.push_back(in.strides()[i]);
-  }
-  st.push_back(in.strides()[axis1_] + in.strides()[axis2_]);
-  int64_t start = offset_ >= 0 ? int64_t(offset_) * in.strides()[axis2_]
-                               : -int64_t(offset_) * in.strides()[axis1_];
-  ArrayFlags f = layout_flags(out.shape(), st);
-  size_t ds = f.contiguous ? size_t(out.size()) : data_span(out.shape(), st);
-  out.copy_shared_buffer(in, std::move(st), f, ds,
-                         in.offset() + start * int64_t(in.itemsize()));
-}
-
 std::optional<Strides> View::view_strides(const array& in, Dtype dtype) {
   int64_t from = int64_t(in.itemsize()), to = int64_t(dtype.size);
   if (from == to) return in.strides();
@@ -82,6 +69,74 @@ std::optional<Strides> View::view_strides(const array& in, Dtype dtype) {
   st[nd - 1] = 1;
   if (in.offset() % to != 0) return std::nullopt;  // keep the new items aligned
   return st;
+}
+
+// ---------------------------------------------------------------- evaluation
+
+void Reshape::eval(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  if (in.size() == 0) return backend::allocate(out, stream());
+  if (auto st = view_strides(in, out.shape())) return out.set_view(in, *st, in.offset());
+  // The layout cannot be viewed: copy to row-major, then the new shape is a view of that.
+  backend::allocate(out, stream());
+  backend::copy_general(in, in.shape(), in.strides(), 0, out, row_strides(in.shape()), 0,
+                        stream());
+}
+
+void Transpose::eval(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  Strides st(axes_.size());
+  for (size_t i = 0; i < axes_.size(); ++i) st[i] = in.strides()[axes_[i]];
+  out.set_view(in, std::move(st), in.offset());
+}
+
+void Broadcast::eval(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  out.set_view(in, broadcast_strides(in, shape_), in.offset());
+}
+
+void AsType::eval(const std::vector<array>& inputs, array& out) {
+  backend::copy_to_new(inputs[0], out, stream());
+}
+
+void Contiguous::eval(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  if (in.flags().row_contiguous || (allow_col_ && in.flags().col_contiguous)) {
+    return out.copy_shared_buffer(in);
+  }
+  backend::copy_to_new(in, out, stream(), /*row_major=*/true);
+}
+
+void Diagonal::eval(const std::vector<array>& inputs, array& out) {
+  if (out.size() == 0) return backend::allocate(out, stream());
+  const array& in = inputs[0];
+  Strides st;
+  for (int i = 0; i < in.ndim(); ++i) {
+    if (i != axis1_ && i != axis2_) st.push_back(in.strides()[i]);
+  }
+  st.push_back(in.strides()[axis1_] + in.strides()[axis2_]);
+  int64_t start = offset_ >= 0 ? int64_t(offset_) * in.strides()[axis2_]
+                               : -int64_t(offset_) * in.strides()[axis1_];
+  out.set_view(in, std::move(st), in.offset() + start * int64_t(in.itemsize()));
+}
+
+// A view of the input in row-major order (of a row-major copy when the input is not).
+void AsStrided::eval(const std::vector<array>& inputs, array& out) {
+  if (out.size() == 0) return backend::allocate(out, stream());
+  const array& in = inputs[0];
+  array src = in.flags().row_contiguous ? in : backend::row_major_copy(in, stream());
+  out.set_view(src, strides_, src.offset() + offset_ * int64_t(src.itemsize()));
+}
+
+void View::eval(const std::vector<array>& inputs, array& out) {
+  if (out.size() == 0) return backend::allocate(out, stream());
+  array src = inputs[0];
+  auto st = view_strides(src, dtype_);
+  if (!st) {
+    src = backend::row_major_copy(src, stream());
+    st = view_strides(src, dtype_);
+  }
+  out.set_view(src, std::move(*st), src.offset());
 }
 
 }  // namespace kiln

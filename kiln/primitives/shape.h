@@ -1,18 +1,18 @@
 // Shape primitives. Most produce views of their input (no data movement); Reshape copies
-// only when the input's layout cannot be viewed with the new shape.
+// only when the input's layout cannot be viewed with the new shape. One eval serves every
+// device (kiln/primitives/layout.h).
 #pragma once
 
 #include <optional>
 
-#include "kiln/primitive.h"
+#include "kiln/primitives/layout.h"
 
 namespace kiln {
 
-class Reshape : public UnaryPrimitiveOf<Reshape> {
+class Reshape : public LayoutPrimitive<Reshape> {
  public:
-  Reshape(Stream s, Shape shape) : UnaryPrimitiveOf(s), shape_(std::move(shape)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  KILN_GPU_EVAL
+  Reshape(Stream s, Shape shape) : LayoutPrimitive(s), shape_(std::move(shape)) {}
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   auto params() const { return std::tie(shape_); }
   const char* name() const override { return "Reshape"; }
@@ -24,11 +24,10 @@ class Reshape : public UnaryPrimitiveOf<Reshape> {
   Shape shape_;
 };
 
-class Transpose : public UnaryPrimitiveOf<Transpose> {
+class Transpose : public LayoutPrimitive<Transpose> {
  public:
-  Transpose(Stream s, std::vector<int> axes) : UnaryPrimitiveOf(s), axes_(std::move(axes)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  KILN_GPU_EVAL
+  Transpose(Stream s, std::vector<int> axes) : LayoutPrimitive(s), axes_(std::move(axes)) {}
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   auto params() const { return std::tie(axes_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
@@ -39,11 +38,10 @@ class Transpose : public UnaryPrimitiveOf<Transpose> {
   std::vector<int> axes_;
 };
 
-class Broadcast : public UnaryPrimitiveOf<Broadcast> {
+class Broadcast : public LayoutPrimitive<Broadcast> {
  public:
-  Broadcast(Stream s, Shape shape) : UnaryPrimitiveOf(s), shape_(std::move(shape)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  KILN_GPU_EVAL
+  Broadcast(Stream s, Shape shape) : LayoutPrimitive(s), shape_(std::move(shape)) {}
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   auto params() const { return std::tie(shape_); }
   const char* name() const override { return "Broadcast"; }
@@ -53,11 +51,10 @@ class Broadcast : public UnaryPrimitiveOf<Broadcast> {
   Shape shape_;
 };
 
-class AsType : public UnaryPrimitiveOf<AsType> {
+class AsType : public LayoutPrimitive<AsType> {
  public:
-  AsType(Stream s, Dtype dtype) : UnaryPrimitiveOf(s), dtype_(dtype) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  KILN_GPU_EVAL
+  AsType(Stream s, Dtype dtype) : LayoutPrimitive(s), dtype_(dtype) {}
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   auto params() const { return std::tie(dtype_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
@@ -71,11 +68,10 @@ class AsType : public UnaryPrimitiveOf<AsType> {
 };
 
 // Makes a row-contiguous (or, when allowed, column-contiguous) copy unless already so.
-class Contiguous : public UnaryPrimitiveOf<Contiguous> {
+class Contiguous : public LayoutPrimitive<Contiguous> {
  public:
-  Contiguous(Stream s, bool allow_col_major) : UnaryPrimitiveOf(s), allow_col_(allow_col_major) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  KILN_GPU_EVAL
+  Contiguous(Stream s, bool allow_col_major) : LayoutPrimitive(s), allow_col_(allow_col_major) {}
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   auto params() const { return std::tie(allow_col_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
@@ -88,17 +84,14 @@ class Contiguous : public UnaryPrimitiveOf<Contiguous> {
 };
 
 // The (offset) diagonal of the (axis1, axis2) planes as the last axis: a view.
-class Diagonal : public UnaryPrimitiveOf<Diagonal> {
+class Diagonal : public LayoutPrimitive<Diagonal> {
  public:
   Diagonal(Stream s, int offset, int axis1, int axis2)
-      : UnaryPrimitiveOf(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+      : LayoutPrimitive(s), offset_(offset), axis1_(axis1), axis2_(axis2) {}
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
-  KILN_GPU_EVAL
   auto params() const { return std::tie(offset_, axis1_, axis2_); }
   const char* name() const override { return "Diagonal"; }
-  // Gives `out` the view of `in` (both shapes set) that the diagonal describes.
-  void make_view(const array& in, array& out) const;
 
  private:
   int offset_, axis1_, axis2_;
@@ -106,14 +99,13 @@ class Diagonal : public UnaryPrimitiveOf<Diagonal> {
 
 // A view with explicit element strides and offset over the row-major order of the input
 // (the input is copied to row-major order first when it is not already).
-class AsStrided : public UnaryPrimitiveOf<AsStrided> {
+class AsStrided : public LayoutPrimitive<AsStrided> {
  public:
   AsStrided(Stream s, Shape shape, Strides strides, int64_t offset)
-      : UnaryPrimitiveOf(s), shape_(std::move(shape)), strides_(std::move(strides)),
+      : LayoutPrimitive(s), shape_(std::move(shape)), strides_(std::move(strides)),
         offset_(offset) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
-  KILN_GPU_EVAL
   auto params() const { return std::tie(shape_, strides_, offset_); }
   const char* name() const override { return "AsStrided"; }
 
@@ -126,12 +118,11 @@ class AsStrided : public UnaryPrimitiveOf<AsStrided> {
 // Reinterprets the input's bytes as another dtype. A view when the layout allows (equal item
 // sizes, or a contiguous last axis whose other strides stay whole); otherwise a row-major
 // copy is viewed.
-class View : public UnaryPrimitiveOf<View> {
+class View : public LayoutPrimitive<View> {
  public:
-  View(Stream s, Dtype dtype) : UnaryPrimitiveOf(s), dtype_(dtype) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  View(Stream s, Dtype dtype) : LayoutPrimitive(s), dtype_(dtype) {}
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
-  KILN_GPU_EVAL
   auto params() const { return std::tie(dtype_); }
   const char* name() const override { return "View"; }
   // The strides (in elements of the new dtype) of a view of `in`, if one exists.

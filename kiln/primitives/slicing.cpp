@@ -1,21 +1,39 @@
 #include "kiln/primitives/slicing.h"
 
+#include "kiln/backend/copy.h"
 #include "kiln/ops/creation.h"
-#include "kiln/ops/utils.h"
 #include "kiln/primitives/rules.h"
 
 namespace kiln {
 
-void Slice::make_view(const array& in, const SliceSpec& spec, array& out) {
+// ---------------------------------------------------------------- evaluation
+
+void Slice::eval(const std::vector<array>& inputs, array& out) {
+  if (out.size() == 0) return backend::allocate(out, stream());
+  const array& in = inputs[0];
   int64_t offset = in.offset();
   Strides st(in.ndim());
   for (int i = 0; i < in.ndim(); ++i) {
-    offset += spec.start[i] * in.strides()[i] * int64_t(in.itemsize());
-    st[i] = in.strides()[i] * spec.step[i];
+    offset += spec_.start[i] * in.strides()[i] * int64_t(in.itemsize());
+    st[i] = in.strides()[i] * spec_.step[i];
   }
-  ArrayFlags f = layout_flags(out.shape(), st);
-  size_t ds = f.contiguous ? size_t(out.size()) : data_span(out.shape(), st);
-  out.copy_shared_buffer(in, st, f, ds, offset);
+  out.set_view(in, std::move(st), offset);
+}
+
+// The source's values (its own memory when donated), then the update written through the
+// slice's strides.
+void SliceUpdate::eval(const std::vector<array>& inputs, array& out) {
+  const array& src = inputs[0];
+  const array& upd = inputs[1];
+  backend::copy_or_donate(src, out, stream());
+  if (upd.size() == 0) return;
+  int64_t offset = 0;
+  Strides st(out.ndim());
+  for (int i = 0; i < out.ndim(); ++i) {
+    offset += spec_.start[i] * out.strides()[i];
+    st[i] = out.strides()[i] * spec_.step[i];
+  }
+  backend::copy_general(upd, upd.shape(), upd.strides(), 0, out, st, offset, stream());
 }
 
 }  // namespace kiln

@@ -2,7 +2,7 @@
 // when donated, into) its source.
 #pragma once
 
-#include "kiln/primitive.h"
+#include "kiln/primitives/layout.h"
 
 namespace kiln {
 
@@ -15,17 +15,14 @@ struct SliceSpec {
   bool operator==(const SliceSpec&) const = default;
 };
 
-class Slice : public UnaryPrimitiveOf<Slice> {
+class Slice : public LayoutPrimitive<Slice> {
  public:
-  Slice(Stream s, SliceSpec spec) : UnaryPrimitiveOf(s), spec_(std::move(spec)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  KILN_GPU_EVAL
+  Slice(Stream s, SliceSpec spec) : LayoutPrimitive(s), spec_(std::move(spec)) {}
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   auto params() const { return std::tie(spec_); }
   const char* name() const override { return "Slice"; }
   const SliceSpec& spec() const { return spec_; }
-  // Gives `out` the view of `in` that the spec describes.
-  static void make_view(const array& in, const SliceSpec& spec, array& out);
 
  private:
   SliceSpec spec_;
@@ -33,11 +30,10 @@ class Slice : public UnaryPrimitiveOf<Slice> {
 
 // Inputs: the source and the update (already broadcast to the slice's shape and cast to the
 // source dtype).
-class SliceUpdate : public UnaryPrimitiveOf<SliceUpdate> {
+class SliceUpdate : public LayoutPrimitive<SliceUpdate> {
  public:
-  SliceUpdate(Stream s, SliceSpec spec) : UnaryPrimitiveOf(s), spec_(std::move(spec)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  KILN_GPU_EVAL
+  SliceUpdate(Stream s, SliceSpec spec) : LayoutPrimitive(s), spec_(std::move(spec)) {}
+  void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   auto params() const { return std::tie(spec_); }
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -225,16 +226,20 @@ struct Region {
   // How the generated kernel reads each input: literal constants, one-element arrays, and
   // `others(k)` for the k-th of the rest.
   template <typename F>
-  std::string access(F others) const {
-    std::string a;
+  std::vector<Access> access(F others) const {
+    std::vector<Access> a;
     for (size_t i = 0, k = 0; i < inputs.size(); ++i) {
-      a += compiled->graph().constants[i] ? 'L' : (inputs[i].size() == 1 ? 'S' : others(k++));
+      a.push_back(compiled->graph().constants[i] ? Access::literal
+                  : inputs[i].size() == 1        ? Access::uniform
+                                                 : others(k++));
     }
     return a;
   }
-  std::string dense() const { return access([](size_t) { return 'D'; }); }
+  std::vector<Access> dense() const { return access([](size_t) { return Access::dense; }); }
   // Strided, with the first non-scalar input gathered and the others alternating.
-  std::string strided() const { return access([](size_t k) { return k % 2 ? 'D' : 'G'; }); }
+  std::vector<Access> strided() const {
+    return access([](size_t k) { return k % 2 ? Access::dense : Access::gathered; });
+  }
 };
 
 Region region_of(const Function& f, const std::vector<array>& inputs) {
@@ -254,14 +259,14 @@ Region region_of(const Function& f, const std::vector<array>& inputs) {
 // with 32- and 64-bit offsets. Returns the seconds the dense compilation took.
 double compile_every_variant(const Region& r) {
   const FusedGraph& g = r.compiled->graph();
-  std::string dense = r.dense();
+  std::vector<Access> dense = r.dense();
   auto t0 = std::chrono::steady_clock::now();
   int width = cuda::fused_vector_width(g, dense);
   cuda::compile(cuda::fused_kernel_source(g, {dense, false, false}),
                 {cuda::fused_kernel_instance(width), cuda::fused_kernel_instance(1)}, "sm_90");
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::string strided = r.strided();
-  if (strided.find('G') != std::string::npos) {
+  std::vector<Access> strided = r.strided();
+  if (std::find(strided.begin(), strided.end(), Access::gathered) != strided.end()) {
     for (bool index32 : {true, false}) {
       cuda::compile(cuda::fused_kernel_source(g, {strided, true, index32}),
                     {cuda::fused_kernel_instance(1)}, "sm_90");
@@ -281,7 +286,8 @@ TEST(CompileCuda, GeneratedGeluCompilesForSm90) {
   Region again = region_of(f, {ramp({64})});
   EXPECT_EQ(src, cuda::fused_kernel_source(again.compiled->graph(), {r.dense(), false, false}));
   EXPECT_NE(src.find("kiln::ew::Tanh{}"), std::string::npos);
-  EXPECT_NE(r.dense().find('L'), std::string::npos);  // its constants are literals
+  std::vector<Access> dense = r.dense();
+  EXPECT_NE(std::find(dense.begin(), dense.end(), Access::literal), dense.end());  // literals
   double seconds = compile_every_variant(r);
   std::printf("[ compile  ] NVRTC compile of the generated GELU kernel for sm_90: %.0f ms\n",
               seconds * 1e3);

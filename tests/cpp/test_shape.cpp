@@ -30,6 +30,22 @@ TEST(Shape, ViewsShareTheBuffer) {
   EXPECT_EQ(values(flip(a, {1})), (std::vector<int>{3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8}));
 }
 
+// A view's flags and span follow from its strides (array::set_view).
+TEST(Shape, ViewsDeriveTheirLayout) {
+  array a = iota({3, 4});
+  array t = transpose(a), b = broadcast_to(iota({4}), {3, 4});
+  array s = slice(a, {0, 0}, {3, 4}, {1, 2}), f = flip(a, {1});
+  eval({t, b, s, f});
+  EXPECT_TRUE(t.flags().contiguous && t.flags().col_contiguous && !t.flags().row_contiguous);
+  EXPECT_EQ(t.data_size(), 12u);
+  EXPECT_FALSE(b.flags().contiguous);
+  EXPECT_EQ(b.data_size(), 4u);   // the broadcast rows share 4 elements
+  EXPECT_FALSE(s.flags().contiguous);
+  EXPECT_EQ(s.data_size(), 11u);  // elements 0 to 10
+  EXPECT_FALSE(f.flags().contiguous);
+  EXPECT_EQ(f.data_size(), 12u);
+}
+
 TEST(Shape, JoinsAndCopies) {
   array a = iota({2, 2});
   EXPECT_EQ(values(concatenate({a, a}, 1)), (std::vector<int>{0, 1, 0, 1, 2, 3, 2, 3}));

@@ -1,5 +1,7 @@
 // Layout helpers shared by the CPU kernels and the CUDA launch code: merging dimensions
-// that are contiguous for every operand, and walking an N-d index space row by row.
+// that are contiguous for every operand, walking an N-d index space row by row
+// (for_each_row) or element by element (Odometer), and seeing an array as blocks around an
+// axis.
 #pragma once
 
 #include <array>
@@ -54,6 +56,39 @@ void for_each_row(const Shape& shape, const std::array<const int64_t*, K>& strid
     }
   }
 }
+
+// Walks a multi-dimensional index space in row-major order one element at a time, keeping
+// the element offsets of up to two operands.
+class Odometer {
+ public:
+  Odometer(const Shape& shape, const Strides& s0, const Strides& s1);
+  Odometer(const Shape& shape, const Strides& s0) : Odometer(shape, s0, s0) {}
+  void seek(int64_t flat);  // jump to a row-major position
+  void next();
+  int64_t off0() const { return off_[0]; }
+  int64_t off1() const { return off_[1]; }
+
+ private:
+  const Shape& shape_;
+  const Strides& s0_;
+  const Strides& s1_;
+  std::vector<int64_t> idx_;
+  int64_t off_[2] = {0, 0};
+};
+
+// `in` seen as row-major (pre, n, post) blocks around `axis`, for kernels that run along one
+// axis: `in` itself when row-contiguous, else row_major_copy(in) (the backend's copy).
+struct AxisBlocks {
+  bool donatable;  // nothing else needs src's memory (checked before src adds a reference)
+  array src;
+  int64_t pre = 1, n = 1, post = 1;
+  template <typename RowMajorCopy>
+  AxisBlocks(const array& in, int axis, RowMajorCopy&& row_major_copy)
+      : donatable(in.is_donatable() || !in.flags().row_contiguous),
+        src(in.flags().row_contiguous ? in : row_major_copy(in)) {
+    for (int i = 0; i < in.ndim(); ++i) (i < axis ? pre : i == axis ? n : post) *= in.shape()[i];
+  }
+};
 
 // Number of rows (product of all but the last dimension).
 inline int64_t row_count(const Shape& shape) {

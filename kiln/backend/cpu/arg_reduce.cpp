@@ -5,18 +5,18 @@
 #include <limits>
 #include <memory>
 
+#include "kiln/backend/common/reduce_layout.h"
 #include "kiln/backend/common/reduce_ops.h"
+#include "kiln/backend/common/strided.h"
+#include "kiln/backend/cpu/copy.h"
 #include "kiln/backend/cpu/elementwise.h"
 #include "kiln/backend/cpu/reduce_fold.h"
-#include "kiln/backend/cpu/reduce_layout.h"
 #include "kiln/primitives/reduce.h"
 
 namespace kiln {
 
 namespace {
 
-using cpu::Odometer;
-using cpu::ReduceLayout;
 
 constexpr int64_t kGrain = int64_t(1) << 15;
 constexpr int64_t kTile = 1024;
@@ -243,10 +243,10 @@ void arg_reduce(const array& in, array& out, int axis) {
   out.allocate();
   if (out.size() == 0) return;
   array src = in;
-  auto L = cpu::plan_reduce(src, {axis}, /*reorder=*/false, /*idempotent=*/false);
+  auto L = plan_reduce(src, {axis}, /*reorder=*/false, /*idempotent=*/false);
   if (!L) {
     src = cpu::row_major_copy(in);
-    L = cpu::plan_reduce(src, {axis}, false, false);
+    L = plan_reduce(src, {axis}, false, false);
   }
   const T* pi = src.data<T>() + L->in_offset;
   uint32_t* po = out.data<uint32_t>();

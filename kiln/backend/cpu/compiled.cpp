@@ -19,6 +19,7 @@
 #include "kiln/backend/cpu/stream_store.h"
 #include "kiln/backend/cpu/tiles.h"
 #include "kiln/primitives/compiled.h"
+#include "kiln/primitives/compiled_access.h"
 
 namespace kiln {
 
@@ -147,8 +148,9 @@ void fill_bits(size_t itemsize, const char* value, int64_t n, char* dst) {
 
 class TileProgram {
  public:
-  TileProgram(const FusedGraph& g, const std::vector<array>& inputs, std::vector<array>& outputs)
-      : g_(g), inputs_(inputs), outputs_(outputs), values_(size_t(g.num_values())) {
+  TileProgram(const FusedGraph& g, const std::vector<array>& inputs, std::vector<array>& outputs,
+              const Stream& s)
+      : g_(g), inputs_(inputs), outputs_(outputs), stream_(s), values_(size_t(g.num_values())) {
     shape_ = outputs[0].shape();
     for (auto& o : outputs) {
       if (o.shape() != shape_) {
@@ -198,39 +200,26 @@ class TileProgram {
   }
 
   void plan_inputs() {
-    // Dense inputs sharing one layout (and one-element ones) let the region run over memory
-    // in order, whatever that order is; otherwise the iteration is row-major.
-    const array* ref = nullptr;
-    linear_ = true;
-    for (auto& in : inputs_) {
-      if (in.data_size() == 1) continue;
-      bool dense = in.shape() == shape_ && in.flags().contiguous &&
-                   in.data_size() == size_t(in.size());
-      if (!dense || (ref && in.strides() != ref->strides())) {
-        linear_ = false;
-        break;
-      }
-      if (!ref) ref = &in;
-    }
-    layout_ref_ = linear_ ? ref : nullptr;
+    plan_ = plan_access(g_, inputs_, shape_);
     Strides rows = row_strides(shape_);
     for (int i = 0; i < g_.num_inputs(); ++i) {
       const array& in = inputs_[i];
       ValuePlan& v = values_[i];
       v.itemsize = in.itemsize();
       v.base = in.data<char>();
-      if (in.data_size() == 1) {
-        v.where = Where::uniform;
-      } else if (linear_ || (in.flags().row_contiguous && in.size() == size_)) {
-        v.where = Where::input;
-      } else {
-        v.where = Where::gathered;
-        v.layout = collapse_contiguous_dims(shape_, {rows, broadcast_strides(in, shape_)});
-        if (int(v.layout.shape.size()) > kMaxGatherDims) {
-          throw std::invalid_argument("[Compiled] an input with more than " +
-                                      std::to_string(kMaxGatherDims) +
-                                      " non-mergeable dimensions is not supported");
-        }
+      switch (plan_.inputs[i]) {
+        case Access::literal:  // read from memory like any one-element input
+        case Access::uniform: v.where = Where::uniform; break;
+        case Access::dense: v.where = Where::input; break;
+        case Access::gathered:
+          v.where = Where::gathered;
+          v.layout = collapse_contiguous_dims(shape_, {rows, broadcast_strides(in, shape_)});
+          if (int(v.layout.shape.size()) > kMaxGatherDims) {
+            throw std::invalid_argument("[Compiled] an input with more than " +
+                                        std::to_string(kMaxGatherDims) +
+                                        " non-mergeable dimensions is not supported");
+          }
+          break;
       }
     }
   }
@@ -325,36 +314,14 @@ class TileProgram {
     last_read_ = std::move(last);
   }
 
+  // An output written straight by its step may take the memory of an input no later step
+  // reads.
   void allocate_outputs() {
-    std::vector<bool> donated(inputs_.size(), false);
-    for (size_t j = 0; j < outputs_.size(); ++j) {
-      array& out = outputs_[j];
+    place_outputs(plan_, inputs_, outputs_, stream_, [&](size_t j, size_t i) {
       int v = g_.outputs[j];
-      if (values_[v].where == Where::output) {
-        int step = v - g_.num_inputs();
-        for (int i = 0; i < g_.num_inputs(); ++i) {
-          // An input read after this output is written cannot give the output its memory.
-          const array& in = inputs_[i];
-          if (donated[i] || values_[i].where != Where::input || last_read_[i] > step ||
-              in.itemsize() != out.itemsize() || !in.is_donatable()) {
-            continue;
-          }
-          out.copy_shared_buffer(in, linear_ ? in.strides() : row_strides(shape_), in.flags(),
-                                 in.data_size(), in.offset());
-          donated[i] = true;
-          break;
-        }
-      }
-      if (!out.data_shared_ptr()) {
-        if (layout_ref_) {
-          out.set_data(std::make_shared<Data>(size_t(size_) * out.itemsize()), size_t(size_),
-                       layout_ref_->strides(), layout_ref_->flags());
-        } else {
-          out.allocate();
-        }
-      }
-      out_base_.push_back(out.data<char>());
-    }
+      return values_[v].where == Where::output && last_read_[i] <= v - g_.num_inputs();
+    });
+    for (auto& out : outputs_) out_base_.push_back(out.data<char>());
   }
 
   char* pointer(int v, char* mem, int64_t b) const {
@@ -413,10 +380,10 @@ class TileProgram {
   const FusedGraph& g_;
   const std::vector<array>& inputs_;
   std::vector<array>& outputs_;
+  const Stream& stream_;
   Shape shape_;
   int64_t size_ = 0;
-  bool linear_ = true;
-  const array* layout_ref_ = nullptr;
+  AccessPlan plan_;
   std::vector<int> canon_;
   std::vector<ValuePlan> values_;
   std::vector<StepPlan> steps_;
@@ -430,7 +397,7 @@ class TileProgram {
 }  // namespace
 
 void Compiled::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
-  TileProgram(graph(), inputs, outputs).run();
+  TileProgram(graph(), inputs, outputs, stream()).run();
 }
 
 }  // namespace kiln

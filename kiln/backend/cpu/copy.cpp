@@ -239,4 +239,10 @@ void copy_to_new(const array& src, array& dst, bool row_major) {
   copy_general(src, src.shape(), src.strides(), 0, dst, dst.strides(), 0);
 }
 
+array row_major_copy(const array& in) {
+  array tmp(in.shape(), in.dtype(), nullptr, {});
+  copy_to_new(in, tmp, /*row_major=*/true);
+  return tmp;
+}
+
 }  // namespace kiln::cpu

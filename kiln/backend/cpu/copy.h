@@ -1,5 +1,6 @@
 // Copies with dtype conversion between any two layouts: the workhorse behind astype,
-// contiguous, reshape of strided data, concatenate, slice updates and scatters.
+// contiguous, reshape of strided data, concatenate, slice updates and scatters. Code that
+// serves every device reaches these and the GPU's through kiln/backend/copy.h.
 #pragma once
 
 #include "kiln/array.h"
@@ -16,5 +17,8 @@ void copy_general(const array& src, const Shape& shape, const Strides& src_strid
 // Gives `dst` new memory and fills it with src converted to dst's dtype. Dense sources keep
 // their order unless `row_major` is set; anything else becomes row-contiguous.
 void copy_to_new(const array& src, array& dst, bool row_major = false);
+
+// A row-contiguous copy of `in`, for kernels and views that need row-major order.
+array row_major_copy(const array& in);
 
 }  // namespace kiln::cpu

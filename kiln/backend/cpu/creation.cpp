@@ -19,9 +19,8 @@ void Full::eval_cpu(const std::vector<array>& inputs, array& out) {
 }
 
 void Arange::eval_cpu(const std::vector<array>&, array& out) {
+  Steps steps = first_and_step(out.dtype());
   out.allocate();
-  // NumPy's fill: the first two values are cast to the dtype, their difference is the step,
-  // and value i is first + i * step in the dtype's arithmetic (float for 16-bit floats).
   dispatch_dtype(out.dtype(), [&]<typename T>(type_tag<T>) {
     T* o = out.data<T>();
     auto fill = [&](auto f) {
@@ -29,18 +28,12 @@ void Arange::eval_cpu(const std::vector<array>&, array& out) {
         for (int64_t i = b; i < e; ++i) o[i] = f(i);
       });
     };
-    if constexpr (std::is_same_v<T, bool>) {
-      throw std::invalid_argument("[arange] bool dtype is not supported");
-    } else if constexpr (std::is_integral_v<T>) {
-      // Unsigned arithmetic wraps like NumPy's fixed-width integers.
-      uint64_t first = uint64_t(int64_t(std::trunc(start_)));
-      uint64_t delta = uint64_t(int64_t(std::trunc(start_ + step_))) - first;
-      fill([&](int64_t i) { return T(first + uint64_t(i) * delta); });
+    if constexpr (std::is_integral_v<T>) {
+      fill([&](int64_t i) { return T(steps.ifirst + uint64_t(i) * steps.istep); });
     } else {
       using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
-      C first = cast_to<C>(cast_to<T>(start_));
-      C delta = cast_to<C>(cast_to<T>(start_ + step_)) - first;
-      fill([&](int64_t i) { return cast_to<T>(first + C(i) * delta); });
+      C first = C(steps.first), step = C(steps.step);
+      fill([&](int64_t i) { return cast_to<T>(first + C(i) * step); });
     }
   });
 }

@@ -3,7 +3,6 @@
 #include "kiln/backend/common/strided.h"
 #include "kiln/backend/cpu/elementwise.h"
 #include "kiln/backend/cpu/indexing.h"
-#include "kiln/ops/utils.h"
 #include "kiln/primitives/indexing.h"
 
 namespace kiln {
@@ -139,9 +138,7 @@ void DynamicSlice::eval_cpu(const std::vector<array>& inputs, array& out) {
     out.allocate();
     return;
   }
-  ArrayFlags f = layout_flags(out.shape(), a.strides());
-  size_t ds = f.contiguous ? size_t(out.size()) : data_span(out.shape(), a.strides());
-  out.copy_shared_buffer(a, a.strides(), f, ds, offset);
+  out.set_view(a, a.strides(), offset);
 }
 
 }  // namespace kiln

@@ -5,6 +5,7 @@
 
 #include "kiln/backend/common/elementwise_ops.h"
 #include "kiln/backend/common/strided.h"
+#include "kiln/backend/copy.h"
 #include "kiln/backend/cpu/copy.h"
 #include "kiln/backend/cpu/elementwise.h"
 #include "kiln/backend/cpu/indexing.h"
@@ -17,17 +18,6 @@ namespace {
 
 constexpr int64_t kIndexChunk = 256;
 constexpr int64_t kPrefetch = 32;
-
-// Gives `out` the values of `src` in memory it may write: src's own (dense) buffer when
-// src can be donated, else a row-contiguous copy. Writes then go through out's strides.
-void copy_or_donate(const array& src, array& out) {
-  if (src.size() > 0 && src.is_donatable() && src.flags().contiguous) {
-    out.copy_shared_buffer(src);
-    return;
-  }
-  out.allocate();
-  cpu::copy_general(src, src.shape(), src.strides(), 0, out, out.strides(), 0);
-}
 
 struct Assign {
   template <typename T>
@@ -126,7 +116,7 @@ void scatter_typed(const ScatterPlan& p, const array& upd, array& out, Op op) {
 void Scatter::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& a = inputs[0];
   const array& upd = inputs.back();
-  copy_or_donate(a, out);
+  backend::copy_or_donate(a, out, stream());
   if (upd.size() == 0) return;
 
   ScatterPlan p;
@@ -173,7 +163,7 @@ void ScatterAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& a = inputs[0];
   const array& idx = inputs[1];
   const array& upd = inputs[2];
-  copy_or_donate(a, out);
+  backend::copy_or_donate(a, out, stream());
   if (idx.size() == 0) return;
   const int64_t size = a.shape()[axis_], axis_stride = out.strides()[axis_];
   // Lines along the axis are independent (the other coordinates of an update are its own),
@@ -227,7 +217,7 @@ void DynamicSliceUpdate::eval_cpu(const std::vector<array>& inputs, array& out) 
       pos[t] = checked_index(v, n, n - upd.shape()[ax], "slice_update", ax);
     }
   });
-  copy_or_donate(src, out);
+  backend::copy_or_donate(src, out, stream());
   for (size_t t = 0; t < axes_.size(); ++t) offset += pos[t] * out.strides()[axes_[t]];
   cpu::copy_general(upd, upd.shape(), upd.strides(), 0, out, out.strides(), offset);
 }
@@ -236,7 +226,7 @@ void MaskedScatter::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& a = inputs[0];
   const array& mask = inputs[1];
   const array& values = inputs[2];
-  copy_or_donate(a, out);
+  backend::copy_or_donate(a, out, stream());
   auto lay = collapse_contiguous_dims(out.shape(), {out.strides(), mask.strides()});
   int64_t rows = out.size() ? row_count(lay.shape) : 0;
   std::array<const int64_t*, 2> st{lay.strides[0].data(), lay.strides[1].data()};

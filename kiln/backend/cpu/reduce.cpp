@@ -10,7 +10,6 @@ namespace kiln {
 namespace {
 
 using cpu::load;
-using cpu::Odometer;
 
 // Elements below which a trace stays on one thread.
 constexpr int64_t kGrain = int64_t(1) << 15;

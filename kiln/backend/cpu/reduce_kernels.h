@@ -14,10 +14,12 @@
 #include <memory>
 #include <vector>
 
+#include "kiln/backend/common/reduce_layout.h"
 #include "kiln/backend/common/reduce_ops.h"
+#include "kiln/backend/common/strided.h"
+#include "kiln/backend/cpu/copy.h"
 #include "kiln/backend/cpu/elementwise.h"
 #include "kiln/backend/cpu/reduce_fold.h"
-#include "kiln/backend/cpu/reduce_layout.h"
 
 namespace kiln::cpu {
 

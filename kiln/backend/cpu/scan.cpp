@@ -5,8 +5,9 @@
 #include <memory>
 
 #include "kiln/backend/common/reduce_ops.h"
+#include "kiln/backend/common/strided.h"
+#include "kiln/backend/cpu/copy.h"
 #include "kiln/backend/cpu/elementwise.h"
-#include "kiln/backend/cpu/reduce_layout.h"
 #include "kiln/primitives/scan.h"
 
 namespace kiln {
@@ -88,7 +89,7 @@ template <class Op, typename T, typename O>
 void scan(const array& in, array& out, int axis, Direction d) {
   out.allocate();
   if (out.size() == 0) return;
-  cpu::AxisBlocks b(in, axis);
+  AxisBlocks b(in, axis, cpu::row_major_copy);
   const T* x = b.src.data<T>();
   O* y = out.data<O>();
   if (b.post == 1) {

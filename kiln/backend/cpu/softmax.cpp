@@ -7,8 +7,9 @@
 #include <cmath>
 #include <memory>
 
+#include "kiln/backend/common/strided.h"
+#include "kiln/backend/cpu/copy.h"
 #include "kiln/backend/cpu/elementwise.h"
-#include "kiln/backend/cpu/reduce_layout.h"
 #include "kiln/backend/cpu/vec_exp.h"
 #include "kiln/primitives/softmax.h"
 
@@ -185,7 +186,7 @@ void logsumexp_kernel(const T* x, T* y, int64_t pre, int64_t n, int64_t post) {
 
 void Softmax::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
-  cpu::AxisBlocks b(in, axis_);
+  AxisBlocks b(in, axis_, cpu::row_major_copy);
   // Row-major output; it may take over the input's memory (each pass reads an element before
   // writing it).
   if (b.donatable && b.src.dtype() == out.dtype()) {
@@ -209,7 +210,7 @@ void LogSumExp::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   out.allocate();
   if (out.size() == 0) return;
-  cpu::AxisBlocks b(in, axis_);
+  AxisBlocks b(in, axis_, cpu::row_major_copy);
   dispatch_float(in.dtype(), "logsumexp", [&]<typename T, typename C>(type_tag<T>, type_tag<C>) {
     logsumexp_kernel<T, C>(b.src.data<T>(), out.data<T>(), b.pre, b.n, b.post);
   });

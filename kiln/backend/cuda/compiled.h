@@ -6,24 +6,23 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
-#include "kiln/primitives/compiled.h"
+#include "kiln/primitives/compiled_access.h"
 
 namespace kiln::cuda {
 
-// How the kernel reads input i (one character per input):
-//   'L' a one-element constant of the trace, written into the source as a literal;
-//   'S' one element in device memory (a broadcast scalar);
-//   'D' the element at the iteration's index (dense, in the iteration's order);
-//   'G' through strides (broadcast, transposed, sliced): only with `strided`.
+// How the kernel reads each input (kiln/primitives/compiled_access.h): literals are
+// written into the source, uniform inputs read once, dense ones at the iteration's index,
+// gathered ones (only with `strided`) through strides.
 // Without `strided`, the kernel runs over the elements in memory order with vectors of the
 // kernel's template argument N (kiln::cu::fused<N>); with it, the iteration is row-major
-// and the 'G' inputs' offsets come from a kiln::cu::Strided<K> parameter (K = number of 'G'
-// inputs), computed in 32-bit arithmetic when `index32`.
+// and the gathered inputs' offsets come from a kiln::cu::Strided<K> parameter (K = number of
+// gathered inputs), computed in 32-bit arithmetic when `index32`.
 // Kernel parameters: the non-literal inputs' pointers, the outputs' pointers, the element
 // count (long long), then the Strided block when strided.
 struct FusedVariant {
-  std::string access;
+  std::vector<Access> access;
   bool strided = false;
   bool index32 = false;
 };
@@ -31,8 +30,8 @@ struct FusedVariant {
 std::string fused_kernel_source(const FusedGraph& g, const FusedVariant& v);
 // The instantiation to compile: "kiln::cu::fused<N>" (N = 1 when strided).
 std::string fused_kernel_instance(int vector_width);
-// N on the dense path: 16 bytes of the widest element read ('D') or written. The launcher
+// N on the dense path: 16 bytes of the widest element read (dense) or written. The launcher
 // falls back to 1 when a pointer is not aligned to its vector.
-int fused_vector_width(const FusedGraph& g, const std::string& access);
+int fused_vector_width(const FusedGraph& g, const std::vector<Access>& access);
 
 }  // namespace kiln::cuda

@@ -1,4 +1,5 @@
-// GPU copies with dtype conversion between any two layouts.
+// GPU copies with dtype conversion between any two layouts. Code that serves every device
+// reaches these and the CPU's through kiln/backend/copy.h.
 #pragma once
 
 #include "kiln/backend/cuda/launch.h"

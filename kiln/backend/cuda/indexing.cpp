@@ -187,15 +187,6 @@ cu::IndexSpace index_space(const Shape& shape, const std::vector<IndexBound>& bo
   return ix;
 }
 
-void copy_or_donate(const array& src, array& out, const Stream& s) {
-  if (src.size() > 0 && src.is_donatable() && src.flags().contiguous) {
-    out.copy_shared_buffer(src);
-    return;
-  }
-  allocate(out, s);
-  copy_general(src, src.shape(), src.strides(), 0, out, out.strides(), 0, s);
-}
-
 std::vector<int64_t> slice_starts(const array& start, const std::vector<int>& axes,
                                   const Shape& shape, const Shape& extent, const char* op,
                                   const Stream& s) {

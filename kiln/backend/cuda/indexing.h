@@ -66,9 +66,6 @@ RowGrid row_grid(int64_t rows, int64_t cols, int device);
 cu::IndexSpace index_space(const Shape& shape, const std::vector<IndexBound>& bounds,
                            const Strides& update_strides, const Strides& axis_strides);
 
-// Gives `out` src's values in memory kernels may write: src's own (dense) buffer when nothing
-// else uses it, else a row-contiguous copy.
-void copy_or_donate(const array& src, array& out, const Stream& s);
 
 // The starts of a dynamic slice (1-d integer `start`, one per axis), each checked to leave
 // room for `extent` on its axis of `shape`. Read from start's host copy when current, else

@@ -1,7 +1,6 @@
 // GPU evaluation of the gathers: Gather (slices at index-given starts), GatherAxis
 // (take_along_axis, and take) and DynamicSlice (a view at an index-given start).
 #include "kiln/backend/cuda/indexing.h"
-#include "kiln/ops/utils.h"
 #include "kiln/primitives/indexing.h"
 
 namespace kiln {
@@ -66,9 +65,7 @@ void DynamicSlice::eval_gpu(const std::vector<array>& inputs, array& out) {
   for (size_t t = 0; t < axes_.size(); ++t) {
     offset += pos[t] * a.strides()[axes_[t]] * int64_t(a.itemsize());
   }
-  ArrayFlags f = layout_flags(out.shape(), a.strides());
-  size_t ds = f.contiguous ? size_t(out.size()) : data_span(out.shape(), a.strides());
-  out.copy_shared_buffer(a, a.strides(), f, ds, offset);
+  out.set_view(a, a.strides(), offset);
 }
 
 }  // namespace kiln

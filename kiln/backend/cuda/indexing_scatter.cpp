@@ -8,6 +8,7 @@
 // second pass writes only the claimed updates. Reductions combine with atomics (hardware
 // ones where they exist, else compare-and-swap), so integer results are exact and
 // floating-point sums and products may round differently from the CPU's order.
+#include "kiln/backend/copy.h"
 #include "kiln/backend/cuda/copy.h"
 #include "kiln/backend/cuda/indexing.h"
 #include "kiln/primitives/indexing.h"
@@ -66,7 +67,7 @@ void Scatter::eval_gpu(const std::vector<array>& inputs, array& out) {
   const Stream& s = stream();
   const array& a = inputs[0];
   const array& upd = inputs.back();
-  copy_or_donate(a, out, s);
+  backend::copy_or_donate(a, out, s);
   if (upd.size() == 0) return;
   Shape index_shape = axes_.empty() ? Shape{} : inputs[1].shape();
   const int ni = int(index_shape.size());
@@ -116,7 +117,7 @@ void ScatterAxis::eval_gpu(const std::vector<array>& inputs, array& out) {
   const array& a = inputs[0];
   const array& idx = inputs[1];
   const array& upd = inputs[2];
-  copy_or_donate(a, out, s);
+  backend::copy_or_donate(a, out, s);
   if (idx.size() == 0) return;
   const int64_t size = a.shape()[axis_];
   IndexCheck check("ScatterAxis", {{&idx, axis_, size, size - 1}}, s);
@@ -156,7 +157,7 @@ void DynamicSliceUpdate::eval_gpu(const std::vector<array>& inputs, array& out) 
   // Check the start before copying anything.
   std::vector<int64_t> pos =
       slice_starts(inputs[2], axes_, src.shape(), upd.shape(), "slice_update", s);
-  copy_or_donate(src, out, s);
+  backend::copy_or_donate(src, out, s);
   int64_t offset = 0;
   for (size_t t = 0; t < axes_.size(); ++t) offset += pos[t] * out.strides()[axes_[t]];
   copy_general(upd, upd.shape(), upd.strides(), 0, out, out.strides(), offset, s);
@@ -167,7 +168,7 @@ void MaskedScatter::eval_gpu(const std::vector<array>& inputs, array& out) {
   const array& a = inputs[0];
   const array& mask = inputs[1];
   const array& values = inputs[2];
-  copy_or_donate(a, out, s);
+  backend::copy_or_donate(a, out, s);
   const int64_t n = out.size(), n_values = values.size();
   // A mask known on the host is counted there: no GPU wait.
   const bool counted = n == 0 || mask.data_shared_ptr()->host_valid();

@@ -55,15 +55,4 @@ inline array row_major(const array& in, const Stream& s) {
   return in.flags().row_contiguous ? in : row_major_copy(in, s);
 }
 
-// `in` seen as row-major (pre, n, post) blocks around `axis`.
-struct AxisBlocks {
-  bool donatable;  // nothing else needs src's memory (checked before src adds a reference)
-  array src;
-  int64_t pre = 1, n = 1, post = 1;
-  AxisBlocks(const array& in, int axis, const Stream& s)
-      : donatable(in.is_donatable() || !in.flags().row_contiguous), src(row_major(in, s)) {
-    for (int i = 0; i < in.ndim(); ++i) (i < axis ? pre : i == axis ? n : post) *= in.shape()[i];
-  }
-};
-
 }  // namespace kiln::cuda

@@ -151,7 +151,7 @@ void Scan::eval_gpu(const std::vector<array>& inputs, array& out) {
   }
   allocate(out, s);
   if (out.size() == 0) return;
-  AxisBlocks b(in, axis_, s);
+  AxisBlocks b(in, axis_, [&](const array& x) { return row_major_copy(x, s); });
   const void* x = device_ptr<const void>(b.src);
   void* y = device_ptr(out);
   if (b.post == 1 && b.n > kShortRow) {

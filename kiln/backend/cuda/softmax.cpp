@@ -65,7 +65,7 @@ void Softmax::eval_gpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   const Stream& s = stream();
   check_float(in.dtype(), "softmax");
-  AxisBlocks b(in, axis_, s);
+  AxisBlocks b(in, axis_, [&](const array& x) { return row_major_copy(x, s); });
   // The output may take over the input's memory: every kernel reads an element before
   // writing it.
   if (b.donatable && b.src.dtype() == out.dtype()) {
@@ -110,7 +110,7 @@ void LogSumExp::eval_gpu(const std::vector<array>& inputs, array& out) {
   check_float(in.dtype(), "logsumexp");
   allocate(out, s);
   if (out.size() == 0) return;
-  AxisBlocks b(in, axis_, s);
+  AxisBlocks b(in, axis_, [&](const array& x) { return row_major_copy(x, s); });
   Dtype t = in.dtype();
   const void* x = device_ptr<const void>(b.src);
   cu::AxisParams p{};
