@@ -225,7 +225,7 @@ void launch_strided(cudaKernel_t kernel, dim3 grid, std::vector<void*>& args,
     for (int q = 0; q < K; ++q) p.strides[q][d] = l.strides[q + 1][d];
   }
   args.push_back(&p);
-  launch(kernel, grid, kBlock, args.data(), 0, stream);
+  launch(kernel, grid, kBlockThreads, args.data(), 0, stream);
 }
 
 using StridedLauncher = void (*)(cudaKernel_t, dim3, std::vector<void*>&,
@@ -363,7 +363,7 @@ void Compiled::eval_gpu(const std::vector<array>& inputs, std::vector<array>& ou
     int gathered = int(layout.strides.size()) - 1;
     kStridedLaunchers[gathered - 1](k, grid, args, layout, cuda_stream(s));
   } else {
-    launch(k, grid, kBlock, args.data(), 0, cuda_stream(s));
+    launch(k, grid, kBlockThreads, args.data(), 0, cuda_stream(s));
   }
 }
 

@@ -1,4 +1,5 @@
 // GPU evaluation of Full, Arange and Linspace.
+#include "kiln/backend/cuda/copy.h"
 #include "kiln/backend/cuda/launch.h"
 #include "kiln/primitives/creation.h"
 
@@ -9,8 +10,8 @@ using namespace cuda;
 void Full::eval_gpu(const std::vector<array>& inputs, array& out) {
   allocate(out, stream());
   if (out.size() == 0) return;
-  launch_kernel(stream(), "copy.cuh", instance("fill", {type_name(out.dtype())}),
-                grid_blocks(out.size(), stream_device(stream())), kBlock, 0,
+  launch_kernel(stream(), fill_spec(out.dtype()), grid_blocks(out.size(), stream_device(stream())),
+                kBlockThreads, 0,
                 device_ptr<void>(out), device_ptr<const void>(inputs[0]), (long long)out.size());
 }
 
@@ -19,8 +20,8 @@ void Arange::eval_gpu(const std::vector<array>&, array& out) {
   if (out.size() == 0) return;
   Dtype dt = out.dtype();
   Steps s = first_and_step(dt);
-  launch_kernel(stream(), "copy.cuh", instance("arange", {type_name(dt)}),
-                grid_blocks(out.size(), stream_device(stream())), kBlock, 0,
+  launch_kernel(stream(), arange_spec(dt), grid_blocks(out.size(), stream_device(stream())),
+                kBlockThreads, 0,
                 device_ptr<void>(out), (long long)out.size(), s.first, s.step,
                 (unsigned long long)s.ifirst, (unsigned long long)s.istep);
 }
