@@ -13,24 +13,27 @@ namespace {
 
 constexpr const char* kFile = "arg_reduce.cuh";
 
-// Kernel cache key (each call site has its own table): the direction and the dtype.
-uint64_t key(bool is_max, Dtype t) { return uint64_t(is_max) * 16 + t.index(); }
+// The kernels of one direction for input dtype t: rows (stride 1), any other stride, and the
+// merge of split axes' candidates (which hold t's comparison type).
+KernelSpec arg_rows_spec(bool is_max, Dtype t) { return {kFile, "arg_rows", {is_max, t}}; }
+KernelSpec arg_cols_spec(bool is_max, Dtype t) { return {kFile, "arg_cols", {is_max, t}}; }
+KernelSpec arg_merge_spec(bool is_max, Dtype t) {
+  return {kFile, "arg_merge", {is_max, red::compare_dtype(t)}};
+}
 
 }  // namespace
 
-namespace cuda {
-std::vector<std::string> arg_reduce_instances() {
-  InstanceList v;
+std::vector<KernelSpec> cuda::arg_reduce_kernels() {
+  std::vector<KernelSpec> v;
   for (Dtype d : all_dtypes) {
-    for (const char* is_max : {"true", "false"}) {
-      v.add(instance("arg_rows", {is_max, type_name(d)}));
-      v.add(instance("arg_cols", {is_max, type_name(d)}));
-      v.add(instance("arg_merge", {is_max, type_name(red::compare_dtype(d))}));
+    for (bool is_max : {true, false}) {
+      v.push_back(arg_rows_spec(is_max, d));
+      v.push_back(arg_cols_spec(is_max, d));
+      v.push_back(arg_merge_spec(is_max, d));
     }
   }
-  return v.take();
+  return v;
 }
-}  // namespace cuda
 
 void ArgReduce::eval_gpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
@@ -38,7 +41,7 @@ void ArgReduce::eval_gpu(const std::vector<array>& inputs, array& out) {
   allocate(out, s);
   if (out.size() == 0) return;
   bool is_max = op_ == ArgMax;
-  Dtype t = in.dtype(), c = red::compare_dtype(t);
+  Dtype t = in.dtype();
   int dev = stream_device(s);
   Shape kshape;
   Strides kin;
@@ -58,23 +61,19 @@ void ArgReduce::eval_gpu(const std::vector<array>& inputs, array& out) {
   // Candidates of split axes are 16 bytes each (ArgBest in kernels/arg_reduce.cuh), merged in
   // order.
   auto merge = [&](const array& part) {
-    cudaKernel_t k = cached_kernel(s, kFile, key(is_max, c), [&] {
-      return instance("arg_merge", {is_max ? "true" : "false", type_name(c)});
-    });
-    launch_kernel(s, k, capped_grid(ceil_div(p.n_out, kReduceThreads / 32), dev),
-                  kReduceThreads, 0, device_ptr<const void>(part), device_ptr(out),
-                  (long long)p.n_out, (long long)p.splits);
+    launch_kernel(s, arg_merge_spec(is_max, t),
+                  capped_grid(ceil_div(p.n_out, kReduceThreads / 32), dev), kReduceThreads, 0,
+                  device_ptr<const void>(part), device_ptr(out), (long long)p.n_out,
+                  (long long)p.splits);
   };
   if (p.stride != 1) {
-    int bx = int(std::min<int64_t>(32, pow2_at_least(p.n_out)));
+    int bx = int(std::min<uint64_t>(32, std::bit_ceil(uint64_t(p.n_out))));
     int by = int(std::min<int64_t>(kReduceThreads / bx, p.n));
     int64_t tiles = ceil_div(p.n_out, bx);
     // Enough tasks for 8 blocks per SM, each thread still walking 64 or more elements.
     p.splits = std::clamp<int64_t>(ceil_div(int64_t(sm_count(s)) * 8, tiles), 1,
                                    std::max<int64_t>(1, p.n / (int64_t(by) * 64)));
-    cudaKernel_t kern = cached_kernel(s, kFile, key(is_max, t), [&] {
-      return instance("arg_cols", {is_max ? "true" : "false", type_name(t)});
-    });
+    cudaKernel_t kern = kernel(s, arg_cols_spec(is_max, t));
     dim3 grid(capped_grid(tiles * p.splits, dev)), block(bx, by);
     if (p.splits == 1) {
       launch_kernel(s, kern, grid, block, 0, x, device_ptr(out), static_cast<void*>(nullptr), p);
@@ -85,9 +84,7 @@ void ArgReduce::eval_gpu(const std::vector<array>& inputs, array& out) {
     return merge(part);
   }
   p.group = group_size(p.n);
-  cudaKernel_t rows = cached_kernel(s, kFile, key(is_max, t), [&] {
-    return instance("arg_rows", {is_max ? "true" : "false", type_name(t)});
-  });
+  cudaKernel_t rows = kernel(s, arg_rows_spec(is_max, t));
   if (p.group == kReduceThreads && p.n >= 16384) {
     p.splits = wave_splits(rows, kReduceThreads, p.n_out, ceil_div(p.n, 8192), s);
   }

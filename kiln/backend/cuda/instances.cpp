@@ -2,27 +2,23 @@
 #include "kiln/backend/cuda/instances.h"
 
 #include <map>
+#include <set>
 
 namespace kiln::cuda {
 
 std::vector<std::pair<std::string, std::vector<std::string>>> registered_instances() {
-  std::map<std::string, InstanceList> by_file;
+  // Families list combinations of their inputs, so an instance may come more than once.
+  std::map<std::string, std::vector<std::string>> by_file;
+  std::set<std::pair<std::string, std::string>> seen;
   for (auto family : {unary_kernels, binary_kernels, copy_kernels, gemv_kernels,
-                      indexing_kernels, pad_kernels, random_kernels}) {
-    for (const KernelSpec& k : family()) by_file[k.file].add(k.instance());
+                      indexing_kernels, pad_kernels, random_kernels, reduce_kernels,
+                      arg_reduce_kernels, scan_kernels, softmax_kernels}) {
+    for (const KernelSpec& k : family()) {
+      std::string name = k.instance();
+      if (seen.emplace(k.file, name).second) by_file[k.file].push_back(std::move(name));
+    }
   }
-  std::pair<const char*, std::vector<std::string> (*)()> named[] = {
-      {"reduce.cuh", reduce_instances},
-      {"arg_reduce.cuh", arg_reduce_instances},
-      {"softmax.cuh", softmax_instances},
-      {"scan.cuh", scan_instances},
-  };
-  for (auto& [file, family] : named) {
-    for (auto& name : family()) by_file[file].add(name);
-  }
-  std::vector<std::pair<std::string, std::vector<std::string>>> out;
-  for (auto& [file, list] : by_file) out.emplace_back(file, list.take());
-  return out;
+  return {by_file.begin(), by_file.end()};
 }
 
 }  // namespace kiln::cuda

@@ -2,7 +2,6 @@
 // (CI, no GPU) compiles them all, and warming the cache compiles them ahead of use.
 #pragma once
 
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,24 +22,9 @@ std::vector<KernelSpec> gemv_kernels();      // matmul.cpp
 std::vector<KernelSpec> indexing_kernels();  // indexing_gather.cpp, indexing_scatter.cpp
 std::vector<KernelSpec> pad_kernels();       // pad.cpp
 std::vector<KernelSpec> random_kernels();    // random.cpp
-
-// The families that still name their instances by hand (until they move to KernelSpec).
-std::vector<std::string> reduce_instances();   // reduce.cuh
-std::vector<std::string> arg_reduce_instances();  // arg_reduce.cuh
-std::vector<std::string> softmax_instances();  // softmax.cuh
-std::vector<std::string> scan_instances();     // scan.cuh
-
-// Kernel instance names without repeats (instance lists built from tables of combinations).
-class InstanceList {
- public:
-  void add(std::string name) {
-    if (seen_.insert(name).second) names_.push_back(std::move(name));
-  }
-  std::vector<std::string> take() { return std::move(names_); }
-
- private:
-  std::set<std::string> seen_;
-  std::vector<std::string> names_;
-};
+std::vector<KernelSpec> reduce_kernels();    // reduce.cpp: Reduce and Trace
+std::vector<KernelSpec> arg_reduce_kernels();  // arg_reduce.cpp
+std::vector<KernelSpec> scan_kernels();      // scan.cpp
+std::vector<KernelSpec> softmax_kernels();   // softmax.cpp: Softmax and LogSumExp
 
 }  // namespace kiln::cuda

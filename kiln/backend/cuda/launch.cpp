@@ -1,6 +1,7 @@
 #include "kiln/backend/cuda/launch.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace kiln::cuda {
 

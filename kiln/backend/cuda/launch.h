@@ -11,14 +11,14 @@
 // - Launch shapes: named block sizes, grid sizing, vector widths, alignment.
 // - Parameter blocks: pack_dims and make_strided (collapse, then pack).
 //
-// Moving a family to specs (reduce, scan and softmax still use the older form at the end):
-//   KernelSpec row_reduce_spec(Reduce op, Dtype tin, Dtype tout) {
-//     Dtype acc = ...;
-//     return {"reduce.cuh", "row_reduce", {KernelArg::of(rule(op), acc), tin, tout}};
+// A family's spec function, launcher and list (reduce.cpp):
+//   KernelSpec row_reduce_spec(Reduce::Op op, Dtype acc, Dtype tin, Dtype tout) {
+//     return {"reduce.cuh", "row_reduce", {rule(op, acc), tin, tout}};
 //   }
-//   launcher:  cudaKernel_t k = kernel(s, row_reduce_spec(op_, in.dtype(), out.dtype()));
-//   list:      for (op ...) for (Dtype t : all_dtypes) if (valid(op, t)) v.push_back(spec(...));
-// and list the family in instances.cpp.
+//   launcher:  cudaKernel_t k = kernel(s, row_reduce_spec(op_, acc, in.dtype(), out.dtype()));
+//   list:      for (op ...) for (Dtype in : all_dtypes) for (Dtype out : all_dtypes)
+//                if (auto acc = accumulator(op, in, out)) v.push_back(row_reduce_spec(...));
+// and the family's list is named in instances.cpp.
 #pragma once
 
 #include <algorithm>
@@ -28,7 +28,6 @@
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "kiln/backend/common/strided.h"
@@ -127,8 +126,6 @@ cudaKernel_t kernel(const Stream& s, const KernelSpec& spec);
 
 // Threads per block of the grid-stride kernels (elementwise, copy, pad, random, ...).
 constexpr int kBlockThreads = 256;
-// Threads per block of the reduction kernels (reduce, scan, softmax).
-constexpr int kReduceThreads = 256;
 // Older name of kBlockThreads (compiled.cpp, shape.cpp), until they are converted.
 constexpr int kBlock = kBlockThreads;
 
@@ -224,8 +221,8 @@ void launch_kernel(const Stream& s, const KernelSpec& spec, dim3 grid, dim3 bloc
 }
 
 // ---------------------------------------------------------------- the older form
-// Instance names built by hand and per-call-site integer keys: reduce.cpp, scan.cpp,
-// softmax.cpp and shape.cpp use these until they move to KernelSpec.
+// Instance names built by hand: shape.cpp (fill, arange) uses these until it moves to
+// KernelSpec (copy.cpp's fill_spec and arange_spec name the same kernels).
 
 // "kiln::cu::name<arg0, arg1, ...>"
 std::string instance(const char* name, std::initializer_list<std::string> args);
@@ -236,20 +233,6 @@ void launch_kernel(const Stream& s, const char* file, const std::string& inst, d
                    dim3 block, size_t shared_mem, Args... args) {
   launch_kernel(s, get_kernel(source_for(file), inst, stream_device(s)), grid, block, shared_mem,
                 args...);
-}
-
-// The kernel for a small integer key that identifies the instantiation at one call site;
-// `make` returns the instance name on a miss. Each call site (lambda type) has its own table.
-template <typename Make>
-cudaKernel_t cached_kernel(const Stream& s, const char* file, uint64_t key, Make make) {
-  thread_local std::unordered_map<uint64_t, cudaKernel_t> table;
-  int device = stream_device(s);
-  uint64_t k = key * 64 + uint64_t(device);
-  auto it = table.find(k);
-  if (it != table.end()) return it->second;
-  cudaKernel_t kernel = get_kernel(source_for(file), make(), device);
-  table.emplace(k, kernel);
-  return kernel;
 }
 
 }  // namespace kiln::cuda

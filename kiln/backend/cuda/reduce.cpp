@@ -19,15 +19,15 @@ constexpr const char* kFile = "reduce.cuh";
 
 bool idempotent(Reduce::Op op) { return op != Reduce::Sum && op != Reduce::Prod; }
 
-// The kernel rule of op with accumulator `acc` (e.g. "kiln::red::Sum<float>").
-std::string rule_name(Reduce::Op op, Dtype acc) {
+// The kernel rule of op with accumulator `acc` (e.g. kiln::red::Sum<float>).
+KernelArg rule(Reduce::Op op, Dtype acc) {
   switch (op) {
     case Reduce::And: return "kiln::red::And";
     case Reduce::Or: return "kiln::red::Or";
-    case Reduce::Sum: return std::string("kiln::red::Sum<") + type_name(acc) + ">";
-    case Reduce::Prod: return std::string("kiln::red::Prod<") + type_name(acc) + ">";
-    case Reduce::Max: return std::string("kiln::red::Max<") + type_name(acc) + ">";
-    case Reduce::Min: return std::string("kiln::red::Min<") + type_name(acc) + ">";
+    case Reduce::Sum: return KernelArg::of("kiln::red::Sum", acc);
+    case Reduce::Prod: return KernelArg::of("kiln::red::Prod", acc);
+    case Reduce::Max: return KernelArg::of("kiln::red::Max", acc);
+    case Reduce::Min: return KernelArg::of("kiln::red::Min", acc);
   }
   return {};
 }
@@ -66,34 +66,20 @@ Dtype reduce_accumulator(Reduce::Op op, Dtype in, Dtype out, const char* name) {
                               " into " + dtype_name(out));
 }
 
-struct Combo {
-  Reduce::Op op;
-  Dtype in, out, acc;
-};
-
-// Every (op, input, output) triple Reduce evaluates.
-std::vector<Combo> reduce_combos() {
-  std::vector<Combo> v;
-  for (auto op : {Reduce::And, Reduce::Or, Reduce::Sum, Reduce::Prod, Reduce::Max, Reduce::Min}) {
-    for (Dtype in : all_dtypes) {
-      for (Dtype out : all_dtypes) {
-        if (auto acc = accumulator(op, in, out)) v.push_back({op, in, out, *acc});
-      }
-    }
-  }
-  return v;
+// The kernels reducing elements of tin into tout with op (accumulator acc): a first pass
+// reads the input (tin: its dtype), a second combines partials (tin: acc).
+KernelSpec row_reduce_spec(Reduce::Op op, Dtype acc, Dtype tin, Dtype tout) {
+  return {kFile, "row_reduce", {rule(op, acc), tin, tout}};
 }
-
-// Kernel cache key (each call site has its own table): the rule and the dtypes.
-uint64_t key(int op, Dtype a, Dtype b = bool_) {
-  return (uint64_t(op) * 16 + a.index()) * 16 + b.index();
+KernelSpec col_reduce_spec(Reduce::Op op, Dtype acc, Dtype tin, Dtype tout) {
+  return {kFile, "col_reduce", {rule(op, acc), tin, tout}};
 }
+KernelSpec trace_spec(Dtype t) { return {kFile, "trace", {red::sum_accumulator(t), t}}; }
 
-// A reduction's kernel rule and element types.
+// A reduction's op and accumulator.
 struct Kernel {
   Reduce::Op op;
   Dtype acc;
-  std::string rule;
 };
 
 void launch_rows(const Stream& s, const Kernel& k, Dtype tin, Dtype tout, const void* x,
@@ -108,9 +94,7 @@ void launch_rows(const Stream& s, const Kernel& k, Dtype tin, Dtype tout, const 
   int64_t per = p.nruns * p.seg;
   p.group = group_size(per);
   int dev = stream_device(s);
-  cudaKernel_t first = cached_kernel(s, kFile, key(k.op, tin, tout), [&] {
-    return instance("row_reduce", {k.rule, type_name(tin), type_name(tout)});
-  });
+  cudaKernel_t first = kernel(s, row_reduce_spec(k.op, k.acc, tin, tout));
   // Few long reductions: split each (8192 elements per block at least) to fill the GPU.
   if (p.group == kReduceThreads && per >= 16384) {
     p.splits = wave_splits(first, kReduceThreads, p.n_out, ceil_div(per, 8192), s);
@@ -135,9 +119,7 @@ void launch_rows(const Stream& s, const Kernel& k, Dtype tin, Dtype tout, const 
   for (auto& st : kin) st *= p.splits;
   q.kept = pack_dims<2>(L.kshape, {&kin, &L.kout}, "reduce");
   q.runs = {};
-  cudaKernel_t second = cached_kernel(s, kFile, key(k.op, k.acc, tout), [&] {
-    return instance("row_reduce", {k.rule, type_name(k.acc), type_name(tout)});
-  });
+  cudaKernel_t second = kernel(s, row_reduce_spec(k.op, k.acc, k.acc, tout));
   launch(second, q, device_ptr<const void>(part), out, nullptr);
 }
 
@@ -175,9 +157,7 @@ void launch_cols(const Stream& s, const Kernel& k, Dtype tin, Dtype tout, const 
   dim3 block = column_tiles(p);
   int dev = stream_device(s);
   int64_t tasks = p.ntiles * p.n_kept;
-  cudaKernel_t first = cached_kernel(s, kFile, key(k.op, tin, tout), [&] {
-    return instance("col_reduce", {k.rule, type_name(tin), type_name(tout)});
-  });
+  cudaKernel_t first = kernel(s, col_reduce_spec(k.op, k.acc, tin, tout));
   // Few column tiles with long reductions: split the rows (32 per lane at least).
   if (p.nred >= int64_t(block.y) * 64) {
     p.splits = wave_splits(first, int(block.x * block.y), tasks,
@@ -201,38 +181,36 @@ void launch_cols(const Stream& s, const Kernel& k, Dtype tin, Dtype tout, const 
   q.reduced = pack_dims<1>(rshape, {&rin}, "reduce");
   q.vec = column_width(k.acc, device_ptr<const void>(part), q);
   dim3 block2 = column_tiles(q);
-  cudaKernel_t second = cached_kernel(s, kFile, key(k.op, k.acc, tout), [&] {
-    return instance("col_reduce", {k.rule, type_name(k.acc), type_name(tout)});
-  });
+  cudaKernel_t second = kernel(s, col_reduce_spec(k.op, k.acc, k.acc, tout));
   launch_kernel(s, second, dim3(capped_grid(q.ntiles * q.n_kept, dev)), block2, 0,
                 device_ptr<const void>(part), out, static_cast<void*>(nullptr), q);
 }
 
 }  // namespace
 
-namespace cuda {
-std::vector<std::string> reduce_instances() {
-  InstanceList v;
-  for (const Combo& c : reduce_combos()) {
-    std::string rule = rule_name(c.op, c.acc), to = type_name(c.out);
-    for (Dtype t : {c.in, c.acc}) {
-      v.add(instance("row_reduce", {rule, type_name(t), to}));
-      v.add(instance("col_reduce", {rule, type_name(t), to}));
+std::vector<KernelSpec> cuda::reduce_kernels() {
+  std::vector<KernelSpec> v;
+  for (auto op : {Reduce::And, Reduce::Or, Reduce::Sum, Reduce::Prod, Reduce::Max, Reduce::Min}) {
+    for (Dtype in : all_dtypes) {
+      for (Dtype out : all_dtypes) {
+        auto acc = accumulator(op, in, out);
+        if (!acc) continue;
+        for (Dtype t : {in, *acc}) {
+          v.push_back(row_reduce_spec(op, *acc, t, out));
+          v.push_back(col_reduce_spec(op, *acc, t, out));
+        }
+      }
     }
   }
-  for (Dtype d : all_dtypes) {
-    v.add(instance("trace", {type_name(red::sum_accumulator(d)), type_name(d)}));
-  }
-  return v.take();
+  for (Dtype d : all_dtypes) v.push_back(trace_spec(d));
+  return v;
 }
-}  // namespace cuda
 
 void Reduce::eval_gpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   const Stream& s = stream();
   const char* op_name = op_ == Sum ? "sum" : op_ == Prod ? "prod" : name();
-  Kernel k{op_, reduce_accumulator(op_, in.dtype(), out.dtype(), op_name), {}};
-  k.rule = rule_name(op_, k.acc);
+  Kernel k{op_, reduce_accumulator(op_, in.dtype(), out.dtype(), op_name)};
   allocate(out, s);
   if (out.size() == 0) return;
   if (in.size() == 0) {
@@ -279,10 +257,8 @@ void Trace::eval_gpu(const std::vector<array>& inputs, array& out) {
   p.start = d.start;
   CollapsedLayout kept = collapse_contiguous_dims(d.kshape, {d.kstrides});
   p.kept = pack_dims<1>(kept.shape, {&kept.strides[0]}, "trace");
-  cudaKernel_t kern = cached_kernel(s, kFile, key(0, t), [&] {
-    return instance("trace", {type_name(red::sum_accumulator(t)), type_name(t)});
-  });
-  launch_kernel(s, kern, capped_grid(ceil_div(p.n_out, kReduceThreads / 32), stream_device(s)),
+  launch_kernel(s, trace_spec(t),
+                capped_grid(ceil_div(p.n_out, kReduceThreads / 32), stream_device(s)),
                 kReduceThreads, 0, device_ptr<const void>(in), device_ptr(out), p);
 }
 

@@ -15,10 +15,9 @@
 
 namespace kiln::cuda {
 
-// Older name of std::bit_ceil for reduce.cpp, until it is converted.
-inline int64_t pow2_at_least(int64_t n) {
-  return int64_t(std::bit_ceil(uint64_t(std::max<int64_t>(n, 1))));
-}
+// The reduction kernels' block size: kernels/reduce_params.cuh, as the kernels size shared
+// memory by it.
+using cu::kReduceThreads;
 
 // Threads working on one output: a block for long reductions, a warp for medium ones, one
 // thread for short ones.

@@ -13,8 +13,7 @@ using namespace cuda;
 namespace {
 
 constexpr const char* kFile = "scan.cuh";
-constexpr int kItems = 4;  // cu::kScanItems
-constexpr int64_t kChunk = int64_t(kReduceThreads) * kItems;
+constexpr int64_t kChunk = int64_t(kReduceThreads) * cu::kScanItems;
 // Rows up to this long scan with one thread per row (scan_cols).
 constexpr int64_t kShortRow = 64;
 
@@ -35,27 +34,28 @@ Dtype accumulator(Scan::Op op, Dtype out) {
   return red::compare_dtype(out);
 }
 
-std::string rule_name(Scan::Op op, Dtype acc) {
-  return std::string(rule_template(op)) + "<" + type_name(acc) + ">";
+// Whether Scan takes `in` into `out`: scans keep the dtype, except that sums of bools may
+// count in int32.
+bool converts(Scan::Op op, Dtype in, Dtype out) {
+  return in == out || (op == Scan::Sum && in == bool_ && out == int32);
 }
 
-struct Combo {
-  Scan::Op op;
-  Dtype in, out;
-};
-
-std::vector<Combo> scan_combos() {
-  std::vector<Combo> v;
-  for (Dtype d : all_dtypes) {
-    v.push_back({Scan::Sum, d, d == bool_ ? int32 : d});
-    for (Scan::Op op : {Scan::Prod, Scan::Max, Scan::Min}) v.push_back({op, d, d});
-    if (is_floating_point(d)) v.push_back({Scan::LogAddExp, d, d});
-  }
-  return v;
+// The rule of op scanning into `out` (e.g. kiln::red::Sum<double>).
+KernelArg rule(Scan::Op op, Dtype out) {
+  return KernelArg::of(rule_template(op), accumulator(op, out));
 }
 
-uint64_t key(Scan::Op op, Dtype a, Dtype b) {
-  return (uint64_t(op) * 16 + a.index()) * 16 + b.index();
+KernelSpec scan_rows_spec(Scan::Op op, Dtype tin, Dtype tout) {
+  return {kFile, "scan_rows", {rule(op, tout), tin, tout}};
+}
+KernelSpec scan_cols_spec(Scan::Op op, Dtype tin, Dtype tout) {
+  return {kFile, "scan_cols", {rule(op, tout), tin, tout}};
+}
+// The scan of split rows' segment totals (held in the accumulator type) into their starting
+// values.
+KernelSpec segment_totals_spec(Scan::Op op, Dtype tout) {
+  Dtype acc = accumulator(op, tout);
+  return {kFile, "scan_rows", {rule(op, tout), acc, acc}};
 }
 
 void launch_rows(const Stream& s, Scan::Op op, Dtype tin, Dtype tout, const void* x, void* y,
@@ -68,10 +68,9 @@ void launch_rows(const Stream& s, Scan::Op op, Dtype tin, Dtype tout, const void
   p.post = 1;
   p.reverse = reverse;
   p.inclusive = inclusive;
-  p.vec = n % kItems == 0 && aligned(x, kItems * tin.size) && aligned(y, kItems * tout.size);
-  cudaKernel_t k = cached_kernel(s, kFile, key(op, tin, tout), [&] {
-    return instance("scan_rows", {rule_name(op, acc), type_name(tin), type_name(tout)});
-  });
+  p.vec = n % cu::kScanItems == 0 && aligned(x, cu::kScanItems * tin.size) &&
+          aligned(y, cu::kScanItems * tout.size);
+  cudaKernel_t k = kernel(s, scan_rows_spec(op, tin, tout));
   // Few long rows: split each into segments of 4 chunks or more to fill the GPU.
   p.nseg = n > 4 * kChunk ? wave_splits(k, kReduceThreads, rows, ceil_div(n, 4 * kChunk), s) : 1;
   p.seg_len = ceil_div(ceil_div(n, p.nseg), kChunk) * kChunk;
@@ -95,12 +94,8 @@ void launch_rows(const Stream& s, Scan::Op op, Dtype tin, Dtype tout, const void
   q.seg_len = ceil_div(p.nseg, kChunk) * kChunk;
   q.nseg = 1;
   q.inclusive = false;
-  q.vec = p.nseg % kItems == 0;
-  cudaKernel_t kt = cached_kernel(s, kFile, key(op, acc, acc), [&] {
-    std::string a = type_name(acc);
-    return instance("scan_rows", {rule_name(op, acc), a, a});
-  });
-  launch_kernel(s, kt, capped_grid(rows, dev), kReduceThreads, 0,
+  q.vec = p.nseg % cu::kScanItems == 0;
+  launch_kernel(s, segment_totals_spec(op, tout), capped_grid(rows, dev), kReduceThreads, 0,
                 device_ptr<const void>(totals), device_ptr(carry), none,
                 static_cast<const void*>(none), q);
   launch_kernel(s, k, grid, kReduceThreads, 0, x, y, none,
@@ -109,39 +104,37 @@ void launch_rows(const Stream& s, Scan::Op op, Dtype tin, Dtype tout, const void
 
 void launch_cols(const Stream& s, Scan::Op op, Dtype tin, Dtype tout, const void* x, void* y,
                  const cu::AxisParams& p) {
-  Dtype acc = accumulator(op, tout);
   int64_t cols = p.rows * p.post;
   // Enough columns to fill the GPU: one chunk per column; else chunks of 16 or more.
   dim3 block = cols >= int64_t(sm_count(s)) * 512 ? dim3(kReduceThreads, 1)
                                                   : column_block(cols, p.n / 16);
-  cudaKernel_t k = cached_kernel(s, kFile, key(op, tin, tout), [&] {
-    return instance("scan_cols", {rule_name(op, acc), type_name(tin), type_name(tout)});
-  });
-  launch_kernel(s, k, capped_grid(ceil_div(cols, block.x), stream_device(s)), block, 0, x, y,
-                p);
+  launch_kernel(s, scan_cols_spec(op, tin, tout),
+                capped_grid(ceil_div(cols, block.x), stream_device(s)), block, 0, x, y, p);
 }
 
 }  // namespace
 
-namespace cuda {
-std::vector<std::string> scan_instances() {
-  InstanceList v;
-  for (const Combo& c : scan_combos()) {
-    Dtype acc = accumulator(c.op, c.out);
-    std::string rule = rule_name(c.op, acc), a = type_name(acc);
-    v.add(instance("scan_rows", {rule, type_name(c.in), type_name(c.out)}));
-    v.add(instance("scan_cols", {rule, type_name(c.in), type_name(c.out)}));
-    v.add(instance("scan_rows", {rule, a, a}));
+std::vector<KernelSpec> cuda::scan_kernels() {
+  std::vector<KernelSpec> v;
+  for (Dtype in : all_dtypes) {
+    for (Scan::Op op : {Scan::Sum, Scan::Prod, Scan::Max, Scan::Min, Scan::LogAddExp}) {
+      if (op == Scan::LogAddExp && !is_floating_point(in)) continue;
+      for (Dtype out : all_dtypes) {
+        if (!converts(op, in, out)) continue;
+        v.push_back(scan_rows_spec(op, in, out));
+        v.push_back(scan_cols_spec(op, in, out));
+        v.push_back(segment_totals_spec(op, out));
+      }
+    }
   }
-  return v.take();
+  return v;
 }
-}  // namespace cuda
 
 void Scan::eval_gpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   const Stream& s = stream();
   Dtype t = in.dtype();
-  if (!(op_ == Sum && t == bool_ && out.dtype() == int32) && t != out.dtype()) {
+  if (!converts(op_, t, out.dtype())) {
     throw std::invalid_argument(std::string("[") + name() + "] cannot scan " + dtype_name(t) +
                                 " into " + dtype_name(out.dtype()));
   }

@@ -10,11 +10,10 @@ using namespace cuda;
 namespace {
 
 constexpr const char* kFile = "softmax.cuh";
-// Register-resident rows: at most 16 registers of values per thread and 1024 threads (a
-// 1024-thread block has 64 registers per thread: softmax_block's launch bounds; 32 registers
-// of values already spilled there).
+// Register-resident rows: at most 16 registers of values per thread and
+// cu::kSoftmaxRowThreads threads (a 1024-thread block has 64 registers per thread:
+// softmax_block's launch bounds; 32 registers of values already spilled there).
 constexpr int kRowRegisters = 16;
-constexpr int kMaxRowThreads = 1024;
 
 void check_float(Dtype d, const char* name) {
   if (!is_floating_point(d)) {
@@ -32,34 +31,37 @@ int max_vectors(Dtype d) {
   return kRowRegisters / words;
 }
 
+KernelSpec softmax_block_spec(Dtype t, int vectors) {
+  return {kFile, "softmax_block", {t, vectors}};
+}
+KernelSpec softmax_looped_spec(Dtype t) { return {kFile, "softmax_looped", {t}}; }
+KernelSpec logsumexp_rows_spec(Dtype t) { return {kFile, "logsumexp_rows", {t}}; }
+KernelSpec softmax_cols_spec(Dtype t, bool softmax) {
+  return {kFile, "softmax_cols", {t, softmax}};
+}
+
 void launch_columns(const Stream& s, bool softmax, Dtype t, const void* x, void* y,
                     const cu::AxisParams& p) {
   dim3 block = column_block(p.rows * p.post, p.n);
-  cudaKernel_t k = cached_kernel(s, kFile, uint64_t(softmax) * 16 + t.index(), [&] {
-    return instance("softmax_cols", {type_name(t), softmax ? "true" : "false"});
-  });
-  launch_kernel(s, k, capped_grid(ceil_div(p.rows * p.post, block.x), stream_device(s)), block, 0,
-                x, y, p);
+  launch_kernel(s, softmax_cols_spec(t, softmax),
+                capped_grid(ceil_div(p.rows * p.post, block.x), stream_device(s)), block, 0, x,
+                y, p);
 }
 
 }  // namespace
 
-namespace cuda {
-std::vector<std::string> softmax_instances() {
-  std::vector<std::string> v;
-  for (Dtype d : {float16, bfloat16, float32, float64}) {
-    std::string t = type_name(d);
-    for (int k = 1; k <= max_vectors(d); k *= 2) {
-      v.push_back(instance("softmax_block", {t, std::to_string(k)}));
-    }
-    v.push_back(instance("softmax_looped", {t}));
-    v.push_back(instance("logsumexp_rows", {t}));
-    v.push_back(instance("softmax_cols", {t, "true"}));
-    v.push_back(instance("softmax_cols", {t, "false"}));
+std::vector<KernelSpec> cuda::softmax_kernels() {
+  std::vector<KernelSpec> v;
+  for (Dtype d : all_dtypes) {
+    if (!is_floating_point(d)) continue;  // check_float refuses it
+    for (int k = 1; k <= max_vectors(d); k *= 2) v.push_back(softmax_block_spec(d, k));
+    v.push_back(softmax_looped_spec(d));
+    v.push_back(logsumexp_rows_spec(d));
+    v.push_back(softmax_cols_spec(d, true));
+    v.push_back(softmax_cols_spec(d, false));
   }
   return v;
 }
-}  // namespace cuda
 
 void Softmax::eval_gpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
@@ -89,19 +91,15 @@ void Softmax::eval_gpu(const std::vector<array>& inputs, array& out) {
   // then the fewest vectors per thread.
   int64_t threads =
       std::max<int64_t>(32, ceil_div(ceil_div(b.n, int64_t(v) * max_vectors(t)), 32) * 32);
-  if (threads <= kMaxRowThreads) {
+  if (threads <= cu::kSoftmaxRowThreads) {
     int k = 1;
     while (threads * k * v < b.n) k *= 2;
-    cudaKernel_t kern = cached_kernel(s, kFile, uint64_t(k) * 16 + t.index(), [&] {
-      return instance("softmax_block", {type_name(t), std::to_string(k)});
-    });
-    launch_kernel(s, kern, capped_grid(b.pre, dev), unsigned(threads), 0, x, y, p);
+    launch_kernel(s, softmax_block_spec(t, k), capped_grid(b.pre, dev), unsigned(threads), 0, x,
+                  y, p);
     return;
   }
-  cudaKernel_t kern = cached_kernel(s, kFile, t.index(), [&] {
-    return instance("softmax_looped", {type_name(t)});
-  });
-  launch_kernel(s, kern, capped_grid(b.pre, dev), kMaxRowThreads, 0, x, y, p);
+  launch_kernel(s, softmax_looped_spec(t), capped_grid(b.pre, dev), cu::kSoftmaxRowThreads, 0,
+                x, y, p);
 }
 
 void LogSumExp::eval_gpu(const std::vector<array>& inputs, array& out) {
@@ -119,10 +117,8 @@ void LogSumExp::eval_gpu(const std::vector<array>& inputs, array& out) {
   p.post = b.post;
   if (b.post > 1) return launch_columns(s, false, t, x, device_ptr(out), p);
   p.group = group_size(b.n);
-  cudaKernel_t kern = cached_kernel(s, kFile, t.index(), [&] {
-    return instance("logsumexp_rows", {type_name(t)});
-  });
-  launch_kernel(s, kern, capped_grid(ceil_div(b.pre, kReduceThreads / p.group), stream_device(s)),
+  launch_kernel(s, logsumexp_rows_spec(t),
+                capped_grid(ceil_div(b.pre, kReduceThreads / p.group), stream_device(s)),
                 kReduceThreads, 0, x, device_ptr(out), p);
 }
 

@@ -111,13 +111,13 @@ __global__ void arg_merge(const ArgBest<C>* partial, uint32_t* out, long long n_
 // chunks merge in order. With p.splits > 1 the axis is first cut into that many slices, one
 // task each, whose candidates go to `partial` (arg_merge finishes them): a few thousand
 // columns alone would leave most of the GPU idle. Grid: 1-d, grid-stride over (slice, output
-// tile) tasks; block: (x, y), at most 256.
+// tile) tasks; block: (x, y), at most kReduceThreads.
 template <bool IsMax, typename T>
 __global__ void arg_cols(const T* in, uint32_t* out, ArgBest<red::cmp_t<T>>* partial,
                          ArgParams p) {
   typedef red::cmp_t<T> C;
   typedef ArgOp<IsMax, C> Op;
-  KILN_SHARED_ARRAY(ArgBest<C>, smem, 256);
+  KILN_SHARED_ARRAY(ArgBest<C>, smem, kReduceThreads);
   const long long tiles = (p.n_out + blockDim.x - 1) / blockDim.x;
   const int slot = threadIdx.y * blockDim.x + threadIdx.x;
   for (long long task = blockIdx.x; task < tiles * p.splits; task += gridDim.x) {

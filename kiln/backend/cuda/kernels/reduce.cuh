@@ -21,13 +21,13 @@ __device__ typename Op::acc_t fold_span(const T* x, long long n, int lane, int g
   long long head = aligned_head(x, n);
   for (long long i = lane; i < head; i += group) acc = op(acc, cast_to<A>(x[i]));
   long long nv = (n - head) / V;
-  const RVec<T, V>* xv = reinterpret_cast<const RVec<T, V>*>(x + head);
+  const Vec<T, V>* xv = reinterpret_cast<const Vec<T, V>*>(x + head);
   A part[V];
 #pragma unroll
   for (int k = 0; k < V; ++k) part[k] = Op::init();
   long long j = lane;
   for (; j + 3 * group < nv; j += 4 * group) {
-    RVec<T, V> a = xv[j], b = xv[j + group], c = xv[j + 2 * group], d = xv[j + 3 * group];
+    Vec<T, V> a = xv[j], b = xv[j + group], c = xv[j + 2 * group], d = xv[j + 3 * group];
 #pragma unroll
     for (int k = 0; k < V; ++k) {
       A ab = op(cast_to<A>(a.v[k]), cast_to<A>(b.v[k]));
@@ -36,7 +36,7 @@ __device__ typename Op::acc_t fold_span(const T* x, long long n, int lane, int g
     }
   }
   for (; j < nv; j += group) {
-    RVec<T, V> a = xv[j];
+    Vec<T, V> a = xv[j];
 #pragma unroll
     for (int k = 0; k < V; ++k) part[k] = op(part[k], cast_to<A>(a.v[k]));
   }
@@ -130,7 +130,7 @@ __device__ void col_tile(const T* in, O* out, typename Op::acc_t* partial,
     // (W > 1 only when seg % W == 0: a thread's columns all exist.)
     auto fold = [&](const T* row) {
       if constexpr (W > 1) {
-        RVec<T, W> a = *reinterpret_cast<const RVec<T, W>*>(row);
+        Vec<T, W> a = *reinterpret_cast<const Vec<T, W>*>(row);
 #pragma unroll
         for (int w = 0; w < W; ++w) acc[w] = op(acc[w], cast_to<A>(a.v[w]));
       } else {
@@ -147,10 +147,10 @@ __device__ void col_tile(const T* in, O* out, typename Op::acc_t* partial,
 #pragma unroll
         for (int w = 0; w < W; ++w) a[w] = b[w] = Op::init();
         if constexpr (W > 1) {
-          RVec<T, W> v0 = *reinterpret_cast<const RVec<T, W>*>(row);
-          RVec<T, W> v1 = *reinterpret_cast<const RVec<T, W>*>(row + st);
-          RVec<T, W> v2 = *reinterpret_cast<const RVec<T, W>*>(row + 2 * st);
-          RVec<T, W> v3 = *reinterpret_cast<const RVec<T, W>*>(row + 3 * st);
+          Vec<T, W> v0 = *reinterpret_cast<const Vec<T, W>*>(row);
+          Vec<T, W> v1 = *reinterpret_cast<const Vec<T, W>*>(row + st);
+          Vec<T, W> v2 = *reinterpret_cast<const Vec<T, W>*>(row + 2 * st);
+          Vec<T, W> v3 = *reinterpret_cast<const Vec<T, W>*>(row + 3 * st);
 #pragma unroll
           for (int w = 0; w < W; ++w) {
             a[w] = op(cast_to<A>(v0.v[w]), cast_to<A>(v1.v[w]));
@@ -200,12 +200,12 @@ __device__ void col_tile(const T* in, O* out, typename Op::acc_t* partial,
 }
 
 // Grid: (tiles x kept indices, grid-stride; splits); block: (columns, reduction lanes),
-// at most 256 threads.
+// at most kReduceThreads threads.
 template <class Op, typename T, typename O>
 __global__ void col_reduce(const T* in, O* out, typename Op::acc_t* partial, ColReduceParams p) {
   typedef typename Op::acc_t A;
   constexpr int V = VecWidth<T>::value;
-  KILN_SHARED_ARRAY(A, smem, 256 * V);
+  KILN_SHARED_ARRAY(A, smem, kReduceThreads * V);
   long long tasks = p.ntiles * p.n_kept;
   for (long long task = blockIdx.x; task < tasks; task += gridDim.x) {
     if (V > 1 && p.vec > 1) {

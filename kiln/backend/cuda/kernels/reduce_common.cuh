@@ -4,6 +4,7 @@
 #pragma once
 
 #include "kiln/backend/common/reduce_ops.h"
+#include "kiln/backend/cuda/kernels/common.cuh"
 #include "kiln/backend/cuda/kernels/reduce_params.cuh"
 #include "kiln/types/cast.h"
 
@@ -13,11 +14,6 @@ namespace kiln::cu {
 template <typename T>
 struct VecWidth {
   static constexpr int value = sizeof(T) >= 16 ? 1 : int(16 / sizeof(T));
-};
-
-template <typename T, int N>
-struct alignas(sizeof(T) * N) RVec {
-  T v[N];
 };
 
 // Warp shuffles of any 1- to 8-byte type, moved as the bits of a 32- or 64-bit word.
@@ -95,9 +91,10 @@ __device__ S block_exclusive_scan(S v, S& total, S* smem) {
   return prefix;
 }
 
-// A thread's share of a kernel that runs across columns (block (x, y), at most 256 threads,
-// grid-stride over tiles of blockDim.x adjacent columns): chunk [b, e) of the n positions
-// each column combines, and the slot of its partial result in shared memory (row y).
+// A thread's share of a kernel that runs across columns (block (x, y), at most
+// kReduceThreads threads, grid-stride over tiles of blockDim.x adjacent columns): chunk
+// [b, e) of the n positions each column combines, and the slot of its partial result in
+// shared memory (row y).
 struct ColumnShare {
   long long cols, b, e;
   int slot;
@@ -136,10 +133,10 @@ __device__ void for_span(const T* x, long long n, int lane, int group, F& f) {
   long long head = aligned_head(x, n);
   for (long long i = lane; i < head; i += group) f(x[i], i);
   long long nv = (n - head) / V;
-  const RVec<T, V>* xv = reinterpret_cast<const RVec<T, V>*>(x + head);
+  const Vec<T, V>* xv = reinterpret_cast<const Vec<T, V>*>(x + head);
 #pragma unroll 4
   for (long long j = lane; j < nv; j += group) {
-    RVec<T, V> a = xv[j];
+    Vec<T, V> a = xv[j];
 #pragma unroll
     for (int k = 0; k < V; ++k) f(a.v[k], head + j * V + k);
   }

@@ -6,6 +6,10 @@
 
 namespace kiln::cu {
 
+// Threads per block of the reduction kernels (reduce, arg-reduce, scan, softmax rows and
+// columns): the column kernels size their shared memory for blocks of at most this many.
+constexpr int kReduceThreads = 256;
+
 // Row layouts: every output combines `nruns` runs of `seg` contiguous elements. Output o
 // (row-major over kept.shape) reads from kept offset 0 and writes to kept offset 1; run r
 // (row-major over runs.shape) starts at runs offset 0 from there. `splits` > 1 shares each
@@ -49,6 +53,13 @@ struct AxisParams {
   long long seg_len, nseg;
   int group, reverse, inclusive, vec;
 };
+
+// Consecutive elements per thread in row scans (scan_rows): the launcher sizes segments in
+// chunks of kScanItems per thread and vectorizes rows whose length it divides.
+constexpr int kScanItems = 4;
+
+// Most threads of a softmax row block (softmax_block, softmax_looped: their launch bounds).
+constexpr int kSoftmaxRowThreads = 1024;
 
 // The diagonal of each (axis1, axis2) plane: `len` elements `step` apart from `start`.
 struct TraceParams {

@@ -9,8 +9,6 @@
 
 namespace kiln::cu {
 
-constexpr int kScanItems = 4;  // consecutive elements per thread in row scans
-
 // Rows (post == 1), one block per (row, segment), blockDim.x a multiple of 32. Each block
 // walks its segment in chunks of blockDim.x * kScanItems elements: a thread scans its
 // items, the block scans the thread totals, and a running value carries across chunks.
@@ -36,7 +34,7 @@ __global__ void scan_rows(const T* in, O* out, typename Op::acc_t* totals,
       // Items in scan order; position q is element n - 1 - q when reversed.
       A v[N];
       if (full) {
-        RVec<T, N> a = *reinterpret_cast<const RVec<T, N>*>(x + (p.reverse ? p.n - qa - N : qa));
+        Vec<T, N> a = *reinterpret_cast<const Vec<T, N>*>(x + (p.reverse ? p.n - qa - N : qa));
 #pragma unroll
         for (int k = 0; k < N; ++k) v[k] = cast_to<A>(a.v[p.reverse ? N - 1 - k : k]);
       } else {
@@ -59,10 +57,10 @@ __global__ void scan_rows(const T* in, O* out, typename Op::acc_t* totals,
           r[k] = cast_to<O>(val);
         }
         if (full) {
-          RVec<O, N> a;
+          Vec<O, N> a;
 #pragma unroll
           for (int k = 0; k < N; ++k) a.v[p.reverse ? N - 1 - k : k] = r[k];
-          *reinterpret_cast<RVec<O, N>*>(y + (p.reverse ? p.n - qa - N : qa)) = a;
+          *reinterpret_cast<Vec<O, N>*>(y + (p.reverse ? p.n - qa - N : qa)) = a;
         } else {
 #pragma unroll
           for (int k = 0; k < N; ++k) {
@@ -80,11 +78,11 @@ __global__ void scan_rows(const T* in, O* out, typename Op::acc_t* totals,
 // Axes with post > 1 (or short rows): threads across the rows * post columns (x), each
 // taking a chunk of the axis (y). With several chunks, a first pass finds each chunk's
 // total and the chunks' starting values are scanned in order. Grid: 1-d, grid-stride over
-// column tiles; block: (x, y), at most 256 threads.
+// column tiles; block: (x, y), at most kReduceThreads threads.
 template <class Op, typename T, typename O>
 __global__ void scan_cols(const T* in, O* out, AxisParams p) {
   typedef typename Op::acc_t A;
-  KILN_SHARED_ARRAY(A, smem, 256);
+  KILN_SHARED_ARRAY(A, smem, kReduceThreads);
   Op op;
   ColumnShare w(p.rows * p.post, p.n);
   for (long long tile = blockIdx.x; tile < w.tiles(); tile += gridDim.x) {

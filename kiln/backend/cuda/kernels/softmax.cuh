@@ -63,7 +63,8 @@ __device__ C log_sum_exp(Online<C> st) {
 // j * blockDim.x + t, j < K. The output may share the input's memory: a block reads its
 // whole row before writing it.
 template <typename T, int K>
-__global__ void __launch_bounds__(1024) softmax_block(const T* in, T* out, AxisParams p) {
+__global__ void __launch_bounds__(kSoftmaxRowThreads)
+    softmax_block(const T* in, T* out, AxisParams p) {
   typedef typename FloatAcc<T>::type C;
   constexpr int V = VecWidth<T>::value;
   KILN_SHARED_ARRAY(C, smem, 32);
@@ -77,7 +78,7 @@ __global__ void __launch_bounds__(1024) softmax_block(const T* in, T* out, AxisP
     for (int j = 0; j < K; ++j) {
       long long q = ((long long)j * blockDim.x + threadIdx.x) * V;
       if (p.vec && q + V <= p.n) {
-        RVec<T, V> a = *reinterpret_cast<const RVec<T, V>*>(x + q);
+        Vec<T, V> a = *reinterpret_cast<const Vec<T, V>*>(x + q);
 #pragma unroll
         for (int k = 0; k < V; ++k) v[j][k] = C(a.v[k]);
       } else {
@@ -109,10 +110,10 @@ __global__ void __launch_bounds__(1024) softmax_block(const T* in, T* out, AxisP
     for (int j = 0; j < K; ++j) {
       long long q = ((long long)j * blockDim.x + threadIdx.x) * V;
       if (p.vec && q + V <= p.n) {
-        RVec<T, V> a;
+        Vec<T, V> a;
 #pragma unroll
         for (int k = 0; k < V; ++k) a.v[k] = T(v[j][k] * r);
-        *reinterpret_cast<RVec<T, V>*>(y + q) = a;
+        *reinterpret_cast<Vec<T, V>*>(y + q) = a;
       } else {
 #pragma unroll
         for (int k = 0; k < V; ++k) {
@@ -140,7 +141,8 @@ __device__ Online<typename FloatAcc<T>::type> row_stats(const T* x, long long n,
 // Softmax of long rows: one block per row (grid-stride) reads the row for its statistics,
 // then reads it again to write the output.
 template <typename T>
-__global__ void __launch_bounds__(1024) softmax_looped(const T* in, T* out, AxisParams p) {
+__global__ void __launch_bounds__(kSoftmaxRowThreads)
+    softmax_looped(const T* in, T* out, AxisParams p) {
   typedef typename FloatAcc<T>::type C;
   KILN_SHARED_ARRAY(Online<C>, smem, 32);
   __shared__ C shared_m, shared_r;
@@ -178,11 +180,12 @@ __global__ void logsumexp_rows(const T* in, T* out, AxisParams p) {
 
 // Softmax (Softmax = true) or logsumexp along an axis with post > 1: threads across the
 // rows * post columns (x), each taking a chunk of the axis (y); the chunks' statistics
-// merge in order. Grid: 1-d, grid-stride over column tiles; block: (x, y), at most 256.
+// merge in order. Grid: 1-d, grid-stride over column tiles; block: (x, y), at most
+// kReduceThreads.
 template <typename T, bool Softmax>
 __global__ void softmax_cols(const T* in, T* out, AxisParams p) {
   typedef typename FloatAcc<T>::type C;
-  KILN_SHARED_ARRAY(Online<C>, smem, 256);
+  KILN_SHARED_ARRAY(Online<C>, smem, kReduceThreads);
   ColumnShare w(p.rows * p.post, p.n);
   for (long long tile = blockIdx.x; tile < w.tiles(); tile += gridDim.x) {
     long long col = w.column(tile);
