@@ -43,17 +43,6 @@ cudaKernel_t kernel(const Stream& s, const KernelSpec& spec) {
   return k;
 }
 
-std::string instance(const char* name, std::initializer_list<std::string> args) {
-  std::string s = std::string("kiln::cu::") + name + "<";
-  bool first = true;
-  for (auto& a : args) {
-    if (!first) s += ", ";
-    s += a;
-    first = false;
-  }
-  return s + ">";
-}
-
 unsigned grid_blocks(int64_t work, int device) {
   int64_t needed = ceil_div(std::max<int64_t>(work, 1), kBlockThreads);
   int64_t cap = int64_t(sm_count(device)) * kBlocksPerSm;

@@ -126,8 +126,6 @@ cudaKernel_t kernel(const Stream& s, const KernelSpec& spec);
 
 // Threads per block of the grid-stride kernels (elementwise, copy, pad, random, ...).
 constexpr int kBlockThreads = 256;
-// Older name of kBlockThreads (compiled.cpp, shape.cpp), until they are converted.
-constexpr int kBlock = kBlockThreads;
 
 // Resident blocks per SM that a grid-stride loop asks for: enough to fill the GPU, no more.
 constexpr int kBlocksPerSm = 16;
@@ -218,21 +216,6 @@ template <typename... Args>
 void launch_kernel(const Stream& s, const KernelSpec& spec, dim3 grid, dim3 block,
                    size_t shared_mem, Args... args) {
   launch_kernel(s, kernel(s, spec), grid, block, shared_mem, args...);
-}
-
-// ---------------------------------------------------------------- the older form
-// Instance names built by hand: shape.cpp (fill, arange) uses these until it moves to
-// KernelSpec (copy.cpp's fill_spec and arange_spec name the same kernels).
-
-// "kiln::cu::name<arg0, arg1, ...>"
-std::string instance(const char* name, std::initializer_list<std::string> args);
-
-// Launches `inst` (a kernel instantiated from kernels/<file>).
-template <typename... Args>
-void launch_kernel(const Stream& s, const char* file, const std::string& inst, dim3 grid,
-                   dim3 block, size_t shared_mem, Args... args) {
-  launch_kernel(s, get_kernel(source_for(file), inst, stream_device(s)), grid, block, shared_mem,
-                args...);
 }
 
 }  // namespace kiln::cuda
