@@ -88,7 +88,8 @@ run_tests() {
 # one's log and JSON go into the archive.
 # With a baseline build (KILN_BASELINE), each script runs against it first (bench_NAME.base.*),
 # then against this tree. KILN_BENCH_ONLY="reduce shape" limits the scripts;
-# KILN_BENCH_ARGS passes options (e.g. "--repeat 10").
+# KILN_BENCH_ARGS passes options (e.g. "--repeat 10"). KILN_BUDGET_S: the whole call's seconds;
+# a script run that could outlast it (KILN_BENCH_TIMEOUT) is skipped, so the logs come back.
 run_bench() {
   local b name rc tag path
   for b in benchmarks/*.py; do
@@ -103,6 +104,10 @@ run_bench() {
         path=$PWD/$BUILD/python
       fi
       local stem=bench_$name$([ $tag = base ] && echo .base)
+      if [ -n "${KILN_BUDGET_S:-}" ] && ((SECONDS + ${KILN_BENCH_TIMEOUT:-600} > KILN_BUDGET_S)); then
+        log "$b [$tag] skipped: the call's budget (${KILN_BUDGET_S} s) is nearly spent"
+        continue
+      fi
       # shellcheck disable=SC2086  # KILN_BENCH_ARGS holds several options
       PYTHONPATH=$path timeout "${KILN_BENCH_TIMEOUT:-600}" "$PY" "$b" --device gpu \
         ${KILN_BENCH_ARGS:-} --json "$OUT/$stem.json" > "$OUT/$stem.log" 2>&1
