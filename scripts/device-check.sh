@@ -67,7 +67,7 @@ run_tests() {
   export PYTHONPATH=$PWD/$BUILD/python
   local t0=$SECONDS
   ./$BUILD/tests/cpp/kiln_tests > "$OUT/cpp_tests.log" 2>&1
-  log "C++ tests: $(tail -1 "$OUT/cpp_tests.log")"
+  log "C++ tests: $(grep -E '^\[  (PASSED|FAILED)  \]' "$OUT/cpp_tests.log" | head -2 | tr '\n' ' ')"
   local jobs=() serial=()
   if [ -n "${KILN_TEST_JOBS:-}" ]; then
     jobs=(-n "$KILN_TEST_JOBS" --dist loadfile --ignore test_gpu.py)
