@@ -12,12 +12,6 @@ using namespace cuda;
 
 namespace {
 
-constexpr BinaryOp kBinaryOps[] = {
-#define KILN_OP(name) BinaryOp::name,
-    KILN_BINARY_OPS(KILN_OP)
-#undef KILN_OP
-};
-
 // How binary_dense reads operands a and b (cu::OperandRead). At least one is a dense vector:
 // the launcher never passes two single values (see Binary::eval_gpu).
 bool dense_reads_valid(int ra, int rb) { return ra == cu::kReadDense || rb == cu::kReadDense; }
@@ -53,7 +47,7 @@ int operand_read(const array& x, int read, cu::ScalarBits& bits) {
 std::vector<KernelSpec> cuda::binary_kernels() {
   std::vector<KernelSpec> v;
   for (Dtype t : all_dtypes) {
-    for (BinaryOp op : kBinaryOps) {
+    for (BinaryOp op : all_binary_ops) {
       if (!binary_supports(op, t)) continue;
       Dtype out = binary_output_dtype(op, t);
       for (int w : vector_widths(t.size, out.size)) {

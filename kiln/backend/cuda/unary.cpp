@@ -10,12 +10,6 @@ using namespace cuda;
 
 namespace {
 
-constexpr UnaryOp kUnaryOps[] = {
-#define KILN_OP(name) UnaryOp::name,
-    KILN_UNARY_OPS(KILN_OP)
-#undef KILN_OP
-};
-
 // vw: 1, or the vector_width of the operands.
 KernelSpec unary_dense_spec(UnaryOp op, Dtype tin, Dtype tout, int vw) {
   return {kElementwiseFile, "unary_dense", {KernelArg::ew(unary_op_name(op)), tin, tout, vw}};
@@ -30,7 +24,7 @@ KernelSpec unary_strided_spec(UnaryOp op, Dtype tin, Dtype tout) {
 std::vector<KernelSpec> cuda::unary_kernels() {
   std::vector<KernelSpec> v;
   for (Dtype t : all_dtypes) {
-    for (UnaryOp op : kUnaryOps) {
+    for (UnaryOp op : all_unary_ops) {
       if (!unary_supports(op, t)) continue;
       Dtype out = unary_output_dtype(op, t);
       for (int w : vector_widths(t.size, out.size)) v.push_back(unary_dense_spec(op, t, out, w));
