@@ -227,7 +227,7 @@ void Reduce::eval_gpu(const std::vector<array>& inputs, array& out) {
   array src = in;
   auto L = plan_reduce(src, axes_, /*reorder=*/true, idempotent(op_));
   if (!L) {
-    src = row_major(in, s);
+    src = row_major_copy(in, s);  // a row-major layout always plans
     L = plan_reduce(src, axes_, true, idempotent(op_));
   }
   const void* x = device_ptr<const char>(src) + L->in_offset * int64_t(src.itemsize());

@@ -1,6 +1,6 @@
 // Host helpers shared by the launch code of the reduction family (reduce.cpp, softmax.cpp,
-// scan.cpp): accumulator dtypes, launch shapes and row-major views. The generic launch
-// vocabulary (block sizes, grids, pack_dims, scratch) is in launch.h.
+// scan.cpp): launch shapes. The generic launch vocabulary (block sizes, grids, pack_dims,
+// scratch) is in launch.h.
 #pragma once
 
 #include <algorithm>
@@ -47,11 +47,6 @@ inline int64_t wave_splits(cudaKernel_t k, int threads, int64_t tasks, int64_t m
   }
   int64_t wave = int64_t(std::max(per_sm, 1)) * sm_count(s);
   return std::clamp<int64_t>(wave / std::max<int64_t>(tasks, 1), 1, std::max<int64_t>(most, 1));
-}
-
-// `in` as a row-major array (a device copy when its layout is anything else).
-inline array row_major(const array& in, const Stream& s) {
-  return in.flags().row_contiguous ? in : row_major_copy(in, s);
 }
 
 }  // namespace kiln::cuda
