@@ -1,6 +1,7 @@
 // Building the traced graph, simplifying it, and replaying it on new inputs.
 #include "kiln/compile/graph.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -43,6 +44,38 @@ std::optional<std::vector<int>> squeeze_map(const Shape& in, const Shape& out) {
     if (in[i] != 1) return std::nullopt;
   }
   return map;
+}
+
+// The sizes a broadcast from `in` to `out` gives dimensions `in` lacks or has as 1.
+std::vector<int64_t> expanded_sizes(const Shape& in, const Shape& out) {
+  std::vector<int64_t> sizes;
+  size_t lead = out.size() - in.size();
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i] > 1 && (i < lead || in[i - lead] == 1)) sizes.push_back(out[i]);
+  }
+  return sizes;
+}
+
+// Refuses a replay on inputs whose changed dimensions had, when traced, a size that a fixed
+// broadcast target gave to some dimension: that target may have come from the old shape.
+void check_fixed_broadcasts(const Graph& g, const std::vector<array>& inputs) {
+  for (int i = 0; i < g.num_inputs; ++i) {
+    const Shape& traced = g.values[i].shape;
+    for (size_t d = 0; d < traced.size(); ++d) {
+      if (inputs[i].shape()[d] == traced[d]) continue;
+      for (auto& n : g.nodes) {
+        if (std::find(n.expanded.begin(), n.expanded.end(), traced[d]) == n.expanded.end()) {
+          continue;
+        }
+        throw std::invalid_argument(
+            "[compile] with shapeless=True, a broadcast to the fixed shape " +
+            shape_to_string(g.values[n.outputs[0]].shape) + " cannot follow input " +
+            std::to_string(i) + " from shape " + shape_to_string(traced) + " to " +
+            shape_to_string(inputs[i].shape()) + " (its size " + std::to_string(traced[d]) +
+            " may come from that input's shape); compile without shapeless");
+      }
+    }
+  }
 }
 
 // The shape a squeeze map (above) gives an input of a new shape.
@@ -95,6 +128,9 @@ Graph build_graph(const std::vector<array>& placeholders, const std::vector<arra
         }
         if (!node.squeeze) not_shapeless(n.primitive(), e);
         shapes = {outs[0].shape()};
+      }
+      if (dynamic_cast<Broadcast*>(node.primitive.get())) {
+        node.expanded = expanded_sizes(n.inputs()[0].shape(), outs[0].shape());
       }
       for (size_t k = 0; k < outs.size(); ++k) {
         if (k >= shapes.size() || shapes[k] != outs[k].shape()) {
@@ -168,7 +204,7 @@ void reduce_powers(Graph& g) {
   auto emit = [&](std::shared_ptr<Primitive> p, std::vector<int> inputs, int out) {
     g.values[out].node = int(nodes.size());
     g.values[out].position = 0;
-    nodes.push_back(GraphNode{std::move(p), std::move(inputs), {out}, std::nullopt});
+    nodes.push_back(GraphNode{std::move(p), std::move(inputs), {out}, std::nullopt, {}});
   };
   for (auto& n : g.nodes) {
     auto* b = dynamic_cast<Binary*>(n.primitive.get());
@@ -277,6 +313,7 @@ void simplify(Graph& g) {
 // ---------------------------------------------------------------- replay
 
 std::vector<array> replay(const Graph& g, const std::vector<array>& inputs, bool shapeless) {
+  if (shapeless) check_fixed_broadcasts(g, inputs);
   std::vector<std::optional<array>> values(g.values.size());
   for (size_t v = 0; v < g.values.size(); ++v) {
     const GraphValue& gv = g.values[v];

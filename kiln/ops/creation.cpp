@@ -8,6 +8,7 @@
 #include "kiln/ops/binary.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/unary.h"
+#include "kiln/ops/utils.h"
 #include "kiln/primitives/creation.h"
 
 namespace kiln {
@@ -30,15 +31,24 @@ array zeros(Shape shape, Dtype dtype, StreamOrDevice s) {
 array ones(Shape shape, Dtype dtype, StreamOrDevice s) {
   return full(std::move(shape), array(1, dtype), dtype, s);
 }
-array zeros_like(const array& a, std::optional<Dtype> dtype, StreamOrDevice s) {
-  return zeros(a.shape(), dtype.value_or(a.dtype()), s);
-}
-array ones_like(const array& a, std::optional<Dtype> dtype, StreamOrDevice s) {
-  return ones(a.shape(), dtype.value_or(a.dtype()), s);
-}
 array full_like(const array& a, const array& value, std::optional<Dtype> dtype,
                 StreamOrDevice s) {
-  return full(a.shape(), value, dtype.value_or(a.dtype()), s);
+  Dtype dt = dtype.value_or(a.dtype());
+  if (!detail::in_shapeless_trace()) return full(a.shape(), value, dt, s);
+  // Shapeless compile replays the trace on other shapes: the result must follow a's shape,
+  // so it is a select whose condition has that shape, not a fill of a's shape now.
+  array v = astype(value, dt, s);
+  if (broadcast_shapes(v.shape(), a.shape(), "full_like") != a.shape()) {
+    fail("full_like", "cannot broadcast a value of shape ", shape_to_string(v.shape()),
+         " to shape ", shape_to_string(a.shape()));
+  }
+  return where(astype(a, bool_, s), v, v, s);
+}
+array zeros_like(const array& a, std::optional<Dtype> dtype, StreamOrDevice s) {
+  return full_like(a, array(0, dtype.value_or(a.dtype())), dtype, s);
+}
+array ones_like(const array& a, std::optional<Dtype> dtype, StreamOrDevice s) {
+  return full_like(a, array(1, dtype.value_or(a.dtype())), dtype, s);
 }
 
 array arange(double start, double stop, double step, std::optional<Dtype> dtype,

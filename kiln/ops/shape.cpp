@@ -13,6 +13,8 @@
 namespace kiln {
 
 array reshape(const array& a, Shape shape, StreamOrDevice s) {
+  // Shapeless compile keeps the -1 in the primitive, which infers it anew for new shapes.
+  Shape requested = shape;
   int infer = -1;
   int64_t known = 1;
   for (size_t i = 0; i < shape.size(); ++i) {
@@ -36,8 +38,9 @@ array reshape(const array& a, Shape shape, StreamOrDevice s) {
     fail("reshape", "cannot reshape array of size ", a.size(), " into shape ",
          shape_to_string(shape));
   }
-  if (shape == a.shape()) return a;
-  auto p = std::make_shared<Reshape>(to_stream(s), shape);
+  if (shape == a.shape() && !(infer >= 0 && detail::in_shapeless_trace())) return a;
+  auto p = std::make_shared<Reshape>(
+      to_stream(s), infer >= 0 && detail::in_shapeless_trace() ? requested : shape);
   return array(std::move(shape), a.dtype(), std::move(p), {a});
 }
 

@@ -1,9 +1,11 @@
 #include "kiln/primitives/shape.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "kiln/backend/common/strided.h"
 #include "kiln/backend/copy.h"
+#include "kiln/error.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/indexing.h"
@@ -72,6 +74,38 @@ std::optional<Strides> View::view_strides(const array& in, Dtype dtype) {
 }
 
 // ---------------------------------------------------------------- evaluation
+
+std::vector<Shape> Reshape::output_shapes(const std::vector<array>& inputs) {
+  auto infer = std::find(shape_.begin(), shape_.end(), int64_t(-1));
+  if (infer == shape_.end()) {
+    fail("reshape", "the target shape ", shape_to_string(shape_),
+         " is fixed; only a -1 dimension follows new input shapes");
+  }
+  Shape out = shape_;
+  int64_t known = 1;
+  for (int64_t d : shape_) known *= d == -1 ? 1 : d;
+  int64_t size = inputs[0].size();
+  if (known == 0 || size % known != 0) {
+    fail("reshape", "cannot reshape array of shape ", shape_to_string(inputs[0].shape()),
+         " into ", shape_to_string(shape_));
+  }
+  *(out.begin() + (infer - shape_.begin())) = size / known;
+  return {out};
+}
+
+std::vector<Shape> Broadcast::output_shapes(const std::vector<array>& inputs) {
+  const Shape& in = inputs[0].shape();
+  bool fits = in.size() <= shape_.size();
+  for (size_t i = 0; fits && i < in.size(); ++i) {
+    int64_t d = in[in.size() - 1 - i], t = shape_[shape_.size() - 1 - i];
+    fits = d == t || d == 1;
+  }
+  if (!fits) {
+    fail("broadcast_to", "cannot broadcast shape ", shape_to_string(in), " to ",
+         shape_to_string(shape_), " (the target shape was fixed when the function was traced)");
+  }
+  return {shape_};
+}
 
 void Reshape::eval(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];

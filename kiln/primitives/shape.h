@@ -15,6 +15,9 @@ class Reshape : public LayoutPrimitive<Reshape> {
   void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   auto params() const { return std::tie(shape_); }
+  // Only a target shape with a -1 (kept as given while shapeless compile traces) follows
+  // new input shapes; a fixed one cannot.
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Reshape"; }
   const Shape& shape() const { return shape_; }
   // Strides that view `in` with `shape` without copying, if any exist.
@@ -44,6 +47,9 @@ class Broadcast : public LayoutPrimitive<Broadcast> {
   void eval(const std::vector<array>& inputs, array& out) override;
   KILN_TRANSFORM_RULES
   auto params() const { return std::tie(shape_); }
+  // The target shape, fixed when traced (as MLX's broadcast_to under shapeless compile);
+  // an input that no longer broadcasts to it is an error.
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const char* name() const override { return "Broadcast"; }
   const Shape& shape() const { return shape_; }
 

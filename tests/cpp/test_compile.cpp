@@ -178,7 +178,7 @@ TEST(Compile, ComposesWithGradAndVmap) {
   expect_close(mapped[0], transpose(h({x})[0]), 1e-12);
 }
 
-TEST(Compile, ShapelessReusesTheTraceAndRejectsShapeOps) {
+TEST(Compile, ShapelessReusesTheTraceAndFollowsReshapes) {
   Function cf = compile([](const std::vector<array>& in) { return std::vector{gelu(in[0])}; },
                         /*shapeless=*/true);
   size_t before = detail::compile_trace_count();
@@ -188,8 +188,16 @@ TEST(Compile, ShapelessReusesTheTraceAndRejectsShapeOps) {
   }
   EXPECT_EQ(detail::compile_trace_count(), before + 1);
 
-  Function bad = compile([](const std::vector<array>& in) {
+  // A -1 follows new shapes; a fixed target shape (not a squeeze) cannot.
+  Function flat = compile([](const std::vector<array>& in) {
     return std::vector{reshape(exp(in[0]), {-1})};
+  }, true);
+  for (int64_t n : {2, 7}) {
+    array x = ramp({n, 3});
+    expect_close(flat({x})[0], reshape(exp(x), {-1}), 1e-6);
+  }
+  Function bad = compile([](const std::vector<array>& in) {
+    return std::vector{reshape(exp(in[0]), {3, 2})};
   }, true);
   EXPECT_THROW(bad({ramp({2, 3})}), std::invalid_argument);
 }
