@@ -91,6 +91,20 @@ using detail::Tape;
 // Cotangents for some of the outputs, chosen once the outputs are known.
 using Seeds = std::function<std::vector<std::pair<size_t, array>>(const std::vector<array>&)>;
 
+// Derivatives flow through floating-point and complex values. As in MLX, integer arrays can
+// be differentiated too, through integer arithmetic: a node whose outputs are all integers
+// passes derivatives between its integer inputs and outputs (as integers). Steps between
+// integers and floats (casts, indices, argmax) and booleans pass none.
+bool integer_node(const std::vector<array>& outputs) {
+  for (auto& o : outputs) {
+    if (!is_integral(o.dtype())) return false;
+  }
+  return true;
+}
+bool carries(Dtype d, bool in_integer_node) {
+  return is_inexact(d) || (in_integer_node && is_integral(d));
+}
+
 void check_rule_result(const Primitive& p, const char* rule, const array& value,
                        const array& like) {
   if (value.shape() != like.shape()) {
@@ -99,6 +113,13 @@ void check_rule_result(const Primitive& p, const char* rule, const array& value,
                            shape_to_string(like.shape()));
   }
 }
+
+// Complex values follow MLX's (and PyTorch's) convention: a cotangent stands for dL/d(conj z),
+// so the vjp of a holomorphic f multiplies it by conj(f'(z)), and the gradient of a real
+// loss points uphill. The primitives' rules are written in the other convention (dL/dz,
+// JAX's); the two are related by vjp(c) = conj(rule(conj(c))), applied where cotangents
+// enter and leave: here and around user-written vjp rules (CustomTransforms).
+array conj_if_complex(const array& a) { return is_complex(a.dtype()) ? conjugate(a) : a; }
 
 std::pair<std::vector<array>, std::vector<array>> vjp_impl(const Function& fun,
                                                           const std::vector<array>& primals,
@@ -117,7 +138,9 @@ std::pair<std::vector<array>, std::vector<array>> vjp_impl(const Function& fun,
   };
   for (auto& [i, c] : seeded) {
     const array& out = outputs[i];
-    if (tape.depends(out) && is_inexact(out.dtype())) accumulate(out, astype(c, out.dtype()));
+    if (tape.depends(out) && carries(out.dtype(), true)) {
+      accumulate(out, conj_if_complex(astype(c, out.dtype())));
+    }
   }
 
   for (auto it = tape.nodes.rbegin(); it != tape.nodes.rend(); ++it) {
@@ -136,8 +159,11 @@ std::pair<std::vector<array>, std::vector<array>> vjp_impl(const Function& fun,
     Primitive& p = node.primitive();
     std::vector<int> argnums;
     const std::vector<array>& inputs = node.inputs();
+    bool integers = integer_node(outs);
     for (size_t i = 0; i < inputs.size(); ++i) {
-      if (tape.depends(inputs[i]) && is_inexact(inputs[i].dtype())) argnums.push_back(int(i));
+      if (tape.depends(inputs[i]) && carries(inputs[i].dtype(), integers)) {
+        argnums.push_back(int(i));
+      }
     }
     if (argnums.empty()) continue;
     std::vector<array> cts;
@@ -159,7 +185,7 @@ std::pair<std::vector<array>, std::vector<array>> vjp_impl(const Function& fun,
   std::vector<array> grads;
   for (size_t i = 0; i < primals.size(); ++i) {
     auto f = cots.find(tracers[i].id());
-    grads.push_back(f != cots.end() ? f->second : zeros_like(primals[i]));
+    grads.push_back(f != cots.end() ? conj_if_complex(f->second) : zeros_like(primals[i]));
   }
   return {std::move(outputs), std::move(grads)};
 }
@@ -209,30 +235,31 @@ std::pair<std::vector<array>, std::vector<array>> jvp(const Function& fun,
 
   std::unordered_map<uintptr_t, array> tans;
   for (size_t i = 0; i < primals.size(); ++i) {
-    if (is_inexact(primals[i].dtype())) {
+    if (carries(primals[i].dtype(), true)) {
       tans.insert_or_assign(tracers[i].id(), astype(tangents[i], primals[i].dtype()));
     }
   }
   for (auto& node : tape.nodes) {
     Primitive& p = node.primitive();
     const std::vector<array>& inputs = node.inputs();
+    std::vector<array> outs = node.outputs();
+    bool integers = integer_node(outs);
     std::vector<int> argnums;
     std::vector<array> ts;
     for (size_t i = 0; i < inputs.size(); ++i) {
       auto f = tans.find(inputs[i].id());
-      if (f == tans.end()) continue;
+      if (f == tans.end() || !carries(inputs[i].dtype(), integers)) continue;
       argnums.push_back(int(i));
       ts.push_back(f->second);
     }
     if (argnums.empty()) continue;
-    std::vector<array> outs = node.outputs();
     std::vector<array> t = p.jvp(inputs, ts, argnums);
     if (t.size() != outs.size()) {
       fail<std::logic_error>("jvp", "the rule of ", p.name(), " returned ", t.size(),
                              " tangents for ", outs.size(), " outputs");
     }
     for (size_t k = 0; k < outs.size(); ++k) {
-      if (!is_inexact(outs[k].dtype())) continue;
+      if (!carries(outs[k].dtype(), integers)) continue;
       check_rule_result(p, "jvp", t[k], outs[k]);
       tans.insert_or_assign(outs[k].id(), astype(t[k], outs[k].dtype(), p.stream()));
     }
@@ -272,10 +299,9 @@ ValueAndGradFn value_and_grad(const Function& fun, std::vector<int> argnums) {
         fail("grad", "cannot differentiate with respect to argument ", a,
              ": the function was called with ", inputs.size(), " arguments");
       }
-      if (!is_inexact(inputs[a].dtype())) {
-        fail("grad", "cannot differentiate with respect to argument ", a, " of dtype ",
-             dtype_name(inputs[a].dtype()),
-             ": only floating-point and complex inputs are differentiable");
+      if (inputs[a].dtype() == bool_) {
+        fail("grad", "cannot differentiate with respect to argument ", a,
+             " of dtype bool: only numeric arrays are differentiable");
       }
       primals.push_back(inputs[a]);
     }

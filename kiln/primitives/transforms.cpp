@@ -128,8 +128,17 @@ std::vector<array> CustomTransforms::vjp(const std::vector<array>& primals,
                                          const std::vector<int>& argnums,
                                          const std::vector<array>& outputs) {
   std::vector<array> args(primals.begin(), primals.begin() + n_);
-  std::vector<array> g = vjp_ ? (*vjp_)(args, cotangents, outputs)
-                              : kiln::vjp(fun_, args, cotangents).second;
+  // The user's rule and kiln::vjp take and give cotangents in MLX's complex convention,
+  // rules in the conjugate one (see autodiff.cpp): vjp(c) = conj(rule(conj(c))).
+  auto conj_complex = [&](std::vector<array> v) {
+    for (auto& a : v) {
+      if (is_complex(a.dtype())) a = conjugate(a, stream());
+    }
+    return v;
+  };
+  std::vector<array> cts = conj_complex(cotangents);
+  std::vector<array> g = conj_complex(vjp_ ? (*vjp_)(args, cts, outputs)
+                                           : kiln::vjp(fun_, args, cts).second);
   if (int(g.size()) != n_) {
     fail("custom_function", "the vjp returned ", g.size(), " cotangents for ", n_, " inputs");
   }
