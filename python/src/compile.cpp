@@ -4,6 +4,9 @@
 // parameters, optimizer state: lists, dicts, and objects with a `state` attribute holding
 // such trees) is passed as `inputs=` and `outputs=`: its arrays are inputs and outputs of
 // the trace, and each call writes the new arrays back into the containers.
+#include <unordered_map>
+
+#include "gc_tracked.h"
 #include "trees.h"
 
 #include "kiln/compile.h"
@@ -16,30 +19,27 @@ namespace {
 
 std::string type_name(py::handle h) { return py::str(py::type::of(h).attr("__name__")); }
 
-bool is_container(py::handle h) {
-  return py::isinstance<py::list>(h) || py::isinstance<py::tuple>(h) ||
-         py::isinstance<py::dict>(h);
-}
+bool is_container(py::handle h) { return is_tree_node(h); }
 
-// A hashable description of an argument tree: its containers, None where an array is, and
-// (type, value) for every other leaf, so that 1, 1.0 and True (equal in Python, different
-// dtypes in an op) differ. Appends the arrays to `arrays`.
-py::object structure_key(py::handle tree, std::vector<array>& arrays) {
+// A hashable description of an argument tree: its containers (by type: a NamedTuple is not
+// a tuple), None where an array is, and (type, value) for every other leaf, so that 1, 1.0
+// and True (equal in Python, different dtypes in an op) differ. Appends the arrays to
+// `arrays`.
+py::object structure_key(py::handle tree, std::vector<array>& arrays, int depth = 0) {
+  check_tree_depth(depth, "compile");
   if (py::isinstance<array>(tree)) {
     arrays.push_back(py::cast<array>(tree));
     return py::none();
   }
-  if (py::isinstance<py::list>(tree) || py::isinstance<py::tuple>(tree)) {
+  if (is_container(tree)) {
     py::list parts;
-    parts.append(py::str(py::isinstance<py::list>(tree) ? "list" : "tuple"));
-    for (auto item : tree) parts.append(structure_key(item, arrays));
-    return py::tuple(parts);
-  }
-  if (py::isinstance<py::dict>(tree)) {
-    py::list parts;
-    parts.append(py::str("dict"));
-    for (auto item : py::reinterpret_borrow<py::dict>(tree)) {
-      parts.append(py::make_tuple(item.first, structure_key(item.second, arrays)));
+    parts.append(py::type::of(tree));
+    if (py::isinstance<py::dict>(tree)) {
+      for (auto item : py::reinterpret_borrow<py::dict>(tree)) {
+        parts.append(py::make_tuple(item.first, structure_key(item.second, arrays, depth + 1)));
+      }
+    } else {
+      for (auto item : tree) parts.append(structure_key(item, arrays, depth + 1));
     }
     return py::tuple(parts);
   }
@@ -63,37 +63,34 @@ bool has_state(py::handle h) {
 
 // Appends the state's arrays; returns its structure (like structure_key, non-array leaves
 // ignored).
-py::object state_arrays(py::handle tree, std::vector<array>& arrays) {
+py::object state_arrays(py::handle tree, std::vector<array>& arrays, int depth = 0) {
+  check_tree_depth(depth, "compile");
   if (py::isinstance<array>(tree)) {
     arrays.push_back(py::cast<array>(tree));
     return py::none();
   }
-  if (has_state(tree)) return state_arrays(tree.attr("state"), arrays);
+  if (has_state(tree)) return state_arrays(tree.attr("state"), arrays, depth + 1);
   if (!is_container(tree)) return py::str("-");
   py::list parts;
   if (py::isinstance<py::dict>(tree)) {
     for (auto item : py::reinterpret_borrow<py::dict>(tree)) {
-      parts.append(py::make_tuple(item.first, state_arrays(item.second, arrays)));
+      parts.append(py::make_tuple(item.first, state_arrays(item.second, arrays, depth + 1)));
     }
   } else {
-    for (auto item : tree) parts.append(state_arrays(item, arrays));
+    for (auto item : tree) parts.append(state_arrays(item, arrays, depth + 1));
   }
   return py::tuple(parts);
 }
 
-// Puts values[pos], values[pos + 1], ... in place of the state's arrays (the order of
-// state_arrays).
-void state_fill(py::handle tree, const std::vector<array>& values, size_t& pos) {
-  if (has_state(tree)) return state_fill(tree.attr("state"), values, pos);
+// Replaces each array `a` of the state, in place and in the order of state_arrays, by f(a).
+void state_map(py::handle tree, const std::function<array(const array&)>& f, int depth = 0) {
+  check_tree_depth(depth, "compile");
+  if (has_state(tree)) return state_map(tree.attr("state"), f, depth + 1);
   auto set = [&](py::handle leaf, auto assign) {
     if (py::isinstance<array>(leaf)) {
-      if (pos >= values.size()) {
-        throw py::value_error("[compile] the captured state holds more arrays than when the "
-                              "function was traced");
-      }
-      assign(py::cast(values[pos++]));
+      assign(py::cast(f(py::cast<array>(leaf))));
     } else {
-      state_fill(leaf, values, pos);
+      state_map(leaf, f, depth + 1);
     }
   };
   if (py::isinstance<py::list>(tree)) {
@@ -111,9 +108,21 @@ void state_fill(py::handle tree, const std::vector<array>& values, size_t& pos) 
         throw py::type_error("[compile] captured state cannot hold an array directly in a tuple "
                              "(it cannot be replaced in place); use a list or a dict");
       }
-      state_fill(item, values, pos);
+      state_map(item, f, depth + 1);
     }
   }
+}
+
+// Puts values[0], values[1], ... in place of the state's arrays (the order of state_arrays).
+void state_fill(py::handle tree, const std::vector<array>& values) {
+  size_t pos = 0;
+  state_map(tree, [&](const array&) {
+    if (pos >= values.size()) {
+      throw py::value_error("[compile] the captured state holds more arrays than when the "
+                            "function was traced");
+    }
+    return values[pos++];
+  });
 }
 
 void check_state(py::handle tree, const char* what) {
@@ -163,20 +172,28 @@ class CompiledFunction {
     py::object kw_key = structure_key(kw, arrays);
     size_t num_args = arrays.size();
     py::object state_key = inputs_.is_none() ? py::none() : state_arrays(inputs_, arrays);
-    py::tuple key = py::make_tuple(arg_key, kw_key, state_key);
+    std::vector<array> unused;
+    py::object out_key = outputs_.is_none() ? py::none() : state_arrays(outputs_, unused);
+    py::tuple key = py::make_tuple(arg_key, kw_key, state_key, out_key);
 
     detail::CompileCache& cache = cache_for(key);
     auto trace = [&](const std::vector<array>& ph, std::shared_ptr<void>& data) {
-      std::vector<array> arg_ph(ph.begin(), ph.begin() + num_args);
       std::vector<array> state_ph(ph.begin() + num_args, ph.end());
-      size_t n_pos = tree_arrays(args).size();
-      py::tuple a = tree_replace_arrays(
-          args, std::vector<array>(arg_ph.begin(), arg_ph.begin() + n_pos));
-      py::object k = tree_replace_arrays(
-          kw, std::vector<array>(arg_ph.begin() + n_pos, arg_ph.end()));
+      // As in MLX, the function gets the caller's own lists and dicts holding the
+      // placeholders (what it changes in them stays visible); the arrays go back after.
+      size_t next = 0;
+      auto fill = [&](const array&) { return py::cast(ph.at(next++)); };
+      py::tuple a = tree_update_arrays(args, fill);
+      py::object k = tree_update_arrays(kw, fill);
+      std::unordered_map<uintptr_t, array> swapped;  // placeholder -> argument
+      for (size_t i = 0; i < num_args; ++i) swapped.emplace(ph[i].id(), arrays[i]);
       std::vector<array> originals(arrays.begin() + num_args, arrays.end());
-      size_t pos = 0;
-      if (!inputs_.is_none()) state_fill(inputs_, state_ph, pos);
+      if (!inputs_.is_none()) state_fill(inputs_, state_ph);
+      auto put_back = [&] {
+        tree_put_back(args, swapped);
+        tree_put_back(kw, swapped);
+        restore(state_ph, originals);
+      };
       py::object out;
       std::vector<array> outs, state_out;
       try {
@@ -186,10 +203,10 @@ class CompiledFunction {
         });
         if (!outputs_.is_none()) state_arrays(outputs_, state_out);
       } catch (...) {
-        restore(originals);
+        put_back();
         throw;
       }
-      restore(originals);
+      put_back();
       // Keep the output tree with a small stand-in for each (traced) array.
       std::vector<py::object> holes(outs.size(), py::cast(array(false)));
       auto info = std::make_shared<TraceInfo>();
@@ -212,8 +229,7 @@ class CompiledFunction {
                               " arrays but held " + std::to_string(state.size()) +
                               " when the function was traced");
       }
-      size_t pos = 0;
-      state_fill(outputs_, state, pos);
+      state_fill(outputs_, state);
     }
     return tree_replace_arrays(info->tree, outs);
   }
@@ -227,9 +243,21 @@ class CompiledFunction {
   py::object fun_;
 
  private:
-  void restore(const std::vector<array>& originals) {
-    size_t pos = 0;
-    if (!inputs_.is_none()) state_fill(inputs_, originals, pos);
+  // Puts the original arrays back in the captured inputs after a trace. When the function
+  // grew the state (an optimizer creating its moments on the first step), only the
+  // placeholders are replaced: what it added stays, for `outputs` to replace with the
+  // computed values (and the next call, seeing more state, traces again).
+  void restore(const std::vector<array>& placeholders, const std::vector<array>& originals) {
+    if (inputs_.is_none()) return;
+    std::vector<array> now;
+    state_arrays(inputs_, now);
+    if (now.size() == originals.size()) return state_fill(inputs_, originals);
+    std::unordered_map<uintptr_t, const array*> back;
+    for (size_t i = 0; i < placeholders.size(); ++i) back[placeholders[i].id()] = &originals[i];
+    state_map(inputs_, [&](const array& a) {
+      auto it = back.find(a.id());
+      return it == back.end() ? a : *it->second;
+    });
   }
 
   detail::CompileCache& cache_for(const py::tuple& key) {
@@ -243,12 +271,16 @@ class CompiledFunction {
   bool shapeless_;
   py::dict keys_;  // argument structure -> index into caches_
   std::vector<std::shared_ptr<detail::CompileCache>> caches_;
+
+ public:
+  std::vector<py::object*> python_members() { return {&fun_, &inputs_, &outputs_, &keys_}; }
 };
 
 }  // namespace
 
 void init_compile(py::module_& m) {
   py::class_<CompiledFunction>(m, "CompiledFunction", py::dynamic_attr(),
+                               gc_tracked<CompiledFunction>(),
                                "A function compiled with compile().")
       .def("__call__", &CompiledFunction::call)
       .def("__get__",

@@ -1,7 +1,9 @@
 // Function transforms over pytrees: eval and async_eval, grad, value_and_grad, vjp, jvp,
 // vmap, custom_function, checkpoint, stop_gradient and depends.
 #include <numeric>
+#include <unordered_map>
 
+#include "gc_tracked.h"
 #include "trees.h"
 
 using namespace kiln;
@@ -102,6 +104,29 @@ std::vector<int> checked_axes(py::handle tree, py::handle axes_tree,
   return axes;
 }
 
+// A transformed Python function (grad, value_and_grad, vmap, checkpoint): a callable that
+// holds the function it wraps where Python's cycle collector sees it.
+struct TransformedFunction {
+  using Call =
+      std::function<py::object(const py::object& fun, const py::args&, const py::kwargs&)>;
+  py::object fun;
+  Call call;
+  std::vector<py::object*> python_members() { return {&fun}; }
+};
+
+py::object transformed(py::object fun, TransformedFunction::Call call) {
+  return py::cast(TransformedFunction{std::move(fun), std::move(call)});
+}
+
+// What vmap's in_axes match: MLX matches a single argument against in_axes itself (so
+// `in_axes={"a": 0}` or `[0, 1]` describe the one argument), unless in_axes is a 1-tuple
+// (one entry per argument).
+py::object single_or_all(const py::args& args, py::handle in_axes) {
+  bool one_per_argument = py::isinstance<py::tuple>(in_axes) && py::len(in_axes) == 1;
+  if (args.size() == 1 && !one_per_argument) return args[0];
+  return args;
+}
+
 // ---------------------------------------------------------------- grad
 
 struct DiffArgs {
@@ -148,9 +173,40 @@ DiffArgs parse_diff_args(const py::object& argnums, const py::object& argnames,
   return d;
 }
 
-py::object make_grad(py::object fun, const DiffArgs& spec, bool with_value, std::string tag) {
-  Ref f = make_ref(std::move(fun));
-  return py::cpp_function([f, spec, with_value, tag](py::args args, py::kwargs kwargs) {
+// The value of a function being differentiated: its loss. MLX's rules: grad's function
+// returns a scalar array; value_and_grad's may instead return a tuple whose first entry is
+// the scalar array (the other entries, auxiliary values, are any tree).
+array loss_of(const py::object& value, const std::string& tag, bool allow_aux) {
+  py::object loss = value;
+  if (!allow_aux && !py::isinstance<array>(value)) {
+    throw py::value_error("[" + tag + "] the function must return a scalar array; it "
+                          "returned a " + type_name(value) + " (value_and_grad takes "
+                          "auxiliary values in a tuple after the scalar)");
+  }
+  if (py::isinstance<py::tuple>(value)) {
+    if (py::len(value) == 0) {
+      throw py::value_error("[" + tag + "] the function returned an empty tuple; it must return "
+                            "a scalar array, or a tuple whose first entry is one");
+    }
+    loss = value[py::int_(0)];
+  }
+  if (!py::isinstance<array>(loss)) {
+    throw py::value_error("[" + tag + "] the function must return a scalar array, or a tuple "
+                          "whose first entry is one (the others are auxiliary values); it "
+                          "returned a " + type_name(py::isinstance<py::tuple>(value) ? loss : value) +
+                          (py::isinstance<py::tuple>(value) ? " as the tuple's first entry" : ""));
+  }
+  array l = py::cast<array>(loss);
+  if (l.size() != 1) {
+    throw py::value_error("[" + tag + "] the function must return a scalar to be "
+                          "differentiated, but its value has shape " +
+                          shape_to_string(l.shape()));
+  }
+  return l;
+}
+
+py::object grad_call(const py::object& fun, const DiffArgs& spec, bool with_value,
+                     const std::string& tag, const py::args& args, const py::kwargs& kwargs) {
     int nargs = int(args.size());
     std::vector<int> nums;
     for (int a : spec.argnums) {
@@ -196,50 +252,52 @@ py::object make_grad(py::object fun, const DiffArgs& spec, bool with_value, std:
                                 "differentiated");
         }
         array a = py::cast<array>(leaf);
-        if (!is_inexact(a.dtype())) {
+        if (a.dtype() == bool_) {
           throw py::value_error("[" + tag + "] cannot differentiate with respect to " +
-                                labels[t] + " of dtype " + dtype_name(a.dtype()) +
-                                ": only floating-point and complex arrays are differentiable");
+                                labels[t] + " of dtype bool: only numeric arrays are "
+                                "differentiable");
         }
         primals.push_back(a);
       });
       counts.push_back(primals.size() - before);
     }
 
+    // The trees as they are now: the function may change them (below), the gradients keep
+    // this structure.
+    std::vector<py::object> skeletons;
+    for (auto& t : trees) skeletons.push_back(tree_replace_arrays(t, tree_arrays(t)));
+
     py::object value;
     auto call = [&](const std::vector<array>& flat) -> std::vector<array> {
+      // As in MLX, the function gets the caller's own lists and dicts, holding the tracers:
+      // what it changes in them stays visible; the arrays it did not replace are put back.
       py::list new_args(args);
       py::dict new_kwargs;  // a copy: the call's own dict stays as it was
       for (auto item : kwargs) new_kwargs[item.first] = item.second;
-      size_t off = 0;
+      std::unordered_map<uintptr_t, array> swapped;  // tracer -> primal
+      for (size_t i = 0; i < flat.size(); ++i) swapped.emplace(flat[i].id(), primals[i]);
+      size_t next = 0;
       for (size_t t = 0; t < trees.size(); ++t) {
-        std::vector<array> part(flat.begin() + off, flat.begin() + off + counts[t]);
-        off += counts[t];
-        py::object r = tree_replace_arrays(trees[t], part);
+        py::object r = tree_update_arrays(trees[t], [&](const array&) {
+          return py::cast(flat.at(next++));
+        });
         if (t < nums.size()) {
           new_args[nums[t]] = r;
         } else {
           new_kwargs[spec.argnames[t - nums.size()].c_str()] = r;
         }
       }
-      value = f->get()(*py::tuple(new_args), **new_kwargs);
-      py::object loss = value;
-      if ((py::isinstance<py::tuple>(value) || py::isinstance<py::list>(value)) &&
-          py::len(value) > 0) {
-        loss = value[py::int_(0)];
+      auto put_back = [&] {
+        for (auto& t : trees) tree_put_back(t, swapped);
+      };
+      try {
+        value = fun(*py::tuple(new_args), **new_kwargs);
+      } catch (...) {
+        put_back();
+        throw;
       }
-      if (!py::isinstance<array>(loss)) {
-        throw py::value_error("[" + tag + "] the function must return an array, or a tuple "
-                              "whose first element is the array to differentiate; it returned "
-                              "a " + type_name(value));
-      }
-      array l = py::cast<array>(loss);
-      if (l.size() != 1) {
-        throw py::value_error("[" + tag + "] the function must return a scalar to be "
-                              "differentiated, but its value has shape " +
-                              shape_to_string(l.shape()));
-      }
-      return {l};
+      put_back();
+      return {loss_of(value, tag, with_value)};
     };
     std::vector<array> grads;
     if (primals.empty()) {
@@ -254,7 +312,7 @@ py::object make_grad(py::object fun, const DiffArgs& spec, bool with_value, std:
     for (size_t t = 0; t < trees.size(); ++t) {
       std::vector<array> part(grads.begin() + off, grads.begin() + off + counts[t]);
       off += counts[t];
-      gtrees.push_back(tree_replace_arrays(trees[t], part));
+      gtrees.push_back(tree_replace_arrays(skeletons[t], part));
     }
     py::object positional = py::none();
     if (nums.size() == 1) {
@@ -273,7 +331,6 @@ py::object make_grad(py::object fun, const DiffArgs& spec, bool with_value, std:
       result = py::make_tuple(positional, kw);
     }
     return with_value ? py::object(py::make_tuple(value, result)) : result;
-  });
 }
 
 // ---------------------------------------------------------------- custom functions
@@ -304,31 +361,31 @@ struct TreeCall {
 
 class CustomFunction {
  public:
-  explicit CustomFunction(py::function fun) : fun_(make_ref(std::move(fun))) {}
+  explicit CustomFunction(py::function fun) : fun_(std::move(fun)) {}
 
   py::object call(py::args args, py::kwargs kwargs) const {
-    TreeCall call{fun_, make_ref(args), make_ref(kwargs), std::make_shared<Ref>(),
+    // The rules as they are now (references the graph may keep, and drop on any thread).
+    TreeCall call{make_ref(fun_), make_ref(args), make_ref(kwargs), std::make_shared<Ref>(),
                   "custom_function"};
     std::optional<VjpFunction> v;
     std::optional<JvpFunction> j;
     std::optional<VmapFunction> m;
-    if (vjp_) {
-      v = [call, rule = vjp_](const std::vector<array>& p, const std::vector<array>& c,
-                              const std::vector<array>& o) {
+    if (!vjp_.is_none()) {
+      v = [call, rule = make_ref(vjp_)](const std::vector<array>& p, const std::vector<array>& c,
+                                        const std::vector<array>& o) {
         py::tuple a = call.args_with(p);
         py::object r = rule->get()(as_primals(a), call.outputs_with(c), call.outputs_with(o));
-        if (a.size() == 1) r = py::make_tuple(r);
         return tree_arrays_like(r, a, "[custom_function] the vjp's result");
       };
     }
-    if (jvp_) {
-      j = [call, rule = jvp_](const std::vector<array>& p, const std::vector<array>& t) {
+    if (!jvp_.is_none()) {
+      j = [call, rule = make_ref(jvp_)](const std::vector<array>& p, const std::vector<array>& t) {
         py::object r = rule->get()(as_primals(call.args_with(p)), as_primals(call.args_with(t)));
         return tree_arrays_like(r, (*call.out_tree)->get(), "[custom_function] the jvp's result");
       };
     }
-    if (vmap_) {
-      m = [call, rule = vmap_](const std::vector<array>& in, const std::vector<int>& axes) {
+    if (!vmap_.is_none()) {
+      m = [call, rule = make_ref(vmap_)](const std::vector<array>& in, const std::vector<int>& axes) {
         py::tuple a = call.args_with(in);
         std::vector<py::object> ax;
         for (int x : axes) ax.push_back(x < 0 ? py::none() : py::object(py::int_(x)));
@@ -348,8 +405,10 @@ class CustomFunction {
     return call.outputs_with(outs);
   }
 
-  Ref fun_;
-  Ref vjp_, jvp_, vmap_;
+  std::vector<py::object*> python_members() { return {&fun_, &vjp_, &jvp_, &vmap_}; }
+
+  py::object fun_;
+  py::object vjp_ = py::none(), jvp_ = py::none(), vmap_ = py::none();
 };
 
 }  // namespace
@@ -361,6 +420,12 @@ void init_transforms(py::module_& m) {
     eval(std::move(arrays));
   });
   m.def("async_eval", [](py::args args) {
+    // A trace's arrays may be placeholders (vmap, compile) or must keep their graphs for
+    // the transform (grad): MLX refuses, and so does Kiln.
+    if (in_tracing()) {
+      throw std::runtime_error("[async_eval] not allowed inside a function transformation "
+                               "(grad, vjp, jvp, vmap, compile); use eval");
+    }
     std::vector<array> arrays = tree_arrays(args);
     py::gil_scoped_release release;
     async_eval(std::move(arrays));
@@ -369,8 +434,11 @@ void init_transforms(py::module_& m) {
   m.def(
       "value_and_grad",
       [](py::function fun, py::object argnums, py::object argnames) {
-        return make_grad(fun, parse_diff_args(argnums, argnames, "value_and_grad"), true,
-                         "value_and_grad");
+        DiffArgs spec = parse_diff_args(argnums, argnames, "value_and_grad");
+        return transformed(fun, [spec](const py::object& f, const py::args& a,
+                                       const py::kwargs& k) {
+          return grad_call(f, spec, true, "value_and_grad", a, k);
+        });
       },
       "fun"_a, "argnums"_a = py::none(), "argnames"_a = py::list(),
       "A function returning fun's value and its gradient with respect to the arguments in "
@@ -378,7 +446,11 @@ void init_transforms(py::module_& m) {
   m.def(
       "grad",
       [](py::function fun, py::object argnums, py::object argnames) {
-        return make_grad(fun, parse_diff_args(argnums, argnames, "grad"), false, "grad");
+        DiffArgs spec = parse_diff_args(argnums, argnames, "grad");
+        return transformed(fun, [spec](const py::object& f, const py::args& a,
+                                       const py::kwargs& k) {
+          return grad_call(f, spec, false, "grad", a, k);
+        });
       },
       "fun"_a, "argnums"_a = py::none(), "argnames"_a = py::list(),
       "A function returning the gradient of fun (whose value must be a scalar) with respect "
@@ -416,13 +488,15 @@ void init_transforms(py::module_& m) {
   m.def(
       "vmap",
       [](py::function fun, py::object in_axes, py::object out_axes) {
-        Ref f = make_ref(fun), in = make_ref(in_axes), out = make_ref(out_axes);
-        return py::cpp_function([f, in, out](py::args args, py::kwargs kwargs) {
+        Ref in = make_ref(in_axes), out = make_ref(out_axes);
+        return transformed(fun, [in, out](const py::object& f, const py::args& args,
+                                          const py::kwargs& kwargs) {
           std::vector<array> flat = tree_arrays(args);
-          std::vector<int> axes = checked_axes(args, in->get(), flat, 0, "[vmap] in_axes");
+          std::vector<int> axes =
+              checked_axes(single_or_all(args, in->get()), in->get(), flat, 0, "[vmap] in_axes");
           py::object out_tree;
           auto call = [&](const std::vector<array>& x) {
-            out_tree = call_with(f->get(), args, kwargs, x);
+            out_tree = call_with(f, args, kwargs, x);
             return output_arrays(out_tree, "vmap");
           };
           auto out_fn = [&](const std::vector<array>& outs) {
@@ -438,9 +512,9 @@ void init_transforms(py::module_& m) {
   m.def(
       "checkpoint",
       [](py::function fun) {
-        Ref f = make_ref(fun);
-        return py::cpp_function([f](py::args args, py::kwargs kwargs) {
-          TreeCall call{f, make_ref(args), make_ref(kwargs), std::make_shared<Ref>(),
+        return transformed(fun, [](const py::object& f, const py::args& args,
+                                   const py::kwargs& kwargs) {
+          TreeCall call{make_ref(f), make_ref(args), make_ref(kwargs), std::make_shared<Ref>(),
                         "checkpoint"};
           std::vector<array> outs = kiln::checkpoint(call)(tree_arrays(args));
           return call.outputs_with(outs);
@@ -466,7 +540,15 @@ void init_transforms(py::module_& m) {
       "inputs"_a, "dependencies"_a,
       "The inputs, evaluated only after the dependencies.");
 
-  py::class_<CustomFunction>(m, "custom_function",
+  py::class_<TransformedFunction>(m, "TransformedFunction", gc_tracked<TransformedFunction>(),
+                                  "A function transformed by grad, value_and_grad, vmap or "
+                                  "checkpoint.")
+      .def("__call__", [](TransformedFunction& self, py::args args, py::kwargs kwargs) {
+        py::object fun = self.fun;  // held while it runs, whatever the collector does
+        return self.call(fun, args, kwargs);
+      });
+
+  py::class_<CustomFunction>(m, "custom_function", gc_tracked<CustomFunction>(),
                              "A function with user-defined vjp, jvp and vmap rules (set with "
                              "the .vjp, .jvp and .vmap decorators); missing rules fall back to "
                              "transforming the function itself. Keyword arguments are "
@@ -475,16 +557,16 @@ void init_transforms(py::module_& m) {
       .def("__call__", &CustomFunction::call)
       .def("vjp",
            [](py::object self, py::function f) {
-             py::cast<CustomFunction&>(self).vjp_ = make_ref(f);
+             py::cast<CustomFunction&>(self).vjp_ = f;
              return self;
            })
       .def("jvp",
            [](py::object self, py::function f) {
-             py::cast<CustomFunction&>(self).jvp_ = make_ref(f);
+             py::cast<CustomFunction&>(self).jvp_ = f;
              return self;
            })
       .def("vmap", [](py::object self, py::function f) {
-        py::cast<CustomFunction&>(self).vmap_ = make_ref(f);
+        py::cast<CustomFunction&>(self).vmap_ = f;
         return self;
       });
 }

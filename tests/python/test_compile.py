@@ -4,6 +4,7 @@ layout), trace once per input signature, carry captured state through inputs=/ou
 compose with grad and vmap, work shapeless where the ops allow, and fail clearly."""
 
 import os
+from functools import partial
 import subprocess
 import sys
 import textwrap
@@ -657,13 +658,106 @@ def test_shapeless_squeeze_needs_its_dimensions_to_stay_one():
         cf(mx.ones((3, 4)))
 
 
-def test_shapeless_rejects_shape_dependent_ops():
+def test_shapeless_reshape_with_minus_one_follows_the_input(rng):
     cf = mx.compile(lambda x: mx.reshape(mx.exp(x), (-1,)), shapeless=True)
+    for shape in [(2, 3), (4, 5), (1, 7)]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        assert_close(cf(mx.array(x)), np.exp(x.astype(np.float64)).reshape(-1), "float32")
+    cf = mx.compile(lambda x: mx.reshape(x, (2, -1)) * 2, shapeless=True)
+    for shape in [(2, 3), (4, 5)]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        assert_close(cf(mx.array(x)), x.reshape(2, -1) * 2, "float32")
+    assert cf.num_traces == 1
+    # A size the fixed dimensions do not divide cannot be reshaped: an error, as MLX gives.
+    with pytest.raises(ValueError, match="reshape"):
+        cf(mx.ones((3, 3)))
+    # A fixed target shape cannot follow new shapes: refused when traced.
     with pytest.raises(ValueError, match="shapeless"):
+        mx.compile(lambda x: mx.reshape(x, (3, 2)), shapeless=True)(mx.ones((2, 3)))
+
+
+def test_shapeless_broadcast_to_a_fixed_shape(rng):
+    cf = mx.compile(lambda x: mx.broadcast_to(x, (4, 3)) * 2, shapeless=True)
+    for shape in [(1, 3), (4, 1), (4, 3)]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        assert_close(cf(mx.array(x)), np.broadcast_to(x, (4, 3)) * 2, "float32")
+    assert cf.num_traces == 1
+    with pytest.raises(ValueError, match="broadcast"):
         cf(mx.ones((2, 3)))
-    cf2 = mx.compile(lambda x: mx.broadcast_to(x, (4, 3)) * 2, shapeless=True)
-    with pytest.raises(ValueError, match="Broadcast"):
-        cf2(mx.ones((3,)))
+
+
+def test_shapeless_never_returns_a_stale_shape(rng):
+    """Every shape is recomputed from the inputs (or the call is refused)."""
+    for fn in (mx.zeros_like, mx.ones_like, lambda x: mx.full_like(x, 2.5)):
+        cf = mx.compile(fn, shapeless=True)
+        for shape in [(2, 3), (4, 5)]:
+            x = mx.array(rng.standard_normal(shape).astype(np.float32))
+            out = cf(x)
+            assert out.shape == shape
+            np.testing.assert_array_equal(np.array(out), np.array(fn(x)))
+    # vmap of a matmul with one operand unmapped, compiled shapeless: the batch follows.
+    w = mx.array(rng.standard_normal((4, 2)).astype(np.float32))
+    cf = mx.compile(mx.vmap(lambda a, b: a @ b, in_axes=(0, None)), shapeless=True)
+    for batch in (3, 5):
+        a = rng.standard_normal((batch, 6, 4)).astype(np.float32)
+        assert_close(cf(mx.array(a), w), a @ np.array(w), "float32", rtol=1e-5, atol=1e-5)
+    cf = mx.compile(mx.vmap(lambda a, b: a @ b, in_axes=(None, 0)), shapeless=True)
+    for batch in (3, 5):
+        b = rng.standard_normal((batch, 2, 7)).astype(np.float32)
+        assert_close(cf(w, mx.array(b)), np.array(w) @ b, "float32", rtol=1e-5, atol=1e-5)
+    # sum's gradient broadcasts to the input's shape, read when traced: a new shape is refused
+    # rather than given the old one.
+    cf = mx.compile(mx.grad(lambda x: mx.sum(x * x) + mx.mean(x)), shapeless=True)
+    x = rng.standard_normal((3,)).astype(np.float32)
+    assert_close(cf(mx.array(x)), 2 * x + 1 / 3, "float32", rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="shapeless"):
+        cf(mx.ones((6,)))
+
+
+def test_state_that_grows_traces_again(rng):
+    """An optimizer that creates its state on the first step: the next call traces again."""
+    params = {"w": mx.array(rng.standard_normal((3,)).astype(np.float32))}
+    opt = {}
+    state = [params, opt]
+
+    @partial(mx.compile, inputs=state, outputs=state)
+    def step(x):
+        g = 2 * params["w"] * x
+        if "m" not in opt:
+            opt["m"] = mx.zeros_like(g)
+        opt["m"] = 0.9 * opt["m"] + g
+        params["w"] = params["w"] - 0.1 * opt["m"]
+        return mx.sum(params["w"])
+
+    w = np.array(params["w"]).astype(np.float64)
+    m = np.zeros(3)
+    for _ in range(3):
+        step(mx.array(1.0))
+        g = 2 * w
+        m = 0.9 * m + g
+        w = w - 0.1 * m
+        assert_close(params["w"], w, "float32", rtol=1e-5, atol=1e-6)
+        assert_close(opt["m"], m, "float32", rtol=1e-5, atol=1e-6)
+    assert step.num_traces == 2
+
+
+def test_tree_types_survive_compile():
+    from collections import OrderedDict
+    from typing import NamedTuple
+
+    class Out(NamedTuple):
+        a: object
+        b: object
+
+    cf = mx.compile(lambda p: Out(p.a + p.b, OrderedDict(d=p.a * 2)))
+    out = cf(Out(mx.ones((2,)), mx.ones((2,))))
+    assert type(out) is Out and type(out.b) is OrderedDict
+    np.testing.assert_allclose(np.array(out.a), [2.0, 2.0])
+    # A NamedTuple and a tuple with the same arrays are different signatures.
+    cf2 = mx.compile(lambda t: t[0] + t[1])
+    cf2(Out(mx.ones((2,)), mx.ones((2,))))
+    cf2((mx.ones((2,)), mx.ones((2,))))
+    assert cf2.num_traces == 2
 
 
 # ---------------------------------------------------------------- errors
@@ -712,3 +806,20 @@ def test_kernel_cache_is_shared_across_processes(tmp_path):
     assert first, "the first process left no kernels in the cache"
     assert run() == 0  # a new process loads every kernel, the generated one too, from disk
     assert sorted(os.listdir(tmp_path)) == first
+
+
+def test_changes_to_argument_containers_are_visible():
+    cache = []
+
+    @mx.compile
+    def f(x, log):
+        log.append(x.shape)
+        return x * 2
+
+    out = f(mx.ones((2,)), cache)
+    np.testing.assert_allclose(np.array(out), [2.0, 2.0])
+    assert cache == [(2,)]  # recorded while tracing, as in MLX
+    arg = [mx.ones((3,))]
+    f2 = mx.compile(lambda l: l[0] + 1)
+    f2(arg)
+    np.testing.assert_allclose(np.array(arg[0]), np.ones(3))  # the caller's array is back

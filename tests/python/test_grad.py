@@ -277,7 +277,9 @@ def test_rules_in_half_precision(dtype, rng):
 
 
 def test_complex_vjp_jvp_pairing(rng):
-    """Complex rules use the bilinear pairing: Re(sum(vjp(u) * v)) == Re(sum(u * jvp(v)))."""
+    """Complex vjps follow MLX's convention (cotangents are dL/d(conj z)), which pairs them
+    with jvps through the Hermitian product: Re(sum(conj(vjp(u)) * v)) == Re(sum(conj(u) *
+    jvp(v)))."""
     def c(shape):
         return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex64)
 
@@ -292,8 +294,8 @@ def test_complex_vjp_jvp_pairing(rng):
         if out[0].dtype == mx.complex64:
             u = c(out[0].shape)
         _, (g,) = mx.vjp(fn, [mx.array(x)], [mx.array(u)])
-        lhs = np.real(np.sum(np.array(g) * v))
-        rhs = np.real(np.sum(u * np.array(jv)))
+        lhs = np.real(np.sum(np.conj(np.array(g)) * v))
+        rhs = np.real(np.sum(np.conj(u) * np.array(jv)))
         assert abs(lhs - rhs) < 1e-4 * (1 + abs(rhs))
 
 
@@ -470,8 +472,8 @@ def test_errors():
         mx.grad(lambda x: x * 2)(x)
     with pytest.raises(ValueError, match=r"argument 2.*2 positional"):
         mx.grad(lambda x, y: mx.sum(x), argnums=2)(x, x)
-    with pytest.raises(ValueError, match="int32"):
-        mx.grad(lambda x: mx.sum(x))(mx.array([1, 2]))
+    with pytest.raises(ValueError, match="bool"):
+        mx.grad(lambda x: mx.sum(x))(mx.array([True, False]))
     with pytest.raises(ValueError, match="holds a float"):
         mx.grad(lambda x: x * 2)(2.0)
     with pytest.raises(ValueError, match="keyword argument 'y'"):
@@ -751,3 +753,217 @@ def test_custom_function_loop_releases_python_objects():
             counts.append((mx.get_active_memory(), len(gc.get_objects())))
     assert counts[1][0] <= counts[0][0]
     assert counts[1][1] <= counts[0][1] + 50, counts
+
+
+# ---------------------------------------------------------------- issue 10: pytrees, rules, GC
+
+def test_custom_vjp_returning_a_one_tuple_for_one_input():
+    """MLX flattens the vjp's result: `(c * 10,)` for a one-input function is its cotangent."""
+    rng = np.random.default_rng(10)
+    x = mx.array(rng.standard_normal((5,)).astype(np.float32))
+
+    @mx.custom_function
+    def f(x):
+        return mx.sin(x)
+
+    @f.vjp
+    def f_vjp(x, cotangent, output):
+        return (cotangent * 10,)
+
+    g = mx.grad(lambda x: mx.sum(f(x)))(x)
+    assert g.shape == (5,)
+    np.testing.assert_allclose(np.array(g), np.full(5, 10.0))
+
+    @mx.custom_function
+    def h(pair):
+        return pair[0] * pair[1]
+
+    @h.vjp
+    def h_vjp(pair, c, o):
+        return [[c * pair[1], c * pair[0]]]  # nested one level deeper than the argument
+
+    a, b = (mx.array(rng.standard_normal((3,)).astype(np.float32)) for _ in range(2))
+    ga, gb = mx.grad(lambda p: mx.sum(h(p)))([a, b])
+    np.testing.assert_allclose(np.array(ga), np.array(b))
+    np.testing.assert_allclose(np.array(gb), np.array(a))
+
+    @mx.custom_function
+    def k(x):
+        return x * 2
+
+    @k.vjp
+    def k_vjp(x, c, o):
+        return (c, c)
+
+    with pytest.raises(ValueError, match="custom_function.*2 leaves, expected 1"):
+        mx.grad(lambda x: mx.sum(k(x)))(x)
+
+
+def test_trees_nested_too_deep_raise_recursion_error():
+    deep = mx.ones((2,))
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(RecursionError, match="nested more than"):
+        mx.grad(lambda t: mx.sum(mx.ones((1,))))(deep)
+    looped = []
+    looped.append(looped)
+    with pytest.raises(RecursionError):
+        mx.vmap(lambda x: looped)(mx.ones((2, 3)))
+    with pytest.raises(RecursionError):
+        mx.eval(looped)
+    with pytest.raises(RecursionError):
+        mx.compile(lambda t: mx.ones((1,)))(looped)
+
+
+def test_pytree_node_types_survive_grad():
+    from collections import OrderedDict, namedtuple
+    from typing import NamedTuple
+
+    class Params(NamedTuple):
+        w: object
+        b: object
+
+    Pair = namedtuple("Pair", "x y")
+
+    class MyList(list):
+        pass
+
+    class MyDict(dict):
+        pass
+
+    rng = np.random.default_rng(11)
+    w, b = (mx.array(rng.standard_normal((3,)).astype(np.float32)) for _ in range(2))
+    p = Params(w, b)
+    g = mx.grad(lambda p: mx.sum(p.w * p.b))(p)
+    assert type(g) is Params
+    np.testing.assert_allclose(np.array(g.w), np.array(b))
+    np.testing.assert_allclose(np.array(g.b), np.array(w))
+    for tree in (Pair(w, b), MyList([w, b]), MyDict(x=w, y=b), OrderedDict(x=w, y=b)):
+        leaves = lambda t: list(t.values()) if isinstance(t, dict) else list(t)
+        g = mx.grad(lambda t: mx.sum(leaves(t)[0] * leaves(t)[1]))(tree)
+        assert type(g) is type(tree)
+        np.testing.assert_allclose(np.array(leaves(g)[0]), np.array(b))
+    # The auxiliary values of value_and_grad keep their types too.
+    (v, aux), g = mx.value_and_grad(lambda x: (mx.sum(x), Pair(x, 2 * x)))(w)
+    assert type(aux) is Pair
+
+
+def test_grad_validates_the_value_and_aux():
+    x = mx.array([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"value_and_grad.*scalar.*\(2,\)"):
+        mx.value_and_grad(lambda x: (x * 2, x))(x)
+    # grad's function returns the scalar alone, as in MLX.
+    with pytest.raises(ValueError, match=r"\[grad\].*scalar array; it returned a tuple"):
+        mx.grad(lambda x: (mx.sum(x), x))(x)
+    with pytest.raises(ValueError, match="value_and_grad.*empty tuple"):
+        mx.value_and_grad(lambda x: ())(x)
+    # MLX takes auxiliary values only after a tuple's first entry: a list is not a loss.
+    with pytest.raises(ValueError, match="value_and_grad.*list"):
+        mx.value_and_grad(lambda x: [mx.sum(x), x])(x)
+    with pytest.raises(ValueError, match="value_and_grad.*first entry"):
+        mx.value_and_grad(lambda x: ("loss", x))(x)
+    (v, aux), g = mx.value_and_grad(lambda x: (mx.sum(x * x), {"x": x, "n": 3}))(x)
+    assert aux["n"] == 3
+    np.testing.assert_allclose(np.array(g), [2.0, 4.0])
+
+
+def test_async_eval_inside_a_transform_raises():
+    x = mx.ones((3,))
+    with pytest.raises(RuntimeError, match="async_eval"):
+        mx.grad(lambda x: (mx.async_eval(x), mx.sum(x))[1])(x)
+    with pytest.raises(RuntimeError, match="async_eval"):
+        mx.vmap(lambda x: (mx.async_eval(x), x)[1])(mx.ones((2, 3)))
+    mx.async_eval(x)  # outside a transform it is fine
+
+
+def _collected(make):
+    """Builds a closure cycle through a transformed function; True when gc frees it."""
+    import gc
+    import weakref
+
+    ref = make(weakref.ref)
+    gc.collect()
+    return ref() is None
+
+
+def test_transformed_functions_take_part_in_gc():
+    def through(transform):
+        def make(weakref):
+            def loss(x):
+                return mx.sum(x * x) if g is not None else None
+
+            g = transform(loss)  # loss -> its cell -> g -> loss
+            return weakref(loss)
+        return make
+
+    assert _collected(through(mx.grad))
+    assert _collected(through(mx.value_and_grad))
+    assert _collected(through(mx.vmap))
+    assert _collected(through(mx.checkpoint))
+    assert _collected(through(mx.compile))
+    assert _collected(through(mx.custom_function))
+
+    def make(weakref):
+        def rule(x, c, o):
+            return c * r.__class__.__name__.__len__()
+
+        r = mx.custom_function(lambda x: x * 2)
+        r.vjp(rule)
+        return weakref(rule)
+
+    assert _collected(make)
+    # The transformed functions still work.
+    g = mx.grad(lambda x: mx.sum(x * x))
+    np.testing.assert_allclose(np.array(g(mx.array([1.0, 2.0]))), [2.0, 4.0])
+
+
+def test_changes_to_argument_containers_are_visible():
+    """As in MLX, grad passes the caller's own lists and dicts: what the function stores in
+    them stays, and the arrays it did not replace are the caller's again afterwards."""
+    x = mx.array([1.0, 2.0])
+    params = {"w": x, "log": []}
+
+    def loss(p):
+        p["log"].append("called")
+        p["seen"] = p["w"].shape
+        return mx.sum(p["w"] ** 2)
+
+    g = mx.grad(loss)(params)
+    assert params["log"] == ["called"] and params["seen"] == (2,)
+    np.testing.assert_array_equal(np.array(params["w"]), [1.0, 2.0])  # the caller's array
+    assert set(g) == {"w", "log"}  # the gradient keeps the structure the call was given
+    np.testing.assert_allclose(np.array(g["w"]), [2.0, 4.0])
+
+
+def test_integer_arrays_are_differentiable():
+    x = mx.array([1, -2, 3])
+    g = mx.grad(lambda x: mx.sum(x * x))(x)
+    assert g.dtype == mx.int32
+    np.testing.assert_array_equal(np.array(g), [2, -4, 6])
+    assert mx.grad(lambda x: mx.sum(x))(x).tolist() == [1, 1, 1]
+    # jvp: integer tangents go through integer arithmetic.
+    (out,), (t,) = mx.jvp(lambda x: x * 3 + 1, [x], [mx.array([1, 0, 2])])
+    assert t.dtype == mx.int32 and t.tolist() == [3, 0, 6]
+    # Casts between integers and floats pass no derivative, as before.
+    y = mx.array([1.5, -2.5, 3.0])
+    g = mx.grad(lambda y: mx.sum(y.astype(mx.int32).astype(mx.float32) * y))(y)
+    np.testing.assert_allclose(np.array(g), [1.0, -2.0, 3.0])
+    with pytest.raises(ValueError, match=r"grad.*bool"):
+        mx.grad(lambda b: mx.sum(b))(mx.array([True]))
+
+
+def test_complex_vjp_convention():
+    """MLX's (and PyTorch's) convention: a cotangent is dL/d(conj z), and the vjp of a
+    holomorphic f multiplies it by conj(f'(z)); gradient descent on a real loss then moves
+    against the gradient."""
+    rng = np.random.default_rng(12)
+    z = (rng.standard_normal(4) + 1j * rng.standard_normal(4)).astype(np.complex64)
+    c = (rng.standard_normal(4) + 1j * rng.standard_normal(4)).astype(np.complex64)
+    w = np.complex64(2 + 3j)
+    _, (g,) = mx.vjp(lambda a: a * mx.array(w), [mx.array(z)], [mx.array(c)])
+    np.testing.assert_allclose(np.array(g), c * np.conj(w), rtol=1e-6)
+    _, (g,) = mx.vjp(lambda a: mx.exp(a), [mx.array(z)], [mx.array(c)])
+    np.testing.assert_allclose(np.array(g), c * np.conj(np.exp(z)), rtol=1e-5)
+    # A real loss: |z|^2 has gradient 2z.
+    g = mx.grad(lambda a: mx.sum(mx.abs(a) ** 2))(mx.array(z))
+    np.testing.assert_allclose(np.array(g), 2 * z, rtol=1e-5)

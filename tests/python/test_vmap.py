@@ -235,3 +235,43 @@ def test_errors():
         mx.vmap(lambda a, b: a + b, in_axes=(0, 0, 0))(x, x)
     with pytest.raises(ValueError, match="only arrays can be mapped"):
         mx.vmap(lambda a, k: a * k)(x, 2.0)
+
+
+# ---------------------------------------------------------------- issue 10: axes specs, trees
+
+def test_axes_specs_match_as_mlx():
+    rng = np.random.default_rng(20)
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    y = rng.standard_normal((4, 3)).astype(np.float32)
+    # A spec for a single argument stands for that argument (a dict, a list).
+    out = mx.vmap(lambda d: d["a"] * d["b"], in_axes={"a": 0, "b": 1})({"a": mx.array(x),
+                                                                          "b": mx.array(y)})
+    np.testing.assert_allclose(np.array(out), x * y.T, rtol=1e-6)
+    out = mx.vmap(lambda l: l[0] - l[1], in_axes=[0, 1])([mx.array(x), mx.array(y)])
+    np.testing.assert_allclose(np.array(out), x - y.T, rtol=1e-6)
+    # 1-tuples: one entry per argument, or an axis written as a 1-tuple.
+    out = mx.vmap(lambda a: a * 2, in_axes=(1,), out_axes=(1,))(mx.array(x))
+    np.testing.assert_allclose(np.array(out), x * 2)
+    out = mx.vmap(lambda l: l[0] + l[1], in_axes=([0, 1],))([mx.array(x), mx.array(y)])
+    np.testing.assert_allclose(np.array(out), x + y.T, rtol=1e-6)
+    # None leaves an argument unmapped; nested specs reach into trees.
+    out = mx.vmap(lambda a, t: a + t[0] * t[1]["c"], in_axes=(0, (None, {"c": 1})))(
+        mx.array(x), (mx.array(x[0]), {"c": mx.array(y)}))
+    np.testing.assert_allclose(np.array(out), x + x[0] * y.T, rtol=1e-6)
+    with pytest.raises(ValueError, match=r"\[vmap\] in_axes"):
+        mx.vmap(lambda l: l[0], in_axes=[0, 1, 2])([mx.array(x), mx.array(y)])
+
+
+def test_tree_types_survive_vmap():
+    from typing import NamedTuple
+
+    class Out(NamedTuple):
+        s: object
+        d: object
+
+    x = mx.array(np.arange(6.0, dtype=np.float32).reshape(2, 3))
+    out = mx.vmap(lambda a: Out(a.sum(), a * 2))(x)
+    assert type(out) is Out
+    np.testing.assert_allclose(np.array(out.s), [3.0, 12.0])
+    out = mx.vmap(lambda p: p.s + p.d, in_axes=(Out(0, None),))(Out(x, mx.ones((3,))))
+    np.testing.assert_allclose(np.array(out), np.array(x) + 1)
