@@ -11,6 +11,7 @@
 
 #include "kiln/primitives/binary.h"
 #include "kiln/primitives/compiled.h"
+#include "kiln/primitives/creation.h"
 #include "kiln/primitives/shape.h"
 #include "kiln/primitives/transforms.h"
 #include "kiln/primitives/unary.h"
@@ -129,7 +130,8 @@ Graph build_graph(const std::vector<array>& placeholders, const std::vector<arra
         if (!node.squeeze) not_shapeless(n.primitive(), e);
         shapes = {outs[0].shape()};
       }
-      if (dynamic_cast<Broadcast*>(node.primitive.get())) {
+      if (dynamic_cast<Broadcast*>(node.primitive.get()) ||
+          dynamic_cast<Full*>(node.primitive.get())) {
         node.expanded = expanded_sizes(n.inputs()[0].shape(), outs[0].shape());
       }
       for (size_t k = 0; k < outs.size(); ++k) {

@@ -30,7 +30,7 @@ struct GraphNode {
   // reductions without keepdims do): for each output dimension, the input dimension it is,
   // or -1 for an inserted 1. Replay reshapes new inputs accordingly.
   std::optional<std::vector<int>> squeeze;
-  // Shapeless only, for a Broadcast (whose target shape is fixed): the sizes its target gives
+  // Shapeless only, for a Broadcast or a Full (whose shapes are fixed): the sizes they give
   // dimensions that its input lacks or has as 1. A target size may have been read from an
   // input's shape (as the rules of sum's gradient or vmap do), so replay refuses inputs
   // whose changed dimensions had one of these sizes when traced.

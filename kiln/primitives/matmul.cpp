@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "kiln/error.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/matmul.h"
 #include "kiln/ops/shape.h"
@@ -25,7 +26,14 @@ std::vector<Shape> Matmul::output_shapes(const std::vector<array>& inputs) {
 }
 
 std::vector<Shape> AddMM::output_shapes(const std::vector<array>& inputs) {
-  return {product_shape(inputs[0], inputs[1])};
+  // Under shapeless compile c may grow past the product (vmap batching c alone, traced with
+  // a batch of one): the product's shape would then be stale, so that is refused.
+  Shape out = product_shape(inputs[0], inputs[1]);
+  if (broadcast_shapes(inputs[2].shape(), out, "addmm") != out) {
+    fail("addmm", "c of shape ", shape_to_string(inputs[2].shape()),
+         " cannot be broadcast to the product's shape ", shape_to_string(out));
+  }
+  return {out};
 }
 
 std::string AddMM::label() const {

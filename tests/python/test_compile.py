@@ -705,6 +705,17 @@ def test_shapeless_never_returns_a_stale_shape(rng):
     for batch in (3, 5):
         b = rng.standard_normal((batch, 2, 7)).astype(np.float32)
         assert_close(cf(w, mx.array(b)), np.array(w) @ b, "float32", rtol=1e-5, atol=1e-5)
+    # vmap of addmm batching c alone broadcasts the product to the batch: refused for a new
+    # batch (traced with one, the product's shape would otherwise stay (1, 6, 2)).
+    a, b = (mx.array(rng.standard_normal(s).astype(np.float32)) for s in [(6, 4), (4, 2)])
+    vm = mx.vmap(lambda c, a, b: mx.addmm(c, a, b), in_axes=(0, None, None))
+    for first in (1, 2):
+        cf = mx.compile(vm, shapeless=True)
+        c = rng.standard_normal((first, 6, 2)).astype(np.float32)
+        assert_close(cf(mx.array(c), a, b), c + np.array(a) @ np.array(b), "float32",
+                     rtol=1e-5, atol=1e-5)
+        with pytest.raises(ValueError, match="addmm|shapeless"):
+            cf(mx.ones((5, 6, 2)), a, b)
     # sum's gradient broadcasts to the input's shape, read when traced: a new shape is refused
     # rather than given the old one.
     cf = mx.compile(mx.grad(lambda x: mx.sum(x * x) + mx.mean(x)), shapeless=True)
