@@ -19,8 +19,6 @@ namespace {
 
 std::string type_name(py::handle h) { return py::str(py::type::of(h).attr("__name__")); }
 
-bool is_container(py::handle h) { return is_tree_node(h); }
-
 // A hashable description of an argument tree: its containers (by type: a NamedTuple is not
 // a tuple), None where an array is, and (type, value) for every other leaf, so that 1, 1.0
 // and True (equal in Python, different dtypes in an op) differ. Appends the arrays to
@@ -31,7 +29,7 @@ py::object structure_key(py::handle tree, std::vector<array>& arrays, int depth 
     arrays.push_back(py::cast<array>(tree));
     return py::none();
   }
-  if (is_container(tree)) {
+  if (is_tree_node(tree)) {
     py::list parts;
     parts.append(py::type::of(tree));
     if (py::isinstance<py::dict>(tree)) {
@@ -58,7 +56,7 @@ py::object structure_key(py::handle tree, std::vector<array>& arrays, int depth 
 // ---- captured state: trees of lists, tuples, dicts and objects with a `state` attribute
 
 bool has_state(py::handle h) {
-  return !is_container(h) && !py::isinstance<array>(h) && py::hasattr(h, "state");
+  return !is_tree_node(h) && !py::isinstance<array>(h) && py::hasattr(h, "state");
 }
 
 // Appends the state's arrays; returns its structure (like structure_key, non-array leaves
@@ -70,7 +68,7 @@ py::object state_arrays(py::handle tree, std::vector<array>& arrays, int depth =
     return py::none();
   }
   if (has_state(tree)) return state_arrays(tree.attr("state"), arrays, depth + 1);
-  if (!is_container(tree)) return py::str("-");
+  if (!is_tree_node(tree)) return py::str("-");
   py::list parts;
   if (py::isinstance<py::dict>(tree)) {
     for (auto item : py::reinterpret_borrow<py::dict>(tree)) {
@@ -127,7 +125,7 @@ void state_fill(py::handle tree, const std::vector<array>& values) {
 
 void check_state(py::handle tree, const char* what) {
   if (tree.is_none()) return;
-  if (py::isinstance<array>(tree) || !(is_container(tree) || has_state(tree))) {
+  if (py::isinstance<array>(tree) || !(is_tree_node(tree) || has_state(tree))) {
     throw py::type_error(std::string("[compile] ") + what + " must be a list, tuple or dict "
                          "(of arrays, or nested ones), or an object with a `state` attribute; "
                          "got a " + type_name(tree));

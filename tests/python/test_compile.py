@@ -4,10 +4,10 @@ layout), trace once per input signature, carry captured state through inputs=/ou
 compose with grad and vmap, work shapeless where the ops allow, and fail clearly."""
 
 import os
-from functools import partial
 import subprocess
 import sys
 import textwrap
+from functools import partial
 
 import numpy as np
 import pytest
