@@ -12,9 +12,12 @@
 
 namespace kiln {
 
-array full(Shape shape, const array& value, std::optional<Dtype> dtype, StreamOrDevice s) {
-  shape_size(shape);  // validates the dims
+namespace {
+// full, zeros and ones: `op` names the caller in errors.
+array fill(Shape shape, const array& value, std::optional<Dtype> dtype, const char* op,
+           StreamOrDevice s) {
   Dtype dt = dtype.value_or(value.dtype());
+  checked_size(shape, dt, op);
   array v = astype(value, dt, s);
   if (v.ndim() > 0) {
     // An array value broadcasts to the shape (then is copied, so the result is dense).
@@ -23,12 +26,16 @@ array full(Shape shape, const array& value, std::optional<Dtype> dtype, StreamOr
   auto p = std::make_shared<Full>(to_stream(s), shape);
   return array(std::move(shape), dt, std::move(p), {v});
 }
+}  // namespace
 
+array full(Shape shape, const array& value, std::optional<Dtype> dtype, StreamOrDevice s) {
+  return fill(std::move(shape), value, dtype, "full", s);
+}
 array zeros(Shape shape, Dtype dtype, StreamOrDevice s) {
-  return full(std::move(shape), array(0, dtype), dtype, s);
+  return fill(std::move(shape), array(0, dtype), dtype, "zeros", s);
 }
 array ones(Shape shape, Dtype dtype, StreamOrDevice s) {
-  return full(std::move(shape), array(1, dtype), dtype, s);
+  return fill(std::move(shape), array(1, dtype), dtype, "ones", s);
 }
 array zeros_like(const array& a, std::optional<Dtype> dtype, StreamOrDevice s) {
   return zeros(a.shape(), dtype.value_or(a.dtype()), s);
@@ -62,6 +69,7 @@ array arange(double start, double stop, double step, std::optional<Dtype> dtype,
       (std::abs(start) >= 0x1p63 || std::abs(start + step) >= 0x1p63)) {
     fail("arange", "start ", start, " and step are out of range for ", dtype_name(dt));
   }
+  checked_size(Shape{size}, dt, "arange");
   return array(Shape{size}, dt, std::make_shared<Arange>(to_stream(s), start, stop, step), {});
 }
 
@@ -77,30 +85,33 @@ array linspace(double start, double stop, int64_t num, bool endpoint, Dtype dtyp
   if (!std::isfinite(start) || !std::isfinite(stop)) {
     throw std::invalid_argument("[linspace] start and stop must be finite");
   }
+  checked_size(Shape{num}, dtype, "linspace");
   auto p = std::make_shared<Linspace>(to_stream(s), start, stop, endpoint);
   return array(Shape{num}, dtype, std::move(p), {});
 }
 
 namespace {
-// Row and column indices of an n x m grid, as (n, 1) and (m,) int64 arrays.
-std::pair<array, array> grid_indices(int64_t n, int64_t m, const char* op, StreamOrDevice s) {
+// Row and column indices of an n x m grid of `dtype`, as (n, 1) and (m,) int64 arrays.
+std::pair<array, array> grid_indices(int64_t n, int64_t m, Dtype dtype, const char* op,
+                                     StreamOrDevice s) {
   if (n < 0 || m < 0) {
     fail(op, "negative dimensions (", n, ", ", m, ")");
   }
+  checked_size({n, m}, dtype, op);
   array rows = reshape(arange(0.0, double(n), 1.0, int64, true, s), {n, 1}, s);
   return {rows, arange(0.0, double(m), 1.0, int64, true, s)};
 }
 }  // namespace
 
 array eye(int64_t n, int64_t m, int k, Dtype dtype, StreamOrDevice s) {
-  auto [rows, cols] = grid_indices(n, m, "eye", s);
+  auto [rows, cols] = grid_indices(n, m, dtype, "eye", s);
   return astype(equal(add(rows, array(int64_t(k)), s), cols, s), dtype, s);
 }
 
 array identity(int64_t n, Dtype dtype, StreamOrDevice s) { return eye(n, n, 0, dtype, s); }
 
 array tri(int64_t n, int64_t m, int k, Dtype dtype, StreamOrDevice s) {
-  auto [rows, cols] = grid_indices(n, m, "tri", s);
+  auto [rows, cols] = grid_indices(n, m, dtype, "tri", s);
   return astype(greater_equal(add(rows, array(int64_t(k)), s), cols, s), dtype, s);
 }
 

@@ -45,6 +45,38 @@ def test_full_values_and_broadcasting(rng):
         mx.zeros((2, -1))
 
 
+# ---- sizes that do not fit ----
+
+def test_sizes_that_overflow_raise_naming_the_op():
+    # NumPy's rule: an element or byte count past int64 is a ValueError ("array is too big"),
+    # zero dimensions included; it used to wrap (size 0) and crash later.
+    cases = [
+        ("zeros", lambda: mx.zeros((2**32, 2**32))),
+        ("zeros", lambda: mx.zeros((2**62,))),  # 2**62 float32 is 2**64 bytes
+        ("zeros", lambda: mx.zeros((0, 2**40, 2**40))),
+        ("ones", lambda: mx.ones((2**31, 2**31, 4), mx.int8)),
+        ("full", lambda: mx.full((2**63 - 1, 2), 1.0)),
+        ("linspace", lambda: mx.linspace(0, 1, num=2**62)),
+        ("arange", lambda: mx.arange(0, 2**61)),  # 2**61 int64 is 2**64 bytes
+        ("eye", lambda: mx.eye(2**32)),
+        ("tri", lambda: mx.tri(2**32, 2**32)),
+    ]
+    for op, make in cases:
+        with pytest.raises(ValueError, match=op):
+            make()
+    for op, make in [("zeros", lambda: mx.zeros((3, -1))), ("ones", lambda: mx.ones(-2)),
+                     ("full", lambda: mx.full((-1,), 2)), ("linspace", lambda: mx.linspace(0, 1, -1))]:
+        with pytest.raises(ValueError, match=op):
+            make()
+
+
+def test_representable_but_huge_allocation_raises_memory_error():
+    x = mx.zeros((2**61,), mx.int8)  # a valid shape: the allocation is what fails
+    assert x.size == 2**61
+    with pytest.raises(MemoryError):
+        mx.eval(x)
+
+
 # ---- arange ----
 
 ARANGE_CASES = [(10,), (2, 10), (10, 2, -3), (-5, 5, 2), (0.5, 5, 0.7), (5, 0.5, -0.7),

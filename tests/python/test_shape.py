@@ -209,6 +209,39 @@ def test_repeat(rng, dtype):
         mx.repeat(mx.zeros((2,)), 2, axis=1)
 
 
+# ---- sizes that do not fit ----
+
+def test_shape_ops_with_overflowing_sizes_raise():
+    # Each result size is checked arithmetic: past int64 elements or bytes is a ValueError
+    # naming the op (these used to wrap into wrong shapes or crash).
+    x = mx.zeros((4,))
+    big = mx.broadcast_to(mx.zeros((), mx.int8), (2**62,))  # lazy, 2**62 bytes: representable
+    assert big.shape == (2**62,)
+    cases = [
+        ("tile", lambda: mx.tile(x, 2**62)),
+        ("tile", lambda: mx.tile(x, (2**40, 2**40))),
+        ("repeat", lambda: mx.repeat(x, 2**62)),
+        ("repeat", lambda: mx.repeat(x, 2**61, axis=0)),
+        ("pad", lambda: mx.pad(x, 2**62)),
+        ("pad", lambda: mx.pad(x, (0, 2**63 - 2))),
+        ("pad", lambda: mx.pad(big, (2**62, 0))),
+        ("broadcast_to", lambda: mx.broadcast_to(x, (2**32, 2**32, 4))),
+        ("broadcast_to", lambda: mx.broadcast_to(mx.zeros(()), (2**62,))),
+        ("reshape", lambda: mx.reshape(x, (2**32, 2**32, -1))),
+        ("reshape", lambda: mx.reshape(x, (2**33, 2**31, 0, -1))),
+        ("concatenate", lambda: mx.concatenate([big, big])),
+    ]
+    for op, make in cases:
+        with pytest.raises(ValueError, match=op):
+            make()
+    # Huge shifts reduce modulo the axis, as in NumPy.
+    ref = np.arange(5)
+    for shift in [2**62, -(2**63), (2**62, 2**62, 2**62)]:
+        axes = 0 if np.ndim(shift) == 0 else (0, 0, 0)
+        total = int(np.sum(np.array(shift, dtype=object))) % 5
+        assert mx.roll(mx.array(ref), shift, axes).tolist() == np.roll(ref, total).tolist()
+
+
 # ---- pad, roll ----
 
 @pytest.mark.parametrize("dtype", ALL_DTYPES)
