@@ -95,6 +95,43 @@ def test_arange_default_dtypes():
     assert mx.arange(5, None, 2).tolist() == [0, 2, 4]
 
 
+def test_arange_widens_to_int64():
+    for args in [(2**31, 2**31 + 3), (-2**31 - 2, -2**31 + 2), (2**31 + 5, 2**31 - 2, -3),
+                 (0, 3), (2**45, 2**45 + 50, 7)]:
+        got = mx.arange(*args)
+        fits = all(-2**31 <= v < 2**31 for v in args[:2])
+        assert got.dtype == (mx.int32 if fits else mx.int64)
+        assert got.tolist() == np.arange(*args, dtype=np.int64).tolist()
+
+
+def test_arange_keyword_forms():
+    # MLX's two signatures: arange(start, stop, step=None, dtype=None) and
+    # arange(stop, step=None, dtype=None).
+    cases = [
+        (dict(stop=5), np.arange(5, dtype=np.int32)),
+        (dict(start=2, stop=9), np.arange(2, 9, dtype=np.int32)),
+        (dict(start=1, stop=10, step=3, dtype=mx.float32), np.arange(1, 10, 3, dtype=np.float32)),
+        (dict(stop=7, step=2), np.arange(0, 7, 2, dtype=np.int32)),
+        (dict(stop=2.5), np.arange(2.5, dtype=np.float32)),
+        (dict(start=0.5, stop=3.0, step=0.5), np.arange(0.5, 3.0, 0.5, dtype=np.float32)),
+        (dict(stop=4, dtype=mx.int64), np.arange(4, dtype=np.int64)),
+        (dict(start=3, stop=-3, step=-2, dtype=mx.float16), np.arange(3, -3, -2, dtype=np.float16)),
+    ]
+    for kwargs, ref in cases:
+        got = mx.arange(**kwargs)
+        assert got.dtype == kdtype(str(ref.dtype))
+        assert_close(got, ref)
+    assert_close(mx.arange(6, 1, -2), np.arange(6, 1, -2))
+    assert_close(mx.arange(2, 8, dtype=mx.int16), np.arange(2, 8, dtype=np.int16))
+    assert_close(mx.arange(5, step=2, dtype=mx.float32), np.arange(0, 5, 2, dtype=np.float32))
+    with pytest.raises(TypeError):
+        mx.arange(start=2)  # no stop: neither form matches
+    with pytest.raises(TypeError, match="arange"):
+        mx.arange("5")
+    with pytest.raises(TypeError, match="arange"):
+        mx.arange(0, 5, "1")
+
+
 @pytest.mark.parametrize("dtype", NUMERIC)
 def test_arange_dtypes(dtype):
     # NumPy's rule: the first two values are cast to the dtype, their difference is the step.
