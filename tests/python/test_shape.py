@@ -258,30 +258,45 @@ def test_pad_modes(rng, dtype, mode):
                      np.pad(x, 2, constant_values=3))
 
 
-def _periodic_pad_reference(x, width, mode):
-    """Reflections continued periodically (NumPy >= 2.0's behaviour for wide pads)."""
+def _repeated_reflection(x, width, mode):
+    """Reflections repeated past the array (NumPy >= 2.3's np.pad; older NumPy mixes phases
+    once a pad is wider than the axis): along each axis the data extends periodically by the
+    block x + its mirror without the end elements ('reflect', period 2n - 2) or with them
+    ('symmetric', period 2n)."""
     out = x
     for axis, (lo, hi) in enumerate(width):
-        n = x.shape[axis]
-        k = np.arange(-lo, n + hi)
-        if mode == "reflect":
-            p = 2 * (n - 1)
-            t = np.mod(k, p) if p else np.zeros_like(k)
-            idx = np.where(t < n, t, p - t)
-        else:
-            t = np.mod(k, 2 * n)
-            idx = np.where(t < n, t, 2 * n - 1 - t)
-        out = np.take(out, idx, axis=axis)
+        n = out.shape[axis]
+        inner = (slice(n - 2, 0, -1) if mode == "reflect" else slice(None, None, -1))
+        block = np.concatenate([out, out[(slice(None),) * axis + (inner,)]], axis=axis)
+        period = block.shape[axis]  # n = 1 gives x itself: NumPy's edge rule for one element
+        reps = [1] * out.ndim
+        reps[axis] = (lo + n + hi) // period + 2
+        tiled = np.tile(block, reps)
+        first = -lo % period  # x starts lo places in: tiled[first + i] is output i
+        out = np.take(tiled, np.arange(first, first + lo + n + hi), axis=axis)
     return out
 
 
 @pytest.mark.parametrize("mode", ["reflect", "symmetric"])
 def test_pad_wide_reflections(rng, mode):
-    for shape in [(3, 4), (1, 5), (2, 2)]:
+    # Pads from 0 up to many times the axis length, on random shapes; NumPy itself where all
+    # widths stay within one reflection (every NumPy version agrees there).
+    for _ in range(40):
+        ndim = int(rng.integers(1, 4))
+        shape = tuple(int(v) for v in rng.integers(1, 6, ndim))
+        width = [tuple(int(v) for v in rng.integers(0, 6 * n + 3, 2)) for n in shape]
         x = random_np(rng, shape, "float32")
-        width = [(7, 2), (3, 11)]
-        assert_close(mx.pad(mx.array(x), width, mode=mode),
-                     _periodic_pad_reference(x, width, mode))
+        got = mx.pad(mx.array(x), width, mode=mode)
+        assert_close(got, _repeated_reflection(x, width, mode))
+        limit = [n - 1 if mode == "reflect" else n for n in shape]
+        small = [(min(lo, m), min(hi, m)) for (lo, hi), m in zip(width, limit)]
+        assert_close(mx.pad(mx.array(x), small, mode=mode), np.pad(x, small, mode=mode))
+    x = random_np(rng, (3, 4), "float32")
+    assert_close(mx.pad(mx.array(x), [(7, 2), (3, 11)], mode=mode),
+                 _repeated_reflection(x, [(7, 2), (3, 11)], mode))
+    for mode2 in ["edge", "constant"]:  # unchanged by the width
+        assert_close(mx.pad(mx.array(x), [(9, 1), (0, 13)], mode=mode2),
+                     np.pad(x, [(9, 1), (0, 13)], mode=mode2))
 
 
 def test_pad_edge_cases():
