@@ -73,6 +73,25 @@ array arange(double start, double stop, double step, std::optional<Dtype> dtype,
   return array(Shape{size}, dt, std::make_shared<Arange>(to_stream(s), start, stop, step), {});
 }
 
+array arange(int64_t start, int64_t stop, int64_t step, std::optional<Dtype> dtype,
+             StreamOrDevice s) {
+  if (step == 0) throw std::invalid_argument("[arange] step must not be zero");
+  auto fits_int32 = [](int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; };
+  Dtype dt = dtype.value_or(fits_int32(start) && fits_int32(stop) ? int32 : int64);
+  if (dt == bool_) throw std::invalid_argument("[arange] bool dtype is not supported");
+  // ceil((stop - start) / step) in 128 bits: the difference of two int64 may not fit one.
+  __int128 span = __int128(stop) - start, n = 0;
+  if ((span > 0) == (step > 0) && span != 0) {
+    __int128 mag = span < 0 ? -span : span, st = step < 0 ? -__int128(step) : step;
+    n = (mag + st - 1) / st;
+  }
+  if (n > INT64_MAX) fail("arange", "the range has too many elements");
+  Shape shape{int64_t(n)};
+  checked_size(shape, dt, "arange");
+  return array(std::move(shape), dt, std::make_shared<Arange>(to_stream(s), start, stop, step),
+               {});
+}
+
 array arange(double stop, std::optional<Dtype> dtype, StreamOrDevice s) {
   return arange(0.0, stop, 1.0, dtype, std::floor(stop) == stop, s);
 }

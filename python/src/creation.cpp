@@ -24,6 +24,14 @@ array arange_from(py::object start, py::object stop, py::handle step, py::handle
   bool integral = scalar_kind(start) != 'f' && scalar_kind(stop) != 'f' &&
                   (step.is_none() || scalar_kind(step) != 'f');
   double st = step.is_none() ? 1.0 : to_real(step, "step");
+  if (integral) {
+    // Exact integer bounds where they fit int64 (past that, the double form raises).
+    try {
+      return arange(py::cast<int64_t>(start), py::cast<int64_t>(stop),
+                    step.is_none() ? int64_t(1) : py::cast<int64_t>(step), to_dtype(dtype), s);
+    } catch (py::cast_error&) {
+    }
+  }
   return arange(to_real(start, "start"), to_real(stop, "stop"), st, to_dtype(dtype), integral,
                 s);
 }

@@ -104,6 +104,23 @@ def test_arange_widens_to_int64():
         assert got.tolist() == np.arange(*args, dtype=np.int64).tolist()
 
 
+def test_arange_integers_stay_exact_past_2_53():
+    # Integer bounds are kept as integers: a double would round them (2**60 + 5 was empty).
+    for args in [(2**60, 2**60 + 5), (2**53 + 1, 2**53 + 4), (2**62, 2**62 - 10, -3),
+                 (-2**63, -2**63 + 3), (2**63 - 4, 2**63 - 1), (0, 2**62, 2**61),
+                 (-2**62, 2**62, 2**61 + 7)]:
+        got = mx.arange(*args)
+        assert got.dtype == mx.int64
+        assert got.tolist() == list(range(*args)) == np.arange(*args).tolist()
+    # Narrow integer dtypes wrap as NumPy's cast of each value does.
+    for args, dtype in [((0, 300, 100), "int8"), ((250, 260, 3), "uint8")]:
+        assert mx.arange(*args, dtype=kdtype(dtype)).tolist() == \
+            np.arange(*args, dtype=dtype).tolist()
+    assert mx.arange(2**60, 2**60 + 3, dtype=mx.float64).tolist() == [2.0**60] * 3
+    with pytest.raises(ValueError, match="arange"):
+        mx.arange(-2**62, 2**62, 1)  # 2**63 int64 values
+
+
 def test_arange_keyword_forms():
     # MLX's two signatures: arange(start, stop, step=None, dtype=None) and
     # arange(stop, step=None, dtype=None).
