@@ -6,6 +6,7 @@
 #include "kiln/allocator.h"
 #include "kiln/backend/cpu/thread_pool.h"
 #include "kiln/backend/gpu.h"
+#include "kiln/error.h"
 #include "kiln/primitive.h"
 #include "kiln/transforms.h"
 
@@ -47,13 +48,36 @@ void Data::make_host_current() {
 
 // ---- shapes ----
 
-int64_t shape_size(const Shape& shape) {
-  int64_t n = 1;
+int64_t checked_mul(int64_t a, int64_t b, std::string_view op) {
+  int64_t r;
+  if (__builtin_mul_overflow(a, b, &r)) fail(op, "size ", a, " x ", b, " is too large");
+  return r;
+}
+
+int64_t checked_add(int64_t a, int64_t b, std::string_view op) {
+  int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) fail(op, "size ", a, " + ", b, " is too large");
+  return r;
+}
+
+int64_t shape_size(const Shape& shape, std::string_view op) {
+  int64_t nonzero = 1;
+  bool empty = false;
   for (auto d : shape) {
-    if (d < 0) {
-      throw std::invalid_argument("negative dimension in shape " + shape_to_string(shape));
+    if (d < 0) fail(op, "negative dimension in shape ", shape_to_string(shape));
+    if (d == 0) empty = true;
+    if (d > 0 && __builtin_mul_overflow(nonzero, d, &nonzero)) {
+      fail(op, "shape ", shape_to_string(shape), " has too many elements");
     }
-    n *= d;
+  }
+  return empty ? 0 : nonzero;
+}
+
+int64_t checked_size(const Shape& shape, Dtype dtype, std::string_view op) {
+  int64_t n = shape_size(shape, op);
+  int64_t bytes;
+  if (__builtin_mul_overflow(n, int64_t(dtype.size), &bytes)) {
+    fail(op, "shape ", shape_to_string(shape), " of ", dtype_name(dtype), " has too many bytes");
   }
   return n;
 }
@@ -125,12 +149,13 @@ size_t data_span(const Shape& shape, const Strides& strides) {
 // ---- ArrayDesc ----
 
 ArrayDesc::ArrayDesc(Shape s, Dtype d)
-    : shape(std::move(s)), strides(row_strides(shape)), size(shape_size(shape)), dtype(d) {}
+    : shape(std::move(s)), size(checked_size(shape, d, "array")), strides(row_strides(shape)),
+      dtype(d) {}
 
 ArrayDesc::ArrayDesc(Shape s, Dtype d, std::shared_ptr<Primitive> p, std::vector<array> in)
     : shape(std::move(s)),
+      size(checked_size(shape, d, p ? p->name() : "array")),
       strides(row_strides(shape)),
-      size(shape_size(shape)),
       dtype(d),
       primitive(std::move(p)),
       inputs(std::move(in)) {

@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <vector>
 
 #include "kiln/dtype.h"
@@ -119,8 +120,8 @@ enum class Status : uint8_t { unscheduled, scheduled, available };
 
 struct ArrayDesc {
   Shape shape;
+  int64_t size;  // before strides: checked_size validates the shape that row_strides walks
   Strides strides;
-  int64_t size;
   Dtype dtype;
   std::shared_ptr<Primitive> primitive;
   std::vector<array> inputs;
@@ -258,7 +259,19 @@ class array {
 
 // Row-major strides of a shape, in elements.
 Strides row_strides(const Shape& shape);
-int64_t shape_size(const Shape& shape);  // throws std::invalid_argument on negative dims
+
+// ---- size arithmetic ----
+// Element and byte counts never wrap: each product or sum that makes a size goes through
+// these, which throw std::invalid_argument (Python ValueError, as NumPy's "array is too
+// big") naming `op` when the result does not fit int64.
+int64_t checked_mul(int64_t a, int64_t b, std::string_view op);
+int64_t checked_add(int64_t a, int64_t b, std::string_view op);
+// The element count of a shape. Throws on a negative dim, and when the product of the
+// nonzero dims (which the row strides reach) does not fit int64.
+int64_t shape_size(const Shape& shape, std::string_view op = "shape");
+// shape_size, also checking that the byte count of `dtype` elements fits int64. Every
+// array's shape passes through it when its node is made.
+int64_t checked_size(const Shape& shape, Dtype dtype, std::string_view op);
 std::string shape_to_string(const Shape& shape);
 
 // Layout flags of a view with these strides. `contiguous` means dense in some order with

@@ -25,7 +25,7 @@ array concatenate(const std::vector<array>& arrays, int axis, StreamOrDevice s) 
       fail("concatenate", "shapes ", shape_to_string(first.shape()), " and ",
            shape_to_string(a.shape()), " differ outside axis ", axis);
     }
-    shape[ax] += a.shape()[ax];
+    shape[ax] = checked_add(shape[ax], a.shape()[ax], "concatenate");
     dtype = promote_types(dtype, a.dtype());
   }
   if (arrays.size() == 1) return first;
@@ -107,8 +107,9 @@ array tile(const array& a, std::vector<int64_t> reps, StreamOrDevice s) {
   for (int i = 0; i < nd; ++i) {
     expanded.insert(expanded.end(), {1, in[i]});
     broadcast.insert(broadcast.end(), {reps[i], in[i]});
-    out.push_back(reps[i] * in[i]);
+    out.push_back(checked_mul(reps[i], in[i], "tile"));
   }
+  checked_size(out, a.dtype(), "tile");
   array x = reshape(a, in, s);
   if (out == in) return x;
   return reshape(broadcast_to(reshape(x, expanded, s), broadcast, s), out, s);
@@ -122,7 +123,8 @@ array repeat(const array& a, int64_t repeats, int axis, StreamOrDevice s) {
   if (repeats == 1) return a;
   Shape broadcast = a.shape(), out = a.shape();
   broadcast.insert(broadcast.begin() + ax + 1, repeats);
-  out[ax] *= repeats;
+  out[ax] = checked_mul(out[ax], repeats, "repeat");
+  checked_size(out, a.dtype(), "repeat");
   return reshape(broadcast_to(expand_dims(a, {ax + 1}, s), broadcast, s), out, s);
 }
 

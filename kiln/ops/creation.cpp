@@ -13,9 +13,12 @@
 
 namespace kiln {
 
-array full(Shape shape, const array& value, std::optional<Dtype> dtype, StreamOrDevice s) {
-  shape_size(shape);  // validates the dims
+namespace {
+// full, zeros and ones: `op` names the caller in errors.
+array fill(Shape shape, const array& value, std::optional<Dtype> dtype, const char* op,
+           StreamOrDevice s) {
   Dtype dt = dtype.value_or(value.dtype());
+  checked_size(shape, dt, op);
   array v = astype(value, dt, s);
   if (v.ndim() > 0) {
     // An array value broadcasts to the shape (then is copied, so the result is dense).
@@ -24,12 +27,16 @@ array full(Shape shape, const array& value, std::optional<Dtype> dtype, StreamOr
   auto p = std::make_shared<Full>(to_stream(s), shape);
   return array(std::move(shape), dt, std::move(p), {v});
 }
+}  // namespace
 
+array full(Shape shape, const array& value, std::optional<Dtype> dtype, StreamOrDevice s) {
+  return fill(std::move(shape), value, dtype, "full", s);
+}
 array zeros(Shape shape, Dtype dtype, StreamOrDevice s) {
-  return full(std::move(shape), array(0, dtype), dtype, s);
+  return fill(std::move(shape), array(0, dtype), dtype, "zeros", s);
 }
 array ones(Shape shape, Dtype dtype, StreamOrDevice s) {
-  return full(std::move(shape), array(1, dtype), dtype, s);
+  return fill(std::move(shape), array(1, dtype), dtype, "ones", s);
 }
 array full_like(const array& a, const array& value, std::optional<Dtype> dtype,
                 StreamOrDevice s) {
@@ -72,7 +79,27 @@ array arange(double start, double stop, double step, std::optional<Dtype> dtype,
       (std::abs(start) >= 0x1p63 || std::abs(start + step) >= 0x1p63)) {
     fail("arange", "start ", start, " and step are out of range for ", dtype_name(dt));
   }
+  checked_size(Shape{size}, dt, "arange");
   return array(Shape{size}, dt, std::make_shared<Arange>(to_stream(s), start, stop, step), {});
+}
+
+array arange(int64_t start, int64_t stop, int64_t step, std::optional<Dtype> dtype,
+             StreamOrDevice s) {
+  if (step == 0) throw std::invalid_argument("[arange] step must not be zero");
+  auto fits_int32 = [](int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; };
+  Dtype dt = dtype.value_or(fits_int32(start) && fits_int32(stop) ? int32 : int64);
+  if (dt == bool_) throw std::invalid_argument("[arange] bool dtype is not supported");
+  // ceil((stop - start) / step) in 128 bits: the difference of two int64 may not fit one.
+  __int128 span = __int128(stop) - start, n = 0;
+  if ((span > 0) == (step > 0) && span != 0) {
+    __int128 mag = span < 0 ? -span : span, st = step < 0 ? -__int128(step) : step;
+    n = (mag + st - 1) / st;
+  }
+  if (n > INT64_MAX) fail("arange", "the range has too many elements");
+  Shape shape{int64_t(n)};
+  checked_size(shape, dt, "arange");
+  return array(std::move(shape), dt, std::make_shared<Arange>(to_stream(s), start, stop, step),
+               {});
 }
 
 array arange(double stop, std::optional<Dtype> dtype, StreamOrDevice s) {
@@ -87,30 +114,33 @@ array linspace(double start, double stop, int64_t num, bool endpoint, Dtype dtyp
   if (!std::isfinite(start) || !std::isfinite(stop)) {
     throw std::invalid_argument("[linspace] start and stop must be finite");
   }
+  checked_size(Shape{num}, dtype, "linspace");
   auto p = std::make_shared<Linspace>(to_stream(s), start, stop, endpoint);
   return array(Shape{num}, dtype, std::move(p), {});
 }
 
 namespace {
-// Row and column indices of an n x m grid, as (n, 1) and (m,) int64 arrays.
-std::pair<array, array> grid_indices(int64_t n, int64_t m, const char* op, StreamOrDevice s) {
+// Row and column indices of an n x m grid of `dtype`, as (n, 1) and (m,) int64 arrays.
+std::pair<array, array> grid_indices(int64_t n, int64_t m, Dtype dtype, const char* op,
+                                     StreamOrDevice s) {
   if (n < 0 || m < 0) {
     fail(op, "negative dimensions (", n, ", ", m, ")");
   }
+  checked_size({n, m}, dtype, op);
   array rows = reshape(arange(0.0, double(n), 1.0, int64, true, s), {n, 1}, s);
   return {rows, arange(0.0, double(m), 1.0, int64, true, s)};
 }
 }  // namespace
 
 array eye(int64_t n, int64_t m, int k, Dtype dtype, StreamOrDevice s) {
-  auto [rows, cols] = grid_indices(n, m, "eye", s);
+  auto [rows, cols] = grid_indices(n, m, dtype, "eye", s);
   return astype(equal(add(rows, array(int64_t(k)), s), cols, s), dtype, s);
 }
 
 array identity(int64_t n, Dtype dtype, StreamOrDevice s) { return eye(n, n, 0, dtype, s); }
 
 array tri(int64_t n, int64_t m, int k, Dtype dtype, StreamOrDevice s) {
-  auto [rows, cols] = grid_indices(n, m, "tri", s);
+  auto [rows, cols] = grid_indices(n, m, dtype, "tri", s);
   return astype(greater_equal(add(rows, array(int64_t(k)), s), cols, s), dtype, s);
 }
 

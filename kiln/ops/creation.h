@@ -25,6 +25,10 @@ array full_like(const array& a, const array& value, std::optional<Dtype> dtype =
 array arange(double start, double stop, double step, std::optional<Dtype> dtype = std::nullopt,
              bool integral_bounds = false, StreamOrDevice s = {});
 array arange(double stop, std::optional<Dtype> dtype = std::nullopt, StreamOrDevice s = {});
+// arange over integers, exact at any int64 magnitude (the double form rounds past 2**53).
+// The dtype defaults to int32, or int64 when the bounds do not fit.
+array arange(int64_t start, int64_t stop, int64_t step, std::optional<Dtype> dtype = std::nullopt,
+             StreamOrDevice s = {});
 // `num` evenly spaced values from start to stop (stop excluded unless `endpoint`), computed
 // in double precision; integer dtypes take the floor, as in NumPy.
 array linspace(double start, double stop, int64_t num = 50, bool endpoint = true,

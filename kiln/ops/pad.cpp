@@ -34,15 +34,17 @@ array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& pad_wi
     if (lo < 0 || hi < 0) {
       fail("pad", "negative pad width (", lo, ", ", hi, ") on axis ", d);
     }
-    if (m != PadMode::constant && a.shape()[d] == 0 && lo + hi > 0) {
+    int64_t extra = checked_add(lo, hi, "pad");
+    if (m != PadMode::constant && a.shape()[d] == 0 && extra > 0) {
       fail("pad", "cannot extend the empty axis ", d, " in mode '", mode, "'");
     }
     low.push_back(lo);
     high.push_back(hi);
-    shape[d] += lo + hi;
-    any |= lo + hi > 0;
+    shape[d] = checked_add(shape[d], extra, "pad");
+    any |= extra > 0;
   }
   if (!any) return a;
+  checked_size(shape, a.dtype(), "pad");
   array value = astype(reshape(pad_value, {}, s), a.dtype(), s);
   auto p = std::make_shared<Pad>(to_stream(s), std::move(low), std::move(high), m);
   return array(std::move(shape), a.dtype(), std::move(p), {a, value});
@@ -70,18 +72,20 @@ array roll(const array& a, const Shape& shifts, const std::vector<int>& axes, St
     fail("roll", shifts.size(), " shifts do not match ", axes.size(), " axes");
   }
   if (axes.empty()) return a;
-  // Shifts for a repeated axis add up (NumPy's rule).
+  // Shifts for a repeated axis add up (NumPy's rule), modulo the axis length: each is reduced
+  // before adding, so huge shifts cannot overflow.
   Shape per_axis(a.ndim(), 0);
+  bool any = false;
   for (size_t i = 0; i < n; ++i) {
     int ax = normalize_axis(axes[axes.size() == 1 ? 0 : i], a.ndim(), "roll");
-    per_axis[ax] += shifts[shifts.size() == 1 ? 0 : i];
+    int64_t len = a.shape()[ax];
+    if (len == 0) continue;
+    int64_t shift = shifts[shifts.size() == 1 ? 0 : i] % len;
+    if (shift < 0) shift += len;
+    int64_t room = len - per_axis[ax];  // per_axis[ax] + shift, modulo len, without overflow
+    per_axis[ax] = shift >= room ? shift - room : per_axis[ax] + shift;
   }
-  bool any = false;
-  for (int d = 0; d < a.ndim(); ++d) {
-    int64_t len = a.shape()[d];
-    per_axis[d] = len == 0 ? 0 : ((per_axis[d] % len) + len) % len;
-    any |= per_axis[d] != 0;
-  }
+  for (auto shift : per_axis) any |= shift != 0;
   if (!any) return a;
   return array(a.shape(), a.dtype(), std::make_shared<Roll>(to_stream(s), std::move(per_axis)),
                {a});

@@ -24,7 +24,7 @@ array reshape(const array& a, Shape shape, StreamOrDevice s) {
     } else if (shape[i] < 0) {
       fail("reshape", "invalid dimension ", shape[i], " in shape ", shape_to_string(shape));
     } else {
-      known *= shape[i];
+      known = checked_mul(known, shape[i], "reshape");
     }
   }
   if (infer >= 0) {
@@ -34,7 +34,7 @@ array reshape(const array& a, Shape shape, StreamOrDevice s) {
     }
     shape[infer] = a.size() / known;
   }
-  if (shape_size(shape) != a.size()) {
+  if (shape_size(shape, "reshape") != a.size()) {
     fail("reshape", "cannot reshape array of size ", a.size(), " into shape ",
          shape_to_string(shape));
   }
@@ -143,6 +143,7 @@ std::vector<int> inverse_permutation(const std::vector<int>& perm) {
 
 array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
   if (a.shape() == shape) return a;
+  checked_size(shape, a.dtype(), "broadcast_to");
   Shape out = broadcast_shapes(a.shape(), shape, "broadcast_to");
   if (out != shape) {
     fail("broadcast_to", "cannot broadcast shape ", shape_to_string(a.shape()), " to ",
@@ -182,7 +183,7 @@ array unflatten(const array& a, int axis, Shape shape, StreamOrDevice s) {
     } else if (shape[i] < 0) {
       fail("unflatten", "invalid shape ", shape_to_string(shape));
     } else {
-      known *= shape[i];
+      known = checked_mul(known, shape[i], "unflatten");
     }
   }
   if (infer >= 0 && known != 0 && n % known == 0) shape[infer] = n / known;
@@ -273,8 +274,8 @@ array diag(const array& a, int k, StreamOrDevice s) {
   }
   // Write `a` through a flat strided slice (step n + 1) of a zero matrix.
   int64_t len = a.shape()[0], kk = k;
-  int64_t n = len + std::abs(kk);
-  array flat = zeros({n * n}, a.dtype(), s);
+  int64_t n = checked_add(len, std::abs(kk), "diag");
+  array flat = zeros({checked_mul(n, n, "diag")}, a.dtype(), s);
   if (len > 0) {
     int64_t start = kk >= 0 ? kk : -kk * n;
     flat = slice_update(flat, a, {SliceBound{start, start + (len - 1) * (n + 1) + 1, n + 1}}, s);

@@ -12,6 +12,11 @@ namespace kiln {
 Arange::Steps Arange::first_and_step(Dtype dtype) const {
   if (dtype == bool_) throw std::invalid_argument("[arange] bool dtype is not supported");
   Steps s;
+  if (is_integral(dtype) && exact_) {  // wraps like the cast of each value, as NumPy's
+    s.ifirst = uint64_t(istart_);
+    s.istep = uint64_t(istep_);
+    return s;
+  }
   if (is_integral(dtype)) {
     s.ifirst = uint64_t(int64_t(std::trunc(start_)));
     s.istep = uint64_t(int64_t(std::trunc(start_ + step_))) - s.ifirst;

@@ -25,9 +25,18 @@ class Arange : public UnaryPrimitiveOf<Arange> {
  public:
   Arange(Stream s, double start, double stop, double step)
       : UnaryPrimitiveOf(s), start_(start), stop_(stop), step_(step) {}
+  // Integer bounds, kept exact for integer dtypes (a double holds only 53 bits).
+  Arange(Stream s, int64_t start, int64_t stop, int64_t step)
+      : UnaryPrimitiveOf(s),
+        start_(double(start)),
+        stop_(double(stop)),
+        step_(double(step)),
+        exact_(true),
+        istart_(start),
+        istep_(step) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   KILN_GPU_EVAL
-  auto params() const { return std::tie(start_, stop_, step_); }
+  auto params() const { return std::tie(start_, stop_, step_, exact_, istart_, istep_); }
   const char* name() const override { return "Arange"; }
   double start() const { return start_; }
   double step() const { return step_; }
@@ -44,6 +53,8 @@ class Arange : public UnaryPrimitiveOf<Arange> {
 
  private:
   double start_, stop_, step_;
+  bool exact_ = false;  // istart_ and istep_ hold the integer bounds exactly
+  int64_t istart_ = 0, istep_ = 0;
 };
 
 // The output's size is the number of samples.

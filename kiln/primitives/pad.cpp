@@ -30,7 +30,7 @@ std::vector<AxisMap> Pad::axis_maps(const Shape& in_shape) const {
 
 std::vector<Shape> Pad::output_shapes(const std::vector<array>& inputs) {
   Shape s = inputs[0].shape();
-  for (size_t d = 0; d < s.size(); ++d) s[d] += low_[d] + high_[d];
+  for (size_t d = 0; d < s.size(); ++d) s[d] = checked_add(s[d], low_[d] + high_[d], "pad");
   return {s};
 }
 

@@ -4,6 +4,39 @@
 using namespace kiln;
 using namespace kiln::python;
 
+namespace {
+// A real Python or NumPy number as a double; anything else is a TypeError naming `what`.
+double to_real(py::handle v, const char* what) {
+  char kind = scalar_kind(v);
+  if (kind != 'b' && kind != 'i' && kind != 'f') {
+    throw py::type_error(std::string("[arange] ") + what + " must be an int or a float, got " +
+                         std::string(py::str(py::type::of(v).attr("__name__"))));
+  }
+  return py::cast<double>(v);
+}
+
+// Integer bounds and step give an integer range (int32, or int64 where they do not fit); any
+// float gives float32, unless `dtype` says otherwise. A stop of None makes start the stop,
+// as in NumPy's arange(5, None, 2).
+array arange_from(py::object start, py::object stop, py::handle step, py::handle dtype,
+                  StreamOrDevice s) {
+  if (stop.is_none()) std::swap(start, stop), start = py::int_(0);
+  bool integral = scalar_kind(start) != 'f' && scalar_kind(stop) != 'f' &&
+                  (step.is_none() || scalar_kind(step) != 'f');
+  double st = step.is_none() ? 1.0 : to_real(step, "step");
+  if (integral) {
+    // Exact integer bounds where they fit int64 (past that, the double form raises).
+    try {
+      return arange(py::cast<int64_t>(start), py::cast<int64_t>(stop),
+                    step.is_none() ? int64_t(1) : py::cast<int64_t>(step), to_dtype(dtype), s);
+    } catch (py::cast_error&) {
+    }
+  }
+  return arange(to_real(start, "start"), to_real(stop, "stop"), st, to_dtype(dtype), integral,
+                s);
+}
+}  // namespace
+
 void init_creation(py::module_& m) {
   m.def("zeros", [](py::object shape, py::object dtype, StreamOrDevice s) {
     return zeros(to_shape(shape), to_dtype(dtype).value_or(float32), s);
@@ -34,16 +67,17 @@ void init_creation(py::module_& m) {
   m.attr("empty") = m.attr("zeros");
   m.attr("empty_like") = m.attr("zeros_like");
 
+  // MLX's two forms: arange(start, stop, step=None, dtype=None) and
+  // arange(stop, step=None, dtype=None); pybind11 tries them in this order.
   m.def("arange", [](py::object start, py::object stop, py::object step, py::object dtype,
                      StreamOrDevice s) {
-    if (stop.is_none()) std::swap(start, stop), start = py::int_(0);
-    bool integral = scalar_kind(start) != 'f' && scalar_kind(stop) != 'f' &&
-                    (step.is_none() || scalar_kind(step) != 'f');
-    double st = step.is_none() ? 1.0 : py::cast<double>(step);
-    return arange(py::cast<double>(start), py::cast<double>(stop), st, to_dtype(dtype),
-                  integral, s);
-  }, py::arg("start"), py::arg("stop") = py::none(), py::arg("step") = py::none(),
+    return arange_from(start, stop, step, dtype, s);
+  }, py::arg("start"), py::arg("stop"), py::arg("step") = py::none(),
      py::arg("dtype") = py::none(), py::kw_only(), py::arg("stream") = py::none());
+  m.def("arange", [](py::object stop, py::object step, py::object dtype, StreamOrDevice s) {
+    return arange_from(py::int_(0), stop, step, dtype, s);
+  }, py::arg("stop"), py::arg("step") = py::none(), py::arg("dtype") = py::none(),
+     py::kw_only(), py::arg("stream") = py::none());
 
   m.def("linspace", [](double start, double stop, int64_t num, bool endpoint, py::object dtype,
                        StreamOrDevice s) {

@@ -333,14 +333,98 @@ def test_inplace_operators():
 
 def test_operators_with_numpy_and_lists():
     a = mx.array([1.0, 2.0, 3.0])
-    assert (a + [1, 1, 1]).tolist() == [2.0, 3.0, 4.0]
-    assert ([1, 1, 1] - a).tolist() == [0.0, -1.0, -2.0]
-    assert (a == [1.0, 0.0, 3.0]).tolist() == [True, False, True]
+    assert_close(a + np.array([1.0, 1.0, 1.0]), np.array([2.0, 3.0, 4.0]))
+    assert_close(np.float32(2) * a, np.array([2.0, 4.0, 6.0]))
+    # MLX: a list or tuple is not an array to the operators: == and != compare it as
+    # "not an array", and arithmetic or ordering with it raises a ValueError naming the op.
+    assert (a == [1.0, 0.0, 3.0]) is False and (a != (1.0, 2.0, 3.0)) is True
     assert (a == "text") is False and (a != None) is True  # noqa: E711
+    for expr, op in [(lambda: a + [1, 1, 1], "add"), (lambda: [1, 1, 1] - a, "subtract"),
+                     (lambda: a * (2,), "multiply"), (lambda: a < [1], "less"),
+                     (lambda: a ** [2], "power")]:
+        with pytest.raises(ValueError, match=op):
+            expr()
+    b = a
+    with pytest.raises(ValueError, match="add"):
+        b += [1, 1, 1]
+    assert b is a and a.tolist() == [1.0, 2.0, 3.0]
+    # The functions still take lists, as NumPy's do.
+    assert mx.add(a, [1, 1, 1]).tolist() == [2.0, 3.0, 4.0]
     with pytest.raises(TypeError):
         a + "text"
     with pytest.raises(TypeError):
         a < object()
+
+
+def test_python_ints_must_fit_the_array_dtype():
+    # MLX: a Python int combined with an integer array takes its dtype, and one that does not
+    # fit raises instead of wrapping.
+    big = mx.array(2_000_000_000, dtype=mx.int32)
+    with pytest.raises(ValueError, match="add"):
+        big + 3_000_000_000
+    with pytest.raises(ValueError, match="add"):
+        3_000_000_000 + big
+    with pytest.raises(ValueError, match="subtract"):
+        mx.subtract(big, -2**31 - 1)
+    with pytest.raises(ValueError, match="add"):
+        big += 2**40
+    assert big.item() == 2_000_000_000
+    cases = [("int8", 128), ("int8", -129), ("uint8", -1), ("uint8", 256), ("int16", 2**15),
+             ("uint16", -1), ("uint32", 2**32), ("int64", 2**63), ("int64", -2**63 - 1),
+             ("uint64", 2**64), ("uint64", -1)]
+    for dtype, v in cases:
+        x = mx.array([1, 2], dtype=kdtype(dtype))
+        for fn in (mx.multiply, mx.maximum, mx.equal, mx.bitwise_or):
+            with pytest.raises(ValueError, match=fn.__name__):
+                fn(x, v)
+        with pytest.raises(ValueError, match="where"):
+            mx.where(mx.array([True, False]), x, v)
+        with pytest.raises(ValueError, match="clip"):
+            mx.clip(x, None, v)
+    # The limits themselves fit, and the results match NumPy's.
+    for dtype, v in [("int8", 127), ("int8", -128), ("uint8", 255), ("uint8", 0),
+                     ("int64", 2**63 - 1), ("uint64", 2**64 - 1), ("int32", -2**31)]:
+        ref = np.array([0, 1], dtype=dtype)
+        x = mx.array(ref)
+        assert (x | v).dtype == kdtype(dtype)
+        assert (x | v).tolist() == (ref | np.array(v, dtype=dtype)).tolist()
+        assert mx.maximum(x, v).tolist() == np.maximum(ref, np.array(v, dtype=dtype)).tolist()
+    # Float arrays take any int (it becomes a float), as do Python scalars on both sides.
+    assert (mx.array([1.0]) + 2**40).dtype == mx.float32
+    assert (mx.array(2) ** 0.5).dtype == mx.float32
+
+
+def test_inplace_operators_keep_the_dtype(rng):
+    # An in-place operator stores into its array's dtype: a result of the same kind casts
+    # back (NumPy's same_kind rule), a float result into an integer array raises.
+    x = random_np(rng, (3, 4), "float16")
+    y = random_np(rng, (3, 4), "float32")
+    a = mx.array(x)
+    a += mx.array(y)
+    assert a.dtype == mx.float16
+    assert_close(a, (x.astype(np.float32) + y).astype(np.float16), dtype="float16")
+    i8 = np.array([100, -100, 5], np.int8)
+    k = mx.array(i8)
+    k *= mx.array([3, 3, 3], dtype=mx.int32)
+    assert k.dtype == mx.int8 and k.tolist() == (i8.astype(np.int32) * 3).astype(np.int8).tolist()
+    for dtype, other, op in [("int32", mx.array([1.5]), "add"), ("int32", 2.5, "multiply"),
+                             ("int32", 2, "divide"), ("uint8", mx.array([1], mx.int8), "add"),
+                             ("float32", mx.array([1j]), "subtract")]:
+        a = mx.array([1, 2], dtype=kdtype(dtype))
+        before = a
+        with pytest.raises(ValueError, match=op):
+            if op == "add":
+                a += other
+            elif op == "multiply":
+                a *= other
+            elif op == "divide":
+                a /= other
+            else:
+                a -= other
+        assert a is before and a.dtype == kdtype(dtype) and a.tolist() == [1, 2]
+    b = mx.array([True, False])
+    b |= mx.array([False, False])
+    assert b.dtype == mx.bool_ and b.tolist() == [True, False]
 
 
 # ------------------------------------------------------------------ promotion and errors

@@ -45,6 +45,38 @@ def test_full_values_and_broadcasting(rng):
         mx.zeros((2, -1))
 
 
+# ---- sizes that do not fit ----
+
+def test_sizes_that_overflow_raise_naming_the_op():
+    # NumPy's rule: an element or byte count past int64 is a ValueError ("array is too big"),
+    # zero dimensions included; it used to wrap (size 0) and crash later.
+    cases = [
+        ("zeros", lambda: mx.zeros((2**32, 2**32))),
+        ("zeros", lambda: mx.zeros((2**62,))),  # 2**62 float32 is 2**64 bytes
+        ("zeros", lambda: mx.zeros((0, 2**40, 2**40))),
+        ("ones", lambda: mx.ones((2**31, 2**31, 4), mx.int8)),
+        ("full", lambda: mx.full((2**63 - 1, 2), 1.0)),
+        ("linspace", lambda: mx.linspace(0, 1, num=2**62)),
+        ("arange", lambda: mx.arange(0, 2**61)),  # 2**61 int64 is 2**64 bytes
+        ("eye", lambda: mx.eye(2**32)),
+        ("tri", lambda: mx.tri(2**32, 2**32)),
+    ]
+    for op, make in cases:
+        with pytest.raises(ValueError, match=op):
+            make()
+    for op, make in [("zeros", lambda: mx.zeros((3, -1))), ("ones", lambda: mx.ones(-2)),
+                     ("full", lambda: mx.full((-1,), 2)), ("linspace", lambda: mx.linspace(0, 1, -1))]:
+        with pytest.raises(ValueError, match=op):
+            make()
+
+
+def test_representable_but_huge_allocation_raises_memory_error():
+    x = mx.zeros((2**61,), mx.int8)  # a valid shape: the allocation is what fails
+    assert x.size == 2**61
+    with pytest.raises(MemoryError):
+        mx.eval(x)
+
+
 # ---- arange ----
 
 ARANGE_CASES = [(10,), (2, 10), (10, 2, -3), (-5, 5, 2), (0.5, 5, 0.7), (5, 0.5, -0.7),
@@ -61,6 +93,60 @@ def test_arange_default_dtypes():
     assert mx.arange(2**40, 2**40 + 3).tolist() == [2**40, 2**40 + 1, 2**40 + 2]
     assert mx.arange(10, step=3).tolist() == [0, 3, 6, 9]
     assert mx.arange(5, None, 2).tolist() == [0, 2, 4]
+
+
+def test_arange_widens_to_int64():
+    for args in [(2**31, 2**31 + 3), (-2**31 - 2, -2**31 + 2), (2**31 + 5, 2**31 - 2, -3),
+                 (0, 3), (2**45, 2**45 + 50, 7)]:
+        got = mx.arange(*args)
+        fits = all(-2**31 <= v < 2**31 for v in args[:2])
+        assert got.dtype == (mx.int32 if fits else mx.int64)
+        assert got.tolist() == np.arange(*args, dtype=np.int64).tolist()
+
+
+def test_arange_integers_stay_exact_past_2_53():
+    # Integer bounds are kept as integers: a double would round them (2**60 + 5 was empty).
+    for args in [(2**60, 2**60 + 5), (2**53 + 1, 2**53 + 4), (2**62, 2**62 - 10, -3),
+                 (-2**63, -2**63 + 3), (2**63 - 4, 2**63 - 1), (0, 2**62, 2**61),
+                 (-2**62, 2**62, 2**61 + 7)]:
+        got = mx.arange(*args)
+        assert got.dtype == mx.int64
+        assert got.tolist() == list(range(*args)) == np.arange(*args).tolist()
+    # Narrow integer dtypes wrap as NumPy's cast of each value does.
+    for args, dtype in [((0, 300, 100), "int8"), ((250, 260, 3), "uint8")]:
+        assert mx.arange(*args, dtype=kdtype(dtype)).tolist() == \
+            np.arange(*args, dtype=dtype).tolist()
+    assert mx.arange(2**60, 2**60 + 3, dtype=mx.float64).tolist() == [2.0**60] * 3
+    with pytest.raises(ValueError, match="arange"):
+        mx.arange(-2**62, 2**62, 1)  # 2**63 int64 values
+
+
+def test_arange_keyword_forms():
+    # MLX's two signatures: arange(start, stop, step=None, dtype=None) and
+    # arange(stop, step=None, dtype=None).
+    cases = [
+        (dict(stop=5), np.arange(5, dtype=np.int32)),
+        (dict(start=2, stop=9), np.arange(2, 9, dtype=np.int32)),
+        (dict(start=1, stop=10, step=3, dtype=mx.float32), np.arange(1, 10, 3, dtype=np.float32)),
+        (dict(stop=7, step=2), np.arange(0, 7, 2, dtype=np.int32)),
+        (dict(stop=2.5), np.arange(2.5, dtype=np.float32)),
+        (dict(start=0.5, stop=3.0, step=0.5), np.arange(0.5, 3.0, 0.5, dtype=np.float32)),
+        (dict(stop=4, dtype=mx.int64), np.arange(4, dtype=np.int64)),
+        (dict(start=3, stop=-3, step=-2, dtype=mx.float16), np.arange(3, -3, -2, dtype=np.float16)),
+    ]
+    for kwargs, ref in cases:
+        got = mx.arange(**kwargs)
+        assert got.dtype == kdtype(str(ref.dtype))
+        assert_close(got, ref)
+    assert_close(mx.arange(6, 1, -2), np.arange(6, 1, -2))
+    assert_close(mx.arange(2, 8, dtype=mx.int16), np.arange(2, 8, dtype=np.int16))
+    assert_close(mx.arange(5, step=2, dtype=mx.float32), np.arange(0, 5, 2, dtype=np.float32))
+    with pytest.raises(TypeError):
+        mx.arange(start=2)  # no stop: neither form matches
+    with pytest.raises(TypeError, match="arange"):
+        mx.arange("5")
+    with pytest.raises(TypeError, match="arange"):
+        mx.arange(0, 5, "1")
 
 
 @pytest.mark.parametrize("dtype", NUMERIC)

@@ -209,6 +209,39 @@ def test_repeat(rng, dtype):
         mx.repeat(mx.zeros((2,)), 2, axis=1)
 
 
+# ---- sizes that do not fit ----
+
+def test_shape_ops_with_overflowing_sizes_raise():
+    # Each result size is checked arithmetic: past int64 elements or bytes is a ValueError
+    # naming the op (these used to wrap into wrong shapes or crash).
+    x = mx.zeros((4,))
+    big = mx.broadcast_to(mx.zeros((), mx.int8), (2**62,))  # lazy, 2**62 bytes: representable
+    assert big.shape == (2**62,)
+    cases = [
+        ("tile", lambda: mx.tile(x, 2**62)),
+        ("tile", lambda: mx.tile(x, (2**40, 2**40))),
+        ("repeat", lambda: mx.repeat(x, 2**62)),
+        ("repeat", lambda: mx.repeat(x, 2**61, axis=0)),
+        ("pad", lambda: mx.pad(x, 2**62)),
+        ("pad", lambda: mx.pad(x, (0, 2**63 - 2))),
+        ("pad", lambda: mx.pad(big, (2**62, 0))),
+        ("broadcast_to", lambda: mx.broadcast_to(x, (2**32, 2**32, 4))),
+        ("broadcast_to", lambda: mx.broadcast_to(mx.zeros(()), (2**62,))),
+        ("reshape", lambda: mx.reshape(x, (2**32, 2**32, -1))),
+        ("reshape", lambda: mx.reshape(x, (2**33, 2**31, 0, -1))),
+        ("concatenate", lambda: mx.concatenate([big, big])),
+    ]
+    for op, make in cases:
+        with pytest.raises(ValueError, match=op):
+            make()
+    # Huge shifts reduce modulo the axis, as in NumPy.
+    ref = np.arange(5)
+    for shift in [2**62, -(2**63), (2**62, 2**62, 2**62)]:
+        axes = 0 if np.ndim(shift) == 0 else (0, 0, 0)
+        total = int(np.sum(np.array(shift, dtype=object))) % 5
+        assert mx.roll(mx.array(ref), shift, axes).tolist() == np.roll(ref, total).tolist()
+
+
 # ---- pad, roll ----
 
 @pytest.mark.parametrize("dtype", ALL_DTYPES)
@@ -225,30 +258,45 @@ def test_pad_modes(rng, dtype, mode):
                      np.pad(x, 2, constant_values=3))
 
 
-def _periodic_pad_reference(x, width, mode):
-    """Reflections continued periodically (NumPy >= 2.0's behaviour for wide pads)."""
+def _repeated_reflection(x, width, mode):
+    """Reflections repeated past the array (NumPy >= 2.3's np.pad; older NumPy mixes phases
+    once a pad is wider than the axis): along each axis the data extends periodically by the
+    block x + its mirror without the end elements ('reflect', period 2n - 2) or with them
+    ('symmetric', period 2n)."""
     out = x
     for axis, (lo, hi) in enumerate(width):
-        n = x.shape[axis]
-        k = np.arange(-lo, n + hi)
-        if mode == "reflect":
-            p = 2 * (n - 1)
-            t = np.mod(k, p) if p else np.zeros_like(k)
-            idx = np.where(t < n, t, p - t)
-        else:
-            t = np.mod(k, 2 * n)
-            idx = np.where(t < n, t, 2 * n - 1 - t)
-        out = np.take(out, idx, axis=axis)
+        n = out.shape[axis]
+        inner = (slice(n - 2, 0, -1) if mode == "reflect" else slice(None, None, -1))
+        block = np.concatenate([out, out[(slice(None),) * axis + (inner,)]], axis=axis)
+        period = block.shape[axis]  # n = 1 gives x itself: NumPy's edge rule for one element
+        reps = [1] * out.ndim
+        reps[axis] = (lo + n + hi) // period + 2
+        tiled = np.tile(block, reps)
+        first = -lo % period  # x starts lo places in: tiled[first + i] is output i
+        out = np.take(tiled, np.arange(first, first + lo + n + hi), axis=axis)
     return out
 
 
 @pytest.mark.parametrize("mode", ["reflect", "symmetric"])
 def test_pad_wide_reflections(rng, mode):
-    for shape in [(3, 4), (1, 5), (2, 2)]:
+    # Pads from 0 up to many times the axis length, on random shapes; NumPy itself where all
+    # widths stay within one reflection (every NumPy version agrees there).
+    for _ in range(40):
+        ndim = int(rng.integers(1, 4))
+        shape = tuple(int(v) for v in rng.integers(1, 6, ndim))
+        width = [tuple(int(v) for v in rng.integers(0, 6 * n + 3, 2)) for n in shape]
         x = random_np(rng, shape, "float32")
-        width = [(7, 2), (3, 11)]
-        assert_close(mx.pad(mx.array(x), width, mode=mode),
-                     _periodic_pad_reference(x, width, mode))
+        got = mx.pad(mx.array(x), width, mode=mode)
+        assert_close(got, _repeated_reflection(x, width, mode))
+        limit = [n - 1 if mode == "reflect" else n for n in shape]
+        small = [(min(lo, m), min(hi, m)) for (lo, hi), m in zip(width, limit)]
+        assert_close(mx.pad(mx.array(x), small, mode=mode), np.pad(x, small, mode=mode))
+    x = random_np(rng, (3, 4), "float32")
+    assert_close(mx.pad(mx.array(x), [(7, 2), (3, 11)], mode=mode),
+                 _repeated_reflection(x, [(7, 2), (3, 11)], mode))
+    for mode2 in ["edge", "constant"]:  # unchanged by the width
+        assert_close(mx.pad(mx.array(x), [(9, 1), (0, 13)], mode=mode2),
+                     np.pad(x, [(9, 1), (0, 13)], mode=mode2))
 
 
 def test_pad_edge_cases():
