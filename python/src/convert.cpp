@@ -344,12 +344,20 @@ array to_array(py::handle obj, std::optional<Dtype> dtype) {
     return from_numpy(py::reinterpret_borrow<py::array>(obj), dtype);
   }
   if (py::hasattr(obj, "__mlx_array__")) return to_array(obj.attr("__mlx_array__")(), dtype);
-  // Before __array__: torch's bfloat16 tensors only convert through DLPack.
+  bool numpy_like = py::hasattr(obj, "__array__") || py::hasattr(obj, "__array_interface__");
+  // DLPack before __array__: torch's bfloat16 tensors only convert through DLPack, and
+  // __array__ where DLPack refuses (torch 1.13 exports no bool).
   if (is_dlpack_producer(obj) && on_host(obj)) {
-    array shared = from_dlpack(obj, /*copy=*/false);
-    return fresh_copy(astype(shared, imported_dtype(shared.dtype(), dtype)));
+    try {
+      array shared = from_dlpack(obj, /*copy=*/false);
+      return fresh_copy(astype(shared, imported_dtype(shared.dtype(), dtype)));
+    } catch (py::error_already_set&) {
+      if (!numpy_like) throw;
+    } catch (py::type_error&) {
+      if (!numpy_like) throw;
+    }
   }
-  if (py::hasattr(obj, "__array__") || py::hasattr(obj, "__array_interface__")) {
+  if (numpy_like) {
     py::object np = py::module_::import("numpy").attr("asarray")(obj);
     return from_numpy(np, dtype);
   }

@@ -402,6 +402,9 @@ def test_torch_tensors_construct_arrays():
     t[0, 0] = 100.0  # mx.array copies
     assert c.tolist()[0][0] == np.float32(x[0, 0])
     assert mx.array(torch.arange(5)).dtype == mx.int64
+    assert mx.array(torch.tensor([True, False])).tolist() == [True, False]  # no DLPack bool
+    c128 = torch.tensor([1 + 2j], dtype=torch.complex128)  # no kiln complex128: via NumPy
+    assert mx.array(c128).tolist() == [1 + 2j]
 
 
 # ---- 6. DLPack ----
