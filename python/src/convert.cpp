@@ -27,6 +27,52 @@ bool type_caster<kiln::StreamOrDevice>::load(handle src, bool) {
   return false;
 }
 
+namespace {
+
+// An integer (or, when converting, an object with __index__ that is not a float) whose value
+// does not fit int64.
+bool is_overflowing_int(handle src, bool convert) {
+  if (PyFloat_Check(src.ptr())) return false;
+  if (!PyLong_Check(src.ptr()) && !(convert && PyIndex_Check(src.ptr()))) return false;
+  PyObject* index = PyNumber_Index(src.ptr());
+  if (!index) {
+    PyErr_Clear();
+    return false;
+  }
+  int overflow = 0;
+  PyLong_AsLongLongAndOverflow(index, &overflow);
+  Py_DECREF(index);
+  return overflow != 0;
+}
+
+[[noreturn]] void int_out_of_range(handle src, int bits) {
+  std::string text = PyLong_Check(src.ptr()) && _PyLong_NumBits(src.ptr()) <= 256
+                         ? std::string(str(src))
+                         : std::string("value");
+  throw std::overflow_error("Python int " + text + " does not fit a " + std::to_string(bits) +
+                            "-bit integer argument");
+}
+
+}  // namespace
+
+template <typename T>
+bool range_checked_int_caster<T>::load(handle src, bool convert) {
+  type_caster<long long> wide;  // pybind11's own caster, for the full int64 range
+  if (!wide.load(src, convert)) {
+    if (is_overflowing_int(src, convert)) int_out_of_range(src, 64);
+    return false;
+  }
+  long long v = wide;
+  if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) {
+    int_out_of_range(src, int(sizeof(T) * 8));
+  }
+  value = T(v);
+  return true;
+}
+
+template struct range_checked_int_caster<int>;
+template struct range_checked_int_caster<long>;
+
 }  // namespace pybind11::detail
 
 namespace kiln::python {

@@ -26,6 +26,23 @@ struct type_caster<kiln::StreamOrDevice> {
   }
 };
 
+// int and int64 parameters (and py::cast<int>, py::cast<int64_t>) load as pybind11's own
+// casters do, except that a Python integer outside the C++ type's range raises OverflowError
+// instead of pybind11's TypeError ("incompatible function arguments") or RuntimeError
+// ("Unable to cast"). Every binding file includes this header first, so the whole module
+// sees one definition.
+template <typename T>
+struct range_checked_int_caster {
+  PYBIND11_TYPE_CASTER(T, const_name("int"));
+  bool load(handle src, bool convert);
+  static handle cast(T v, return_value_policy, handle) { return PyLong_FromLongLong(v); }
+};
+
+template <>
+class type_caster<int> : public range_checked_int_caster<int> {};
+template <>
+class type_caster<long> : public range_checked_int_caster<long> {};
+
 }  // namespace pybind11::detail
 
 namespace kiln::python {

@@ -304,6 +304,18 @@ def test_large_ints_as_shapes_and_axes():
                  lambda: mx.mean(a, axis=-2**63 - 5)):
         with pytest.raises(OverflowError, match="axis"):
             call()
+    # int parameters and the bindings' own int conversions: OverflowError, not pybind11's
+    # TypeError ("incompatible function arguments") or RuntimeError ("Unable to cast")
+    for call in (lambda: mx.swapaxes(a, 2**63, 0), lambda: mx.argmax(a, axis=2**63),
+                 lambda: mx.cumsum(a, axis=2**40), lambda: mx.take(a, mx.array([0]), axis=2**63),
+                 lambda: mx.concatenate([a, a], axis=2**64), lambda: mx.split(a, 2**64),
+                 lambda: mx.linspace(0, 1, 2**64), lambda: mx.eye(2**64),
+                 lambda: mx.pad(a, 2**64), lambda: mx.repeat(a, 2**64)):
+        with pytest.raises(OverflowError):
+            call()
+    assert mx.swapaxes(a, np.int64(1), 0).shape == (3, 2)
+    with pytest.raises(TypeError):
+        mx.swapaxes(a, 1.5, 0)
     with pytest.raises(TypeError):
         mx.zeros((2.5,))
     assert mx.zeros((np.int64(2), np.uint8(3))).shape == (2, 3)
