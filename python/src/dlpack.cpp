@@ -1,6 +1,6 @@
-// DLPack exchange: __dlpack__/__dlpack_device__ export arrays without copying, and
-// from_dlpack imports another framework's tensor without copying when it lives in host
-// memory.
+// DLPack exchange: __dlpack__/__dlpack_device__ export arrays without copying (views with
+// negative strides export a copy), and from_dlpack imports another framework's tensor
+// without copying when it lives in host memory.
 #include <dlpack/dlpack.h>
 
 #include "convert.h"
