@@ -347,8 +347,9 @@ void array::copy_shared_buffer(const array& other) {
 }
 
 bool array::is_donatable() const {
+  // External memory (NumPy, DLPack) belongs to its producer: never written in place.
   return desc_.use_count() == 1 && desc_->data && desc_->data.use_count() == 1 &&
-         desc_->data_size == size_t(size());
+         desc_->data->host_owned() && desc_->data_size == size_t(size());
 }
 
 }  // namespace kiln

@@ -1,7 +1,9 @@
 #include "convert.h"
+#include "kiln/error.h"
 
 #include <complex>
 #include <cstring>
+#include <limits>
 
 namespace pybind11::detail {
 
@@ -25,6 +27,52 @@ bool type_caster<kiln::StreamOrDevice>::load(handle src, bool) {
   return false;
 }
 
+namespace {
+
+// An integer (or, when converting, an object with __index__ that is not a float) whose value
+// does not fit int64.
+bool is_overflowing_int(handle src, bool convert) {
+  if (PyFloat_Check(src.ptr())) return false;
+  if (!PyLong_Check(src.ptr()) && !(convert && PyIndex_Check(src.ptr()))) return false;
+  PyObject* index = PyNumber_Index(src.ptr());
+  if (!index) {
+    PyErr_Clear();
+    return false;
+  }
+  int overflow = 0;
+  PyLong_AsLongLongAndOverflow(index, &overflow);
+  Py_DECREF(index);
+  return overflow != 0;
+}
+
+[[noreturn]] void int_out_of_range(handle src, int bits) {
+  std::string text = PyLong_Check(src.ptr()) && _PyLong_NumBits(src.ptr()) <= 256
+                         ? std::string(str(src))
+                         : std::string("value");
+  throw std::overflow_error("Python int " + text + " does not fit a " + std::to_string(bits) +
+                            "-bit integer argument");
+}
+
+}  // namespace
+
+template <typename T>
+bool range_checked_int_caster<T>::load(handle src, bool convert) {
+  type_caster<long long> wide;  // pybind11's own caster, for the full int64 range
+  if (!wide.load(src, convert)) {
+    if (is_overflowing_int(src, convert)) int_out_of_range(src, 64);
+    return false;
+  }
+  long long v = wide;
+  if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) {
+    int_out_of_range(src, int(sizeof(T) * 8));
+  }
+  value = T(v);
+  return true;
+}
+
+template struct range_checked_int_caster<int>;
+template struct range_checked_int_caster<long>;
+
 }  // namespace pybind11::detail
 
 namespace kiln::python {
@@ -32,8 +80,114 @@ namespace kiln::python {
 namespace {
 
 bool is_numpy_scalar(py::handle obj) {
-  static py::object generic = py::module_::import("numpy").attr("generic");
+  // Cached without a function-local static: its initialisation guard would be held while
+  // importing NumPy releases the GIL, and a second thread holding the GIL would wait on it
+  // forever. Two threads may both import; one reference leaks, harmlessly.
+  static PyObject* generic = nullptr;
+  if (!generic) generic = py::object(py::module_::import("numpy").attr("generic")).release().ptr();
   return py::isinstance(obj, generic);
+}
+
+// Python's recursion limit bounds the nesting of sequences and of __mlx_array__ chains: a list
+// that contains itself raises RecursionError instead of overflowing the C stack.
+class RecursionGuard {
+ public:
+  explicit RecursionGuard(const char* where) {
+    if (Py_EnterRecursiveCall(where)) throw py::error_already_set();
+  }
+  ~RecursionGuard() { Py_LeaveRecursiveCall(); }
+  RecursionGuard(const RecursionGuard&) = delete;
+  RecursionGuard& operator=(const RecursionGuard&) = delete;
+};
+
+// An int's value for messages: huge ints are named by size (str() refuses over 4300 digits).
+std::string int_text(py::handle index) {
+  auto bits = py::cast<int64_t>(index.attr("bit_length")());
+  if (bits <= 256) return std::string(py::str(index));
+  return "of " + std::to_string(bits) + " bits";
+}
+
+py::object to_index(py::handle obj) {
+  PyObject* index = PyNumber_Index(obj.ptr());
+  if (!index) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(index);
+}
+
+// A Python integer read exactly: as int64 where it fits, else as uint64.
+struct IntValue {
+  int64_t s = 0;
+  uint64_t u = 0;
+  bool above_int64 = false;  // the value is `u`
+
+  template <typename T>
+  T as() const {
+    return above_int64 ? cast_to<T>(u) : cast_to<T>(s);
+  }
+};
+
+IntValue read_int(py::handle obj) {
+  py::object index = to_index(obj);
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
+  if (!overflow) {
+    if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
+    return {v, 0, false};
+  }
+  if (overflow > 0) {
+    unsigned long long u = PyLong_AsUnsignedLongLong(index.ptr());
+    if (!(u == static_cast<unsigned long long>(-1) && PyErr_Occurred())) return {0, u, true};
+    PyErr_Clear();
+  }
+  fail<std::overflow_error>("array", "Python int ", int_text(index),
+                            " is out of the range of int64 and uint64");
+}
+
+double to_double(py::handle obj) {
+  double v = PyFloat_AsDouble(obj.ptr());  // OverflowError for ints beyond float64
+  if (v == -1.0 && PyErr_Occurred()) throw py::error_already_set();
+  return v;
+}
+
+std::complex<double> to_complex(py::handle obj) {
+  Py_complex c = PyComplex_AsCComplex(obj.ptr());
+  if (c.real == -1.0 && PyErr_Occurred()) throw py::error_already_set();
+  return {c.real, c.imag};
+}
+
+// One Python scalar of `kind` as element type T. Complex to real keeps the real part.
+template <typename T>
+T element_from_python(py::handle obj, char kind) {
+  if constexpr (std::is_same_v<T, complex64_t>) {
+    auto c = to_complex(obj);
+    return complex64_t(float(c.real()), float(c.imag()));
+  } else {
+    if (kind == 'c') return cast_to<T>(to_complex(obj).real());
+    if (kind == 'f' || !std::is_integral_v<T>) return cast_to<T>(to_double(obj));
+    return read_int(obj).as<T>();
+  }
+}
+
+// The default dtype of Python ints: int32, int64 where one does not fit int32, uint64 where
+// one only fits there.
+Dtype int_dtype(const std::vector<IntValue>& values) {
+  bool wide = false, above = false, negative = false;
+  for (const auto& v : values) {
+    above |= v.above_int64;
+    negative |= !v.above_int64 && v.s < 0;
+    wide |= v.above_int64 || v.s > INT32_MAX || v.s < INT32_MIN;
+  }
+  if (above && negative) {
+    fail<std::overflow_error>("array", "no integer dtype holds both a negative int and one "
+                              "above the int64 range");
+  }
+  return above ? uint64 : wide ? int64 : int32;
+}
+
+// Kiln follows MLX: float64 data from NumPy, DLPack or buffers becomes float32 unless the
+// caller names a dtype.
+Dtype imported_dtype(Dtype src, std::optional<Dtype> dtype) {
+  if (dtype) return *dtype;
+  return src == float64 ? float32 : src;
 }
 
 Dtype dtype_from_numpy(const py::dtype& dt) {
@@ -77,13 +231,34 @@ array from_numpy(py::array arr, std::optional<Dtype> dtype) {
   if (!c) throw py::value_error("cannot read the NumPy array");
   Shape shape(c.shape(), c.shape() + c.ndim());
   array out(c.data(), shape, src);
-  return dtype && *dtype != src ? astype(out, *dtype) : out;
+  Dtype want = imported_dtype(src, dtype);
+  return want != src ? astype(out, want) : out;
 }
 
-// Nested Python sequences: collect the shape and the leaves.
-void walk_list(py::handle obj, size_t depth, Shape& shape, std::vector<py::handle>& leaves,
+// A buffer-protocol object (bytes, bytearray, array.array, memoryview) as NumPy sees it:
+// its format gives the dtype (bytes: uint8), and the NumPy array shares its memory.
+py::object numpy_from_buffer(py::handle obj) {
+  auto view = py::memoryview(py::reinterpret_borrow<py::object>(obj));
+  return py::module_::import("numpy").attr("asarray")(view);
+}
+
+bool is_dlpack_producer(py::handle obj) {
+  return py::hasattr(obj, "__dlpack__") && py::hasattr(obj, "__dlpack_device__");
+}
+
+// DLPack's device codes for memory the host can read: kDLCPU, kDLCUDAHost.
+bool on_host(py::handle producer) {
+  py::tuple dev = producer.attr("__dlpack_device__")();
+  int type = py::cast<int>(dev[0]);
+  return type == 1 || type == 3;
+}
+
+// Nested Python sequences: collect the shape and the leaves (owned: converting a leaf may
+// run Python code that changes the lists).
+void walk_list(py::handle obj, size_t depth, Shape& shape, std::vector<py::object>& leaves,
                bool& shape_known) {
   if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj)) {
+    RecursionGuard guard(" while converting a nested sequence to an array");
     auto seq = py::reinterpret_borrow<py::sequence>(obj);
     int64_t n = int64_t(py::len(seq));
     if (depth == shape.size()) {
@@ -100,12 +275,12 @@ void walk_list(py::handle obj, size_t depth, Shape& shape, std::vector<py::handl
     throw py::value_error("array: ragged nested sequence (inhomogeneous shape)");
   }
   shape_known = true;
-  leaves.push_back(obj);
+  leaves.push_back(py::reinterpret_borrow<py::object>(obj));
 }
 
 array from_list(py::handle obj, std::optional<Dtype> dtype) {
   Shape shape;
-  std::vector<py::handle> leaves;
+  std::vector<py::object> leaves;
   bool known = false;
   walk_list(obj, 0, shape, leaves, known);
   // A list of arrays (or NumPy arrays) stacks them.
@@ -131,67 +306,50 @@ array from_list(py::handle obj, std::optional<Dtype> dtype) {
     }
     return array(bytes.data(), full, dt);
   }
+  std::vector<char> kinds(leaves.size());
   char kind = 'b';
-  for (auto& leaf : leaves) {
-    char k = scalar_kind(leaf);
-    if (!k) throw py::type_error("array: unsupported element type in the list");
-    auto rank = [](char c) { return c == 'b' ? 0 : c == 'i' ? 1 : c == 'f' ? 2 : 3; };
-    if (rank(k) > rank(kind)) kind = k;
+  auto rank = [](char c) { return c == 'b' ? 0 : c == 'i' ? 1 : c == 'f' ? 2 : 3; };
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    kinds[i] = scalar_kind(leaves[i]);
+    if (!kinds[i]) throw py::type_error("array: unsupported element type in the list");
+    if (rank(kinds[i]) > rank(kind)) kind = kinds[i];
   }
   if (leaves.empty()) kind = 'f';
   Dtype dt = dtype ? *dtype
                    : kind == 'b' ? bool_ : kind == 'i' ? int32 : kind == 'f' ? float32 : complex64;
   if (!dtype && kind == 'i') {
-    for (auto& leaf : leaves) {
-      int64_t v = py::cast<int64_t>(leaf);
-      if (v > INT32_MAX || v < INT32_MIN) {
-        dt = int64;
-        break;
-      }
-    }
+    std::vector<IntValue> values;
+    for (auto& leaf : leaves) values.push_back(read_int(leaf));
+    dt = int_dtype(values);
   }
   std::vector<char> bytes(leaves.size() * dt.size);
   dispatch_dtype(dt, [&]<typename T>(type_tag<T>) {
     T* out = reinterpret_cast<T*>(bytes.data());
-    for (size_t i = 0; i < leaves.size(); ++i) {
-      if constexpr (std::is_same_v<T, complex64_t>) {
-        auto c = py::cast<std::complex<double>>(leaves[i]);
-        out[i] = complex64_t(float(c.real()), float(c.imag()));
-      } else if constexpr (std::is_integral_v<T>) {
-        out[i] = scalar_kind(leaves[i]) == 'f' ? T(py::cast<double>(leaves[i]))
-                                               : T(py::cast<int64_t>(leaves[i]));
-      } else {
-        if (scalar_kind(leaves[i]) == 'c') {
-          out[i] = T(py::cast<std::complex<double>>(leaves[i]).real());
-        } else {
-          out[i] = T(py::cast<double>(leaves[i]));
-        }
-      }
-    }
+    for (size_t i = 0; i < leaves.size(); ++i) out[i] = element_from_python<T>(leaves[i], kinds[i]);
   });
   return array(bytes.data(), shape, dt);
 }
 
 array scalar_to_array(py::handle obj, char kind, Dtype dt) {
-  switch (kind) {
-    case 'b':
-      return array(py::cast<bool>(obj), dt);
-    case 'i': {
-      // Python ints are unbounded: read through int64, or uint64 for large positives.
-      try {
-        return array(py::cast<int64_t>(obj), dt);
-      } catch (py::cast_error&) {
-        return array(py::cast<uint64_t>(obj), dt);
-      }
-    }
-    case 'f':
-      return array(py::cast<double>(obj), dt);
-    default: {
-      auto c = py::cast<std::complex<double>>(obj);
-      if (dt != complex64) return array(c.real(), dt);
-      return array(complex64_t(float(c.real()), float(c.imag())), dt);
-    }
+  return dispatch_dtype(dt, [&]<typename T>(type_tag<T>) {
+    return array(element_from_python<T>(obj, kind), dt);
+  });
+}
+
+// OverflowError "[op] <what> does not fit a <bits>-bit integer" ("<what> ..." without an op).
+[[noreturn]] void too_large(std::string_view op, const std::string& what, int bits) {
+  std::string msg = what + " does not fit a " + std::to_string(bits) + "-bit integer";
+  throw std::overflow_error(op.empty() ? msg : error_message(op, msg));
+}
+
+// An integer argument held in a narrower C++ type (axes are ints).
+template <typename Int>
+Int to_bounded_int(py::handle obj, std::string_view op, std::string_view arg) {
+  int64_t v = to_int64(obj, op, arg);
+  if (v < std::numeric_limits<Int>::min() || v > std::numeric_limits<Int>::max()) {
+    too_large(op, std::string(arg) + " " + std::to_string(v), int(sizeof(Int) * 8));
   }
+  return Int(v);
 }
 
 }  // namespace
@@ -212,6 +370,7 @@ char scalar_kind(py::handle obj) {
 }
 
 array to_array(py::handle obj, std::optional<Dtype> dtype) {
+  RecursionGuard guard(" while converting to an array");
   if (py::isinstance<array>(obj)) {
     array a = py::cast<array>(obj);
     return dtype ? astype(a, *dtype) : a;
@@ -221,14 +380,7 @@ array to_array(py::handle obj, std::optional<Dtype> dtype) {
       return from_numpy(py::array::ensure(obj), dtype);
     }
     Dtype dt = dtype ? *dtype : weak_scalar_dtype(kind, std::nullopt);
-    if (!dtype && kind == 'i') {
-      try {
-        int64_t v = py::cast<int64_t>(obj);
-        if (v > INT32_MAX || v < INT32_MIN) dt = int64;
-      } catch (py::cast_error&) {
-        dt = uint64;
-      }
-    }
+    if (!dtype && kind == 'i') dt = int_dtype({read_int(obj)});
     return scalar_to_array(obj, kind, dt);
   }
   if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj)) {
@@ -238,17 +390,75 @@ array to_array(py::handle obj, std::optional<Dtype> dtype) {
     return from_numpy(py::reinterpret_borrow<py::array>(obj), dtype);
   }
   if (py::hasattr(obj, "__mlx_array__")) return to_array(obj.attr("__mlx_array__")(), dtype);
-  if (py::hasattr(obj, "__array__") || py::hasattr(obj, "__array_interface__")) {
+  bool numpy_like = py::hasattr(obj, "__array__") || py::hasattr(obj, "__array_interface__");
+  // DLPack before __array__: torch's bfloat16 tensors only convert through DLPack, and
+  // __array__ where DLPack refuses (torch 1.13 exports no bool).
+  if (is_dlpack_producer(obj) && on_host(obj)) {
+    try {
+      array shared = from_dlpack(obj, /*copy=*/false);
+      return fresh_copy(astype(shared, imported_dtype(shared.dtype(), dtype)));
+    } catch (py::error_already_set&) {
+      if (!numpy_like) throw;
+    } catch (py::type_error&) {
+      if (!numpy_like) throw;
+    }
+  }
+  if (numpy_like) {
     py::object np = py::module_::import("numpy").attr("asarray")(obj);
     return from_numpy(np, dtype);
   }
-  if (py::hasattr(obj, "__dlpack__")) {
-    py::object np = py::module_::import("numpy").attr("from_dlpack")(obj);
-    return from_numpy(np, dtype);
-  }
+  if (PyObject_CheckBuffer(obj.ptr())) return from_numpy(numpy_from_buffer(obj), dtype);
   throw py::type_error("cannot convert an object of type " +
                        std::string(py::str(py::type::of(obj).attr("__name__"))) +
                        " to a kiln array");
+}
+
+array share_array(py::handle obj, std::optional<Dtype> dtype) {
+  auto refuse = [](const std::string& why) -> array {
+    fail("asarray", "copy=False: ", why);
+  };
+  if (py::isinstance<array>(obj)) {
+    array a = py::cast<array>(obj);
+    if (dtype && *dtype != a.dtype()) {
+      return refuse(std::string("converting ") + dtype_name(a.dtype()) + " to " +
+                    dtype_name(*dtype) + " needs a copy");
+    }
+    return a;
+  }
+  py::object producer = py::reinterpret_borrow<py::object>(obj);
+  if (!is_dlpack_producer(obj) && PyObject_CheckBuffer(obj.ptr())) {
+    producer = numpy_from_buffer(obj);
+  }
+  if (!is_dlpack_producer(producer)) {
+    return refuse("an object of type " + std::string(py::str(py::type::of(obj).attr("__name__"))) +
+                  " has no memory to share; its conversion makes a copy");
+  }
+  if (!on_host(producer)) return refuse("the object's memory is not on the host");
+  array a = [&] {
+    try {
+      return from_dlpack(producer, /*copy=*/false);
+    } catch (py::error_already_set& e) {
+      // The producer refuses to export (a read-only NumPy array, bytes).
+      if (!e.matches(PyExc_BufferError)) throw;
+      return refuse(std::string("the object does not share its memory (") + e.what() + ")");
+    }
+  }();
+  Dtype want = imported_dtype(a.dtype(), dtype);
+  if (want != a.dtype()) {
+    return refuse(std::string(dtype_name(a.dtype())) + " data would become " + dtype_name(want) +
+                  " (a copy); pass dtype=" + dtype_name(a.dtype()) + " to share it");
+  }
+  return a;
+}
+
+array fresh_copy(const array& a) {
+  array c = contiguous(a);
+  {
+    py::gil_scoped_release release;
+    c.eval();
+  }
+  if (c.data_shared_ptr() != a.data_shared_ptr()) return c;  // already new memory
+  return array(c.size() ? c.data<char>() : nullptr, c.shape(), c.dtype());
 }
 
 array to_array_like(py::handle obj, const array& like) {
@@ -289,29 +499,50 @@ std::optional<Dtype> to_dtype(py::handle obj) {
                        std::string(py::str(py::type::of(obj).attr("__name__"))));
 }
 
-std::optional<std::vector<int>> to_axes(py::handle obj) {
+int64_t to_int64(py::handle obj, std::string_view op, std::string_view arg) {
+  py::object index = to_index(obj);
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
+  if (overflow) too_large(op, std::string(arg) + " " + int_text(index), 64);
+  if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
+  return v;
+}
+
+namespace {
+
+// A single integer, as opposed to a sequence of them (arrays have __index__ too).
+bool is_int_like(py::handle obj) {
+  return PyIndex_Check(obj.ptr()) && !py::isinstance<array>(obj) && !py::isinstance<py::array>(obj);
+}
+
+bool is_int_sequence_like(py::handle obj) {
+  return py::isinstance<py::sequence>(obj) && !py::isinstance<py::str>(obj) &&
+         !py::isinstance<py::bytes>(obj);
+}
+
+}  // namespace
+
+std::optional<std::vector<int>> to_axes(py::handle obj, std::string_view op) {
   if (obj.is_none()) return std::nullopt;
-  if (py::isinstance<py::int_>(obj)) return std::vector<int>{py::cast<int>(obj)};
-  if (py::isinstance<py::sequence>(obj) && !py::isinstance<py::str>(obj)) {
+  if (is_int_like(obj)) return std::vector<int>{to_bounded_int<int>(obj, op, "axis")};
+  if (is_int_sequence_like(obj)) {
     std::vector<int> axes;
     for (auto a : obj) {
-      if (!py::isinstance<py::int_>(a)) throw py::type_error("axes must be integers");
-      axes.push_back(py::cast<int>(a));
+      if (!is_int_like(a)) throw py::type_error("axes must be integers");
+      axes.push_back(to_bounded_int<int>(a, op, "axis"));
     }
     return axes;
   }
   throw py::type_error("axis must be None, an int or a sequence of ints");
 }
 
-Shape to_shape(py::handle obj) {
-  if (py::isinstance<py::int_>(obj)) return Shape{py::cast<int64_t>(obj)};
-  if (py::isinstance<py::sequence>(obj) && !py::isinstance<py::str>(obj)) {
+Shape to_shape(py::handle obj, std::string_view op) {
+  if (is_int_like(obj)) return Shape{to_int64(obj, op, "shape")};
+  if (is_int_sequence_like(obj)) {
     Shape s;
     for (auto d : obj) {
-      if (!py::isinstance<py::int_>(d) && !is_numpy_scalar(d)) {
-        throw py::type_error("shape entries must be integers");
-      }
-      s.push_back(py::cast<int64_t>(d));
+      if (!is_int_like(d)) throw py::type_error("shape entries must be integers");
+      s.push_back(to_int64(d, op, "shape entry"));
     }
     return s;
   }
@@ -368,14 +599,17 @@ py::object to_list(array& a) {
   });
 }
 
-py::array to_numpy(array& a, std::optional<py::dtype> dtype) {
-  array src = a.dtype() == bfloat16 ? astype(a, float32) : a;
+py::array to_numpy(array& a) {
+  if (a.dtype() == bfloat16) {
+    fail("__array__", "NumPy has no bfloat16: convert with astype(float32) first (memoryview "
+         "and DLPack carry bfloat16 as it is)");
+  }
   {
     py::gil_scoped_release release;
-    src.eval();
+    a.eval();
   }
   const char* fmt = "";
-  switch (src.dtype().val) {
+  switch (a.dtype().val) {
     case Dtype::Val::bool_: fmt = "bool"; break;
     case Dtype::Val::uint8: fmt = "uint8"; break;
     case Dtype::Val::uint16: fmt = "uint16"; break;
@@ -391,16 +625,30 @@ py::array to_numpy(array& a, std::optional<py::dtype> dtype) {
     case Dtype::Val::complex64: fmt = "complex64"; break;
     default: break;
   }
-  std::vector<py::ssize_t> shape(src.shape().begin(), src.shape().end());
+  std::vector<py::ssize_t> shape(a.shape().begin(), a.shape().end());
   std::vector<py::ssize_t> strides;
-  for (auto s : src.strides()) strides.push_back(py::ssize_t(s * int64_t(src.itemsize())));
+  for (auto s : a.strides()) strides.push_back(py::ssize_t(s * int64_t(a.itemsize())));
   // The capsule owns a handle to the array, keeping its memory alive as long as NumPy's.
-  auto* keep = new array(src);
+  auto* keep = new array(a);
   py::capsule owner(keep, [](void* p) { delete static_cast<array*>(p); });
-  void* data = src.size() ? src.data<char>() : nullptr;
-  py::array out(py::dtype(fmt), shape, strides, data, owner);
-  if (dtype && !out.dtype().is(*dtype)) return out.attr("astype")(*dtype);
-  return out;
+  void* data = a.size() ? a.data<char>() : nullptr;
+  return py::array(py::dtype(fmt), shape, strides, data, owner);
+}
+
+void set_error_from_exception() noexcept {
+  try {
+    throw;
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (...) {
+    if (py::detail::apply_exception_translators(
+            py::detail::get_local_internals().registered_exception_translators) ||
+        py::detail::apply_exception_translators(
+            py::detail::get_internals().registered_exception_translators)) {
+      return;
+    }
+    PyErr_SetString(PyExc_SystemError, "an unknown C++ exception reached Python");
+  }
 }
 
 }  // namespace kiln::python

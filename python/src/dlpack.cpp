@@ -1,6 +1,6 @@
-// DLPack exchange: __dlpack__/__dlpack_device__ export arrays without copying, and
-// from_dlpack imports another framework's tensor without copying when it lives in host
-// memory.
+// DLPack exchange: __dlpack__/__dlpack_device__ export arrays without copying (views with
+// negative strides export a copy), and from_dlpack imports another framework's tensor
+// without copying when it lives in host memory.
 #include <dlpack/dlpack.h>
 
 #include "convert.h"
@@ -70,18 +70,40 @@ void capsule_destructor(PyObject* capsule) {
   }
 }
 
-py::capsule export_dlpack(array& a) {
+bool has_negative_stride(const array& a) {
+  for (size_t i = 0; i < a.shape().size(); ++i) {
+    if (a.strides()[i] < 0 && a.shape()[i] > 1) return true;
+  }
+  return false;
+}
+
+// `copy`: None shares the memory where consumers can take its layout, True always copies,
+// False never does. Negative strides (flipped views) are legal in DLPack but most consumers
+// (torch) refuse them, so those export a row-major copy, as NumPy does.
+py::capsule export_dlpack(array& a, py::object copy, py::object dl_device) {
+  if (!dl_device.is_none()) {
+    py::tuple dev = dl_device;
+    if (py::cast<int>(dev[0]) != kDLCPU) {
+      throw py::buffer_error("[__dlpack__] kiln exports host (kDLCPU) tensors only");
+    }
+  }
   {
     py::gil_scoped_release release;
-    a.eval();
+    a.eval();  // a view's strides are known once it is evaluated
   }
-  auto* ctx = new ExportContext{a, {a.shape().begin(), a.shape().end()},
-                                {a.strides().begin(), a.strides().end()}, {}};
+  bool must_copy = has_negative_stride(a);
+  if (!copy.is_none() && !py::cast<bool>(copy) && must_copy) {
+    throw py::buffer_error("[__dlpack__] copy=False: a view with negative strides exports as a "
+                           "copy");
+  }
+  array src = must_copy || (!copy.is_none() && py::cast<bool>(copy)) ? fresh_copy(a) : a;
+  auto* ctx = new ExportContext{src, {src.shape().begin(), src.shape().end()},
+                                {src.strides().begin(), src.strides().end()}, {}};
   DLTensor& t = ctx->managed.dl_tensor;
-  t.data = a.size() ? ctx->a.data<char>() : nullptr;
+  t.data = src.size() ? ctx->a.data<char>() : nullptr;
   t.device = {kDLCPU, 0};
-  t.ndim = a.ndim();
-  t.dtype = to_dl_dtype(a.dtype());
+  t.ndim = src.ndim();
+  t.dtype = to_dl_dtype(src.dtype());
   t.shape = ctx->shape.data();
   t.strides = ctx->strides.data();
   t.byte_offset = 0;
@@ -93,48 +115,68 @@ py::capsule export_dlpack(array& a) {
       PyCapsule_New(&ctx->managed, "dltensor", capsule_destructor));
 }
 
-array import_dlpack(py::object obj, py::object copy) {
-  py::object capsule = py::hasattr(obj, "__dlpack__") ? obj.attr("__dlpack__")() : obj;
+// Everything that can refuse the tensor, checked while its capsule still owns it: a refused
+// tensor goes back to its producer with the capsule.
+Dtype validate_dl_tensor(const DLTensor& t) {
+  if (t.device.device_type != kDLCPU && t.device.device_type != kDLCUDAHost) {
+    throw py::value_error("[from_dlpack] only host tensors can be imported on this build");
+  }
+  Dtype dt = from_dl_dtype(t.dtype);
+  if (t.ndim < 0 || (t.ndim > 0 && !t.shape)) {
+    throw py::value_error("[from_dlpack] malformed tensor (ndim " + std::to_string(t.ndim) + ")");
+  }
+  for (int i = 0; i < t.ndim; ++i) {
+    if (t.shape[i] < 0) throw py::value_error("[from_dlpack] negative dimension in the shape");
+  }
+  if (!t.data && shape_size(Shape(t.shape, t.shape + t.ndim)) != 0) {
+    throw py::value_error("[from_dlpack] the tensor has elements but no data");
+  }
+  return dt;
+}
+
+}  // namespace
+
+namespace kiln::python {
+
+array from_dlpack(py::handle obj, bool copy) {
+  py::object capsule = py::hasattr(obj, "__dlpack__") ? obj.attr("__dlpack__")()
+                                                      : py::reinterpret_borrow<py::object>(obj);
   if (!PyCapsule_IsValid(capsule.ptr(), "dltensor")) {
     throw py::type_error("from_dlpack: expected an object with __dlpack__ or a DLPack capsule");
   }
   auto* managed =
       static_cast<DLManagedTensor*>(PyCapsule_GetPointer(capsule.ptr(), "dltensor"));
-  PyCapsule_SetName(capsule.ptr(), "used_dltensor");
   const DLTensor& t = managed->dl_tensor;
-  if (t.device.device_type != kDLCPU && t.device.device_type != kDLCUDAHost) {
-    managed->deleter(managed);
-    throw py::value_error("from_dlpack: only host tensors can be imported on this build");
-  }
-  Dtype dt = from_dl_dtype(t.dtype);
+  Dtype dt = validate_dl_tensor(t);
   Shape shape(t.shape, t.shape + t.ndim);
   Strides strides = t.strides ? Strides(t.strides, t.strides + t.ndim) : row_strides(shape);
-  char* data = static_cast<char*>(t.data) + t.byte_offset;
+  // The memory the view touches starts `low` elements before element 0 (negative strides).
+  int64_t low = 0;
+  for (int i = 0; i < t.ndim; ++i) {
+    if (strides[i] < 0 && shape[i] > 0) low += strides[i] * (shape[i] - 1);
+  }
+  char* first = static_cast<char*>(t.data) + t.byte_offset;
+  // Taken over from here: the capsule no longer frees the tensor, the array's memory does.
+  PyCapsule_SetName(capsule.ptr(), "used_dltensor");
   auto release = [managed] {
     if (managed->deleter) managed->deleter(managed);
   };
-  // The external memory is referenced, not copied; its owner frees it when the last view
-  // of it dies.
-  auto mem = std::make_shared<Data>(data, size_t(shape_size(shape)) * dt.size, release);
-  array out(mem, shape, dt, strides, 0);
-  if (!copy.is_none() && py::cast<bool>(copy)) {
-    array c = contiguous(out);
-    c.eval();
-    // contiguous() may return a view of a row-major input: force a real copy.
-    return array(c.data<char>(), c.shape(), c.dtype());
-  }
-  return out;
+  size_t span = data_span(shape, strides);
+  auto mem = std::make_shared<Data>(first + low * int64_t(dt.size), span * dt.size, release);
+  array out(mem, shape, dt, strides, -low * int64_t(dt.size));
+  return copy ? fresh_copy(out) : out;
 }
 
-}  // namespace
+}  // namespace kiln::python
 
 void init_dlpack(py::module_& m) {
   auto cls = py::reinterpret_borrow<py::class_<array>>(m.attr("array"));
-  cls.def("__dlpack__", [](array& a, py::object, py::object, py::object, py::object) {
-    return export_dlpack(a);
-  }, py::kw_only(), py::arg("stream") = py::none(), py::arg("max_version") = py::none(),
-     py::arg("dl_device") = py::none(), py::arg("copy") = py::none());
+  cls.def("__dlpack__", [](array& a, py::object, py::object, py::object dl_device,
+                           py::object copy) { return export_dlpack(a, copy, dl_device); },
+          py::kw_only(), py::arg("stream") = py::none(), py::arg("max_version") = py::none(),
+          py::arg("dl_device") = py::none(), py::arg("copy") = py::none());
   cls.def("__dlpack_device__", [](const array&) { return py::make_tuple(int(kDLCPU), 0); });
-  m.def("from_dlpack", &import_dlpack, py::arg("x"), py::kw_only(),
-        py::arg("copy") = py::none());
+  m.def("from_dlpack", [](py::object x, py::object copy) {
+    return from_dlpack(x, !copy.is_none() && py::cast<bool>(copy));
+  }, py::arg("x"), py::kw_only(), py::arg("copy") = py::none());
 }

@@ -53,7 +53,7 @@ def random_np(rng, shape, dtype, low=-4.0, high=4.0):
 
 def to_kiln(x, dtype):
     """A kiln array of `dtype` from NumPy values."""
-    return mx.array(x).astype(kdtype(dtype)) if dtype == "bfloat16" else mx.array(x)
+    return mx.array(x, dtype=kdtype(dtype))
 
 
 def to_numpy(a):
@@ -106,3 +106,11 @@ def layouts(rng, shape, dtype):
     row = random_np(rng, (1,) + tuple(shape[1:]), dtype)
     out.append((mx.broadcast_to(to_kiln(row, dtype), shape), np.broadcast_to(row, shape)))
     return out
+
+
+def keep_f64(x):
+    """mx.array keeping NumPy float64 data float64 (mx.array, like MLX, makes it float32):
+    for tests whose float64 references need float64 inputs."""
+    if isinstance(x, (np.ndarray, np.generic)) and np.asarray(x).dtype == np.float64:
+        return mx.array(x, dtype=mx.float64)
+    return mx.array(x)

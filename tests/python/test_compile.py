@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import kiln.core as mx
-from helpers import (FLOAT_DTYPES, INT_DTYPES, TOLERANCES, assert_close, kdtype, layouts,
-                     random_np, to_kiln, to_numpy)
+from helpers import (FLOAT_DTYPES, INT_DTYPES, TOLERANCES, assert_close, keep_f64, kdtype,
+                     layouts, random_np, to_kiln, to_numpy)
 
 
 def gelu(x):
@@ -446,8 +446,8 @@ def test_grad_of_compiled_and_compiled_grad(rng):
     def f(x, y):
         return mx.sum(gelu(x) * y + mx.sin(x * y))
 
-    x = mx.array(rng.standard_normal((5, 6)))
-    y = mx.array(rng.standard_normal((5, 6)))
+    x = keep_f64(rng.standard_normal((5, 6)))
+    y = keep_f64(rng.standard_normal((5, 6)))
     want = mx.grad(f, argnums=(0, 1))(x, y)
     for got in [mx.grad(mx.compile(f), argnums=(0, 1))(x, y),
                 mx.compile(mx.grad(f, argnums=(0, 1)))(x, y)]:
@@ -457,8 +457,8 @@ def test_grad_of_compiled_and_compiled_grad(rng):
 
 def test_jvp_and_vjp_of_compiled(rng):
     f = lambda x: gelu(x) * mx.exp(-x)  # noqa: E731
-    x = mx.array(rng.standard_normal((8,)))
-    t = mx.array(rng.standard_normal((8,)))
+    x = keep_f64(rng.standard_normal((8,)))
+    t = keep_f64(rng.standard_normal((8,)))
     (_, jt), (_, jw) = mx.jvp(mx.compile(f), [x], [t]), mx.jvp(f, [x], [t])
     assert_close(jt[0], np.array(jw[0]), "float64")
     (_, vt), (_, vw) = mx.vjp(mx.compile(f), [x], [t]), mx.vjp(f, [x], [t])
@@ -480,7 +480,7 @@ def test_vmap_of_compiled_and_compiled_vmap(rng):
 
 def test_higher_order_and_mixed_transforms_of_compiled(rng):
     f = lambda x: mx.sum(mx.sin(x) * x + gelu(x))  # noqa: E731
-    x = mx.array(rng.standard_normal((6,)))
+    x = keep_f64(rng.standard_normal((6,)))
     cf = mx.compile(f)
     # Second derivative (elementwise, so the grad of the sum of the first one).
     d2 = mx.grad(lambda y: mx.sum(mx.grad(f)(y)))(x)
@@ -488,12 +488,12 @@ def test_higher_order_and_mixed_transforms_of_compiled(rng):
     assert_close(mx.compile(mx.grad(lambda y: mx.sum(mx.grad(cf)(y))))(x), np.array(d2),
                  "float64")
     # vmap of grad of compiled, and shapeless grad over several shapes.
-    xs = mx.array(rng.standard_normal((3, 6)))
+    xs = keep_f64(rng.standard_normal((3, 6)))
     want = np.stack([np.array(mx.grad(f)(xs[i])) for i in range(3)])
     assert_close(mx.vmap(mx.grad(cf))(xs), want, "float64")
     sg = mx.grad(mx.compile(f, shapeless=True))
     for n in (4, 9):
-        y = mx.array(rng.standard_normal((n,)))
+        y = keep_f64(rng.standard_normal((n,)))
         assert_close(sg(y), np.array(mx.grad(f)(y)), "float64")
 
 
@@ -637,17 +637,17 @@ def test_shapeless_reductions_follow_new_shapes(rng):
     for shape in [(3, 4), (5, 2), (2, 7)]:
         x = rng.standard_normal(shape).astype(np.float32)
         want = (x.mean(-1), x.var(0, ddof=1), (x * 2).sum(), x.max(1))
-        for g, w in zip(cf(mx.array(x)), want):
+        for g, w in zip(cf(keep_f64(x)), want):
             assert_close(g, w, "float32", rtol=1e-5, atol=1e-5)
     assert cf.num_traces == 1
     g = mx.grad(mx.compile(lambda x: mx.mean(mx.square(x)), shapeless=True))
     for n in (3, 8):
         x = rng.standard_normal((n,))
-        assert_close(g(mx.array(x)), 2 * x / n, "float64")
+        assert_close(g(keep_f64(x)), 2 * x / n, "float64")
     vm = mx.vmap(mx.compile(lambda x: mx.var(x), shapeless=True))
     for rows, cols in [(4, 6), (2, 3)]:
         x = rng.standard_normal((rows, cols))
-        assert_close(vm(mx.array(x)), x.var(1), "float64")
+        assert_close(vm(keep_f64(x)), x.var(1), "float64")
 
 
 def test_shapeless_squeeze_needs_its_dimensions_to_stay_one():

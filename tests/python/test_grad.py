@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import kiln.core as mx
+from helpers import keep_f64
 
 EPS = 1e-6
 
@@ -214,19 +215,19 @@ def np_of(a):
 
 
 def check_rule(fn, inputs, rng, rtol=1e-6, atol=1e-7):
-    xs = [mx.array(x) for x in inputs]
+    xs = [keep_f64(x) for x in inputs]
     out = fn(*xs)
     assert out.dtype == mx.float64
     for _ in range(2):
         vs = [rng.standard_normal(np.shape(x)) for x in inputs]
-        plus = np_of(fn(*[mx.array(x + EPS * v) for x, v in zip(inputs, vs)]))
-        minus = np_of(fn(*[mx.array(x - EPS * v) for x, v in zip(inputs, vs)]))
+        plus = np_of(fn(*[keep_f64(x + EPS * v) for x, v in zip(inputs, vs)]))
+        minus = np_of(fn(*[keep_f64(x - EPS * v) for x, v in zip(inputs, vs)]))
         fd = (plus - minus) / (2 * EPS)
-        outs, (jv,) = mx.jvp(fn, xs, [mx.array(v) for v in vs])
+        outs, (jv,) = mx.jvp(fn, xs, [keep_f64(v) for v in vs])
         np.testing.assert_allclose(np_of(outs[0]), np_of(out), rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(np_of(jv), fd, rtol=rtol, atol=atol)
         u = rng.standard_normal(out.shape)
-        _, vjps = mx.vjp(fn, xs, [mx.array(u)])
+        _, vjps = mx.vjp(fn, xs, [keep_f64(u)])
         assert len(vjps) == len(xs)
         for g, x in zip(vjps, inputs):
             assert g.shape == np.shape(x) and g.dtype == mx.float64
@@ -250,7 +251,7 @@ def test_rule_in_float32(name, fn, spec, rng):
     inputs = [gen(rng, shape) for gen, shape in spec]
     out = fn(*[mx.array(x) for x in inputs])
     u = rng.standard_normal(out.shape)
-    _, g64 = mx.vjp(fn, [mx.array(x) for x in inputs], [mx.array(u)])
+    _, g64 = mx.vjp(fn, [keep_f64(x) for x in inputs], [keep_f64(u)])
     x32 = [mx.array(x.astype(np.float32)) for x in inputs]
     _, g32 = mx.vjp(fn, x32, [mx.array(u.astype(np.float32))])
     for a, b in zip(g32, g64):
@@ -346,20 +347,20 @@ def test_unused_and_constant_outputs():
 
 
 def test_second_and_third_derivatives(rng):
-    x = mx.array(rng.uniform(-1, 1, (5,)))
+    x = keep_f64(rng.uniform(-1, 1, (5,)))
     f = lambda x: mx.sum(mx.sin(x) * x**2)
     xs = np.array(x)
     g2 = mx.vmap(mx.grad(mx.grad(lambda t: mx.sin(t) * t**2)))(x)
     expect = -np.sin(xs) * xs**2 + 4 * xs * np.cos(xs) + 2 * np.sin(xs)
     np.testing.assert_allclose(np.array(g2), expect, rtol=1e-5, atol=1e-6)
-    g3 = mx.grad(mx.grad(mx.grad(lambda t: t**4)))(mx.array(1.5))
+    g3 = mx.grad(mx.grad(mx.grad(lambda t: t**4)))(keep_f64(1.5))
     np.testing.assert_allclose(np.array(g3), 24 * 1.5, rtol=1e-6)
     # Hessian-vector product: forward over reverse against finite differences of the gradient.
     xd = rng.uniform(-1, 1, (5,))
     v = rng.standard_normal(5)
-    _, (hv,) = mx.jvp(mx.grad(f), [mx.array(xd)], [mx.array(v)])
-    gp = np.array(mx.grad(f)(mx.array(xd + EPS * v)))
-    gm = np.array(mx.grad(f)(mx.array(xd - EPS * v)))
+    _, (hv,) = mx.jvp(mx.grad(f), [keep_f64(xd)], [keep_f64(v)])
+    gp = np.array(mx.grad(f)(keep_f64(xd + EPS * v)))
+    gm = np.array(mx.grad(f)(keep_f64(xd - EPS * v)))
     np.testing.assert_allclose(np.array(hv), (gp - gm) / (2 * EPS), rtol=1e-6, atol=1e-7)
 
 
@@ -378,12 +379,12 @@ def test_second_derivative_table(rng):
     for f in fns:
         x = rng.uniform(-1, 1, (3, 3))
         v = rng.standard_normal((3, 3))
-        _, (hv,) = mx.jvp(mx.grad(f), [mx.array(x)], [mx.array(v)])
-        gp = np.array(mx.grad(f)(mx.array(x + EPS * v)))
-        gm = np.array(mx.grad(f)(mx.array(x - EPS * v)))
+        _, (hv,) = mx.jvp(mx.grad(f), [keep_f64(x)], [keep_f64(v)])
+        gp = np.array(mx.grad(f)(keep_f64(x + EPS * v)))
+        gm = np.array(mx.grad(f)(keep_f64(x - EPS * v)))
         np.testing.assert_allclose(np.array(hv), (gp - gm) / (2 * EPS), rtol=1e-5, atol=1e-6)
         # reverse over reverse gives the same Hessian-vector product
-        hv2 = mx.grad(lambda x: mx.sum(mx.grad(f)(x) * mx.array(v)))(mx.array(x))
+        hv2 = mx.grad(lambda x: mx.sum(mx.grad(f)(x) * keep_f64(v)))(keep_f64(x))
         np.testing.assert_allclose(np.array(hv2), np.array(hv), rtol=1e-8, atol=1e-10)
 
 
@@ -612,8 +613,8 @@ def test_checkpoint():
         return mx.tanh(mx.matmul(x, w))
 
     rng = np.random.default_rng(0)
-    x = mx.array(rng.standard_normal((4, 3)))
-    w = mx.array(rng.standard_normal((3, 3)))
+    x = keep_f64(rng.standard_normal((4, 3)))
+    w = keep_f64(rng.standard_normal((3, 3)))
 
     def loss(w, fn):
         h = x
@@ -662,8 +663,8 @@ def test_checkpoint_lowers_peak_memory():
 
 def test_vmap_of_grad_and_grad_of_vmap(rng):
     f = lambda x, w: mx.sum(mx.tanh(mx.matmul(w, x)) ** 2)
-    xs = mx.array(rng.standard_normal((5, 3)))
-    w = mx.array(rng.standard_normal((4, 3)))
+    xs = keep_f64(rng.standard_normal((5, 3)))
+    w = keep_f64(rng.standard_normal((4, 3)))
     per_example = mx.vmap(mx.grad(f, argnums=1), in_axes=(0, None))(xs, w)
     loop = mx.stack([mx.grad(f, argnums=1)(xs[i], w) for i in range(5)])
     np.testing.assert_allclose(np.array(per_example), np.array(loop), rtol=1e-10, atol=1e-12)

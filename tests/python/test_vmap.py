@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import kiln.core as mx
+from helpers import keep_f64
 
 B = 3
 
@@ -146,10 +147,10 @@ def take_slice(x, axis, b):
 
 
 def run_case(fn, inputs, in_axes, out_axes=0):
-    batched = mx.vmap(fn, in_axes=in_axes, out_axes=out_axes)(*[mx.array(x) for x in inputs])
+    batched = mx.vmap(fn, in_axes=in_axes, out_axes=out_axes)(*[keep_f64(x) for x in inputs])
     results = []
     for b in range(B):
-        args = [mx.array(take_slice(x, a, b)) for x, a in zip(inputs, in_axes)]
+        args = [keep_f64(take_slice(x, a, b)) for x, a in zip(inputs, in_axes)]
         results.append(fn(*args))
     expect = mx.stack(results, axis=out_axes)
     assert batched.shape == expect.shape, (batched.shape, expect.shape)
@@ -215,7 +216,7 @@ def test_nested_vmap(rng):
     x = rng.standard_normal((3, 4, 5))
     y = rng.standard_normal((5,))
     f = lambda a, b: mx.sum(a * b)
-    out = mx.vmap(mx.vmap(f, in_axes=(0, None)), in_axes=(1, None))(mx.array(x), mx.array(y))
+    out = mx.vmap(mx.vmap(f, in_axes=(0, None)), in_axes=(1, None))(keep_f64(x), keep_f64(y))
     np.testing.assert_allclose(np.array(out), np.einsum("ijk,k->ji", x, y), rtol=1e-12)
 
 
