@@ -31,10 +31,12 @@ namespace kiln::python {
 
 namespace {
 
-bool is_numpy_scalar(py::handle obj) {
-  static py::object generic = py::module_::import("numpy").attr("generic");
-  return py::isinstance(obj, generic);
-}
+// NumPy's scalar base class, looked up when the module loads (init_convert). Not a
+// function-local static: importing NumPy releases the GIL, and a second thread could then
+// take the GIL and wait on the static's guard for good.
+py::handle numpy_generic;
+
+bool is_numpy_scalar(py::handle obj) { return py::isinstance(obj, numpy_generic); }
 
 Dtype dtype_from_numpy(const py::dtype& dt) {
   char kind = dt.kind();
@@ -404,3 +406,12 @@ py::array to_numpy(array& a, std::optional<py::dtype> dtype) {
 }
 
 }  // namespace kiln::python
+
+// NumPy is imported while the module loads, under the import lock and before any other
+// thread can call in, for the reason given at numpy_generic; pybind11's own table of NumPy
+// functions is a function-local static filled on first use the same way, so it is filled
+// here too.
+void init_convert(py::module_&) {
+  kiln::python::numpy_generic = py::object(py::module_::import("numpy").attr("generic")).release();
+  py::detail::npy_api::get();
+}
