@@ -37,6 +37,7 @@ def test_deep_graph_does_not_recurse():
 
 def test_error_in_eval_reaches_caller():
     big = mx.zeros((4,))
+    mx.clear_cache()  # a cached block of the right size would be reused under any limit
     limit = mx.set_memory_limit(1 << 10)
     try:
         with pytest.raises(MemoryError):
@@ -82,6 +83,28 @@ def test_cache_limit():
         assert mx.get_cache_memory() == 0
     finally:
         mx.set_cache_limit(old)
+
+
+def test_reset_peak_memory_sets_zero():
+    x = mx.ones((1 << 20,))
+    mx.eval(x)
+    assert mx.get_peak_memory() >= 4 << 20
+    mx.reset_peak_memory()
+    assert mx.get_peak_memory() == 0  # MLX: the peak restarts from zero, not from active
+    y = mx.ones((1 << 18,))
+    mx.eval(y)
+    assert mx.get_peak_memory() >= 1 << 20
+
+
+def test_memory_knobs_return_the_previous_value():
+    old = mx.set_cache_limit(1 << 20)
+    assert mx.set_cache_limit(old) == 1 << 20
+    old = mx.set_wired_limit(1 << 20)
+    assert old == 0 and mx.set_wired_limit(0) == 1 << 20
+    old = mx.set_memory_limit(1 << 40)
+    assert mx.set_memory_limit(old) == 1 << 40
+    mx.clear_cache()
+    assert mx.get_cache_memory() == 0
 
 
 def test_donation_reuses_memory():
