@@ -3,6 +3,8 @@
 #include <complex>
 #include <cstring>
 
+#include "kiln/thread_stream.h"
+
 namespace pybind11::detail {
 
 bool type_caster<kiln::StreamOrDevice>::load(handle src, bool) {
@@ -12,6 +14,10 @@ bool type_caster<kiln::StreamOrDevice>::load(handle src, bool) {
   }
   if (isinstance<kiln::Stream>(src)) {
     value = kiln::StreamOrDevice(src.cast<kiln::Stream>());
+    return true;
+  }
+  if (isinstance<kiln::ThreadLocalStream>(src)) {  // the calling thread's stream
+    value = kiln::StreamOrDevice(kiln::to_stream(src.cast<kiln::ThreadLocalStream>()));
     return true;
   }
   if (isinstance<kiln::Device>(src)) {

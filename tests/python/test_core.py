@@ -154,6 +154,23 @@ def test_eval_from_threads():
     assert sorted(results) == [100 * (k + 50) for k in range(4)]
 
 
+def test_device_and_device_type_compare_both_ways():
+    assert mx.cpu == mx.Device(mx.cpu)
+    assert mx.Device(mx.cpu) == mx.cpu
+    assert not (mx.cpu != mx.Device(mx.cpu)) and not (mx.Device(mx.cpu) != mx.cpu)
+    assert mx.cpu == mx.cpu and mx.cpu != mx.gpu
+    assert mx.gpu != mx.Device(mx.cpu) and mx.Device(mx.cpu) != mx.gpu
+    # A DeviceType stands for device 0 of its type.
+    assert mx.Device(mx.gpu, 1) != mx.gpu and mx.gpu != mx.Device(mx.gpu, 1)
+    assert mx.cpu != "cpu" and mx.Device(mx.cpu) != 0 and mx.cpu is not None
+    assert hash(mx.cpu) == hash(mx.Device(mx.cpu))
+    assert {mx.cpu: 1}[mx.Device(mx.cpu)] == 1
+    assert mx.cpu in {mx.Device(mx.cpu)}
+    assert mx.default_device() == mx.Device(mx.default_device().type)
+    s = mx.default_stream(mx.cpu)
+    assert s == mx.default_stream(mx.Device(mx.cpu)) and hash(s) == hash(mx.default_stream(mx.cpu))
+
+
 def test_device_api():
     assert mx.default_device() == mx.cpu or mx.cuda.is_available()
     assert mx.metal.is_available() is False

@@ -1,5 +1,6 @@
-"""Threads: evaluating one shared graph or separate graphs from several threads. Every case
-runs on the CPU and, when one is usable, on the GPU."""
+"""Threads: evaluating one shared graph or separate graphs from several threads, per-thread
+default streams and stream contexts, and thread-local streams. Every case runs on the CPU
+and, when one is usable, on the GPU."""
 
 import os
 import subprocess
@@ -146,3 +147,116 @@ def test_threads_before_numpy_is_imported():
                            capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, r.stderr
         assert r.stdout.strip() == "done"
+
+
+# ---- streams and threads ----
+
+def test_each_thread_has_its_own_default_stream():
+    main = mx.default_stream(mx.cpu)
+    all_taken = threading.Barrier(N_THREADS)
+
+    def take(k):
+        s = mx.default_stream(mx.cpu)
+        all_taken.wait()  # no thread ends (giving its stream back) before all have one
+        return s
+
+    others = run_threads(take)
+    assert all(s != main for s in others)
+    assert len({repr(s) for s in others}) == N_THREADS
+    assert mx.default_stream(mx.cpu) == main
+
+
+def test_stream_context_is_per_thread():
+    s = mx.new_stream(mx.cpu)
+    entered, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def inside():
+        with mx.stream(s):
+            seen["inside"] = mx.default_stream(mx.cpu)
+            entered.set()
+            release.wait(30)
+        seen["after"] = mx.default_stream(mx.cpu)
+
+    t = threading.Thread(target=inside)
+    t.start()
+    assert entered.wait(30)
+    # The other thread's block changes nothing here.
+    assert mx.default_stream(mx.cpu) != s
+    mine = mx.ones((3,)) + 1
+    assert mine.tolist() == [2.0, 2.0, 2.0]
+    release.set()
+    t.join(30)
+    assert seen["inside"] == s
+    assert seen["after"] != s
+
+
+def test_stream_context_restores_the_default_device():
+    before = mx.default_device()
+    with mx.stream(mx.cpu):
+        assert mx.default_device() == mx.cpu
+        with mx.stream(mx.new_stream(mx.cpu)):
+            assert mx.default_device() == mx.cpu
+        assert mx.default_device() == mx.cpu
+    assert mx.default_device() == before
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_thread_local_stream(device):
+    dev = getattr(mx, device)
+    tls = mx.new_thread_local_stream(dev)
+    assert tls.device == dev
+    assert tls == tls and tls != mx.new_thread_local_stream(dev)
+    assert repr(tls).startswith(f"ThreadLocalStream({mx.Device(dev)!r}, ")
+
+    all_done = threading.Barrier(N_THREADS)
+
+    def work(k):
+        a = mx.arange(100, stream=tls) * (k + 1)
+        with mx.stream(tls):
+            s = mx.default_stream(dev)
+            b = a + 1
+        mx.synchronize(tls)
+        all_done.wait()  # no thread ends (giving its stream back) before all have one
+        return s, np.array(b)
+
+    results = run_threads(work)
+    streams = [s for s, _ in results]
+    assert len({repr(s) for s in streams}) == N_THREADS  # one stream per thread
+    for k, (_, b) in enumerate(results):
+        np.testing.assert_array_equal(b, np.arange(100) * (k + 1) + 1)
+    # The same thread always gets the same stream for a handle.
+    with mx.stream(tls):
+        first = mx.default_stream(dev)
+    with mx.stream(tls):
+        assert mx.default_stream(dev) == first
+
+
+def test_clear_streams():
+    def work(k):
+        before = mx.default_stream(mx.cpu)
+        a = mx.arange(10) + 1  # built on `before`, evaluated after the clear
+        mx.clear_streams()
+        return before, a.tolist(), (mx.arange(3) * 2).tolist()
+
+    for before, a, b in run_threads(work):
+        assert a == list(range(1, 11))
+        assert b == [0, 2, 4]
+
+
+def test_thread_unsafe_stream_is_usable_anywhere():
+    s = mx.new_thread_unsafe_stream(mx.cpu)
+    assert isinstance(s, mx.Stream)
+    x = mx.arange(10, stream=s)
+    assert run_threads(lambda k: (x * k).sum().item()) == [45 * k for k in range(N_THREADS)]
+
+
+def test_finished_threads_give_their_streams_back():
+    # Threads that come and go reuse the streams of finished ones.
+    seen = set()
+    for _ in range(20):
+        t = threading.Thread(target=lambda: seen.add(repr(mx.default_stream(mx.cpu))))
+        t.start()
+        t.join()
+        time.sleep(0.02)  # join returns before the OS thread has run its exit handlers
+    assert len(seen) <= 2
