@@ -115,7 +115,7 @@ size_t CachingAllocator::memory_limit() const {
   std::lock_guard<std::mutex> l(mutex_);
   return memory_limit_;
 }
-void CachingAllocator::reset_peak() { std::lock_guard<std::mutex> l(mutex_); peak_ = active_; }
+void CachingAllocator::reset_peak() { std::lock_guard<std::mutex> l(mutex_); peak_ = 0; }
 
 size_t CachingAllocator::set_memory_limit(size_t limit) {
   std::lock_guard<std::mutex> l(mutex_);

@@ -263,10 +263,13 @@ void array::init_from_bytes(const void* bytes) {
 }
 
 void array::eval() {
-  if (status() == Status::unscheduled) {
+  // A scheduled array goes through kiln::eval too: another thread may be scheduling it
+  // right now, and only once that thread lets go of the scheduling lock are its events
+  // placed (a GPU event not yet recorded would not be waited for).
+  if (status() != Status::available) {
     kiln::eval({*this});
   } else {
-    wait();
+    wait();  // rethrows the error of a failed evaluation
   }
 }
 

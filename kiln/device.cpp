@@ -1,10 +1,12 @@
 #include "kiln/device.h"
 
+#include <atomic>
 #include <cstdlib>
-#include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include "kiln/backend/gpu.h"
+#include "kiln/thread_stream.h"
 
 namespace kiln {
 
@@ -24,19 +26,37 @@ Device initial_default_device() {
   return gpu::is_available() ? Device(Device::gpu) : Device(Device::cpu);
 }
 
-Device& default_device_ref() {
-  static Device d = initial_default_device();
+// The process-wide default: set by set_default_device, read by every thread.
+std::atomic<Device>& global_default() {
+  static std::atomic<Device> d{initial_default_device()};
   return d;
 }
+
+// A thread's own default, set while a StreamContext (`with mx.stream(...)`) lives on it.
+thread_local std::optional<Device> thread_default;
 }  // namespace
 
-const Device& default_device() { return default_device_ref(); }
+namespace detail {
+void set_thread_default_device(std::optional<Device> d) { thread_default = d; }
+}  // namespace detail
+
+const Device& default_device() {
+  thread_local Device current = Device::cpu;  // a copy the caller may hold a reference to
+  current = thread_default ? *thread_default : global_default().load();
+  return current;
+}
 
 void set_default_device(const Device& d) {
   if (!is_available(d)) {
     throw std::invalid_argument("set_default_device: " + to_string(d) + " is not available");
   }
-  default_device_ref() = d;
+  // Inside a `with mx.stream(...)` block the change lasts until the block ends, as the
+  // block restores the device it found.
+  if (thread_default) {
+    thread_default = d;
+  } else {
+    global_default().store(d);
+  }
 }
 
 int device_count(Device::DeviceType t) {

@@ -11,4 +11,5 @@
 #include "kiln/ops/ops.h"
 #include "kiln/printing.h"
 #include "kiln/stream.h"
+#include "kiln/thread_stream.h"
 #include "kiln/transforms.h"

@@ -8,7 +8,7 @@ namespace kiln {
 
 size_t get_active_memory();
 size_t get_peak_memory();
-void reset_peak_memory();
+void reset_peak_memory();  // the peak restarts from zero, as in MLX
 size_t get_cache_memory();
 size_t set_memory_limit(size_t limit);  // returns the previous limit
 size_t get_memory_limit();

@@ -1,8 +1,10 @@
 // Formatting builds strings with snprintf rather than iostreams: iostream number formatting
 // crashed inside the Python module on one toolchain (see python/CMakeLists.txt), and
-// snprintf gives the same text everywhere.
+// snprintf gives the same text everywhere. The text follows MLX's, which is an ostream's
+// default float format (printf's %g) or, with a precision set, its fixed format (%f).
 #include "kiln/printing.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -13,89 +15,85 @@ namespace {
 
 std::atomic<int> precision{-1};
 
-int digits_for(Dtype d) {
-  int p = precision.load();
-  if (p >= 0) return p;
-  if (d == float64) return 16;
-  if (d == float16 || d == bfloat16) return 4;
-  return 6;
-}
+struct Format {
+  int precision;    // -1: %g with six significant digits; otherwise %f with this many
+  bool python_bools;  // True/False rather than true/false
+};
 
-void append_float(std::string& out, double x, int digits) {
-  if (std::isnan(x)) {
-    out += "nan";
-  } else if (std::isinf(x)) {
-    out += x < 0 ? "-inf" : "inf";
+void append_float(std::string& out, double x, const Format& f) {
+  char buf[512];  // %f of the largest double needs 309 digits before the point
+  if (f.precision < 0) {
+    std::snprintf(buf, sizeof(buf), "%g", x);
   } else {
-    char buf[64];
-    std::snprintf(buf, sizeof(buf), "%.*g", digits, x);
-    std::string s = buf;
-    if (s.find_first_of(".e") == std::string::npos) s += ".";
-    out += s;
+    std::snprintf(buf, sizeof(buf), "%.*f", std::min(f.precision, 100), x);
   }
+  out += buf;
 }
 
 template <typename T>
-void append_element(std::string& out, T v, int digits) {
+void append_element(std::string& out, T v, const Format& f) {
   if constexpr (std::is_same_v<T, bool>) {
-    out += v ? "true" : "false";
+    out += v ? (f.python_bools ? "True" : "true") : (f.python_bools ? "False" : "false");
   } else if constexpr (std::is_same_v<T, complex64_t>) {
-    append_float(out, v.real, digits);
-    out += v.imag < 0 || (v.imag == 0 && std::signbit(v.imag)) ? "-" : "+";
-    append_float(out, std::fabs(v.imag), digits);
+    append_float(out, v.real, f);
+    if (v.imag >= 0 || std::isnan(v.imag)) {
+      out += "+";
+      append_float(out, v.imag, f);
+    } else {
+      out += "-";
+      append_float(out, -v.imag, f);
+    }
     out += "j";
   } else if constexpr (std::is_integral_v<T>) {
     out += std::to_string(+v);
   } else {
-    append_float(out, double(v), digits);
+    append_float(out, double(v), f);
   }
 }
 
-// Long dimensions print their first and last three entries around "...".
-constexpr int64_t kSummarize = 1000, kEdge = 3;
+constexpr int64_t kEdge = 3;  // entries printed at each end of a summarised dimension
 
 template <typename T>
 void append_dim(std::string& out, const array& a, const T* base, int dim, int64_t off,
-                int digits, bool summarize) {
+                const Format& f) {
   if (dim == a.ndim()) {
-    append_element(out, base[off], digits);
+    append_element(out, base[off], f);
     return;
   }
-  out += "[";
+  bool innermost = dim + 1 == a.ndim();
+  // Rows of an outer dimension go on lines of their own, aligned under the first one.
+  std::string separator = innermost ? ", " : ",\n" + std::string(size_t(dim) + 7, ' ');
   int64_t n = a.shape()[dim];
+  out += "[";
   for (int64_t i = 0; i < n; ++i) {
-    if (summarize && n > 2 * kEdge && i == kEdge) {
-      out += "..., ";
-      i = n - kEdge;
+    if (i > 0) out += separator;
+    if (n > 2 * kEdge && i == kEdge) {
+      out += "...";
+      i = n - kEdge - 1;
+      continue;
     }
-    append_dim(out, a, base, dim + 1, off + i * a.strides()[dim], digits, summarize);
-    if (i + 1 < n) {
-      out += ",";
-      out += dim + 1 < a.ndim() ? "\n" + std::string(size_t(dim) + 7, ' ') : " ";
-    }
+    append_dim(out, a, base, dim + 1, off + i * a.strides()[dim], f);
   }
   out += "]";
 }
 
-std::string values(array a) {
+std::string values(array a, bool python_bools) {
   a.eval();
+  Format f{precision.load(), python_bools};
   std::string out;
   dispatch_dtype(a.dtype(), [&]<typename T>(type_tag<T>) {
-    append_dim(out, a, a.data<T>(), 0, 0, digits_for(a.dtype()), a.size() > kSummarize);
+    append_dim(out, a, a.data<T>(), 0, 0, f);
   });
-  return out;
+  return "array(" + out + ", dtype=" + dtype_name(a.dtype()) + ")";
 }
 
 }  // namespace
 
-void set_print_precision(int p) { precision.store(p); }
+void set_print_precision(int p) { precision.store(p < 0 ? -1 : p); }
 int get_print_precision() { return precision.load(); }
 
-std::ostream& operator<<(std::ostream& os, array a) { return os << values(std::move(a)); }
+std::ostream& operator<<(std::ostream& os, array a) { return os << values(std::move(a), false); }
 
-std::string array_repr(array a) {
-  Dtype d = a.dtype();
-  return "array(" + values(std::move(a)) + ", dtype=" + dtype_name(d) + ")";
-}
+std::string array_repr(array a) { return values(std::move(a), true); }
 
 }  // namespace kiln

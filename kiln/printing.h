@@ -1,4 +1,4 @@
-// Text form of arrays: `array([1, 2], dtype=int32)` as MLX prints them.
+// Text form of arrays, as MLX prints them: `array([1, 2.5, 3], dtype=float32)`.
 #pragma once
 
 #include <ostream>
@@ -8,11 +8,13 @@
 
 namespace kiln {
 
-// Significant digits for floats; -1 means the default (6 for float32, 16 for float64...).
+// Digits after the decimal point for floats (fixed notation); -1, the default, prints six
+// significant digits with no trailing zeros (`1`, `0.333333`, `1e-07`).
 void set_print_precision(int precision);
 int get_print_precision();
 
-std::string array_repr(array a);         // evaluates the array
-std::ostream& operator<<(std::ostream& os, array a);
+// Each dimension longer than six prints its first and last three entries around "...".
+std::string array_repr(array a);  // evaluates the array; bools print as True/False (Python)
+std::ostream& operator<<(std::ostream& os, array a);  // the same text with true/false (C++)
 
 }  // namespace kiln

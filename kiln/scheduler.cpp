@@ -4,11 +4,14 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "kiln/backend/gpu.h"
+#include "kiln/thread_stream.h"
 
 namespace kiln {
 
@@ -95,11 +98,13 @@ struct StreamRecord {
   std::unique_ptr<CpuWorker> worker;  // CPU streams only
 };
 
+// Every stream ever made, and the pool of default streams not held by a thread now.
 class Scheduler {
  public:
   Scheduler() {
-    default_[0] = create(Device::cpu);
-    if (gpu::is_available()) default_[1] = create(Device::gpu);
+    // The first thread to ask (usually the main one) gets streams 0 (CPU) and 1 (GPU).
+    pool_[0].push_back(create(Device::cpu));
+    if (gpu::is_available()) pool_[1].push_back(create(Device::gpu));
   }
 
   Stream create(Device d) {
@@ -123,18 +128,31 @@ class Scheduler {
     return *streams_[s.index];
   }
 
-  Stream default_stream(Device d) {
-    if (!is_available(d)) {
-      throw std::invalid_argument(to_string(d) + " is not available");
+  // A stream for a thread to hold: a pooled one if any, else a new one.
+  Stream take(Device d) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto& pool = pool_[slot(d)];
+      if (!pool.empty()) {
+        Stream s = pool.back();
+        pool.pop_back();
+        return s;
+      }
     }
-    return default_[d.type == Device::cpu ? 0 : 1];
+    return create(d);
   }
-  void set_default(Stream s) { default_[s.device.type == Device::cpu ? 0 : 1] = s; }
+
+  void give_back(const Stream& s) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pool_[slot(s.device)].push_back(s);
+  }
+
+  static int slot(const Device& d) { return d.type == Device::cpu ? 0 : 1; }
 
  private:
   std::mutex mutex_;
   std::vector<std::unique_ptr<StreamRecord>> streams_;
-  Stream default_[2] = {{0, Device::cpu}, {0, Device::cpu}};
+  std::vector<Stream> pool_[2];
 };
 
 // Deliberately never destroyed: worker threads may still run while statics are torn down.
@@ -142,6 +160,34 @@ Scheduler& instance() {
   static Scheduler* s = new Scheduler();
   return *s;
 }
+
+// The streams of one thread. Those it took from the pool go back when the thread ends (or
+// at clear_streams), so threads that come and go do not pile up worker threads.
+struct ThreadStreams {
+  std::optional<Stream> defaults[2];  // set_default_stream's choice, or the thread's own
+  std::unordered_map<int, Stream> local;  // ThreadLocalStream index -> this thread's stream
+  std::vector<Stream> taken;
+
+  Stream take(Device d) {
+    Stream s = instance().take(d);
+    taken.push_back(s);
+    return s;
+  }
+  void release() {
+    for (auto& s : taken) instance().give_back(s);
+    taken.clear();
+    local.clear();
+    defaults[0] = defaults[1] = std::nullopt;
+  }
+  ~ThreadStreams() { release(); }
+};
+
+ThreadStreams& thread_streams() {
+  thread_local ThreadStreams t;
+  return t;
+}
+
+std::atomic<int> next_thread_local_index{0};
 
 }  // namespace
 
@@ -212,13 +258,39 @@ void Event::wait_on(const Stream& s) const {
 
 // ---- Streams ----
 
-Stream default_stream(Device d) { return instance().default_stream(d); }
-void set_default_stream(Stream s) { instance().set_default(s); }
+Stream default_stream(Device d) {
+  if (!is_available(d)) throw std::invalid_argument(to_string(d) + " is not available");
+  auto& t = thread_streams();
+  auto& s = t.defaults[Scheduler::slot(d)];
+  if (!s) s = t.take(d);
+  return *s;
+}
+
+void set_default_stream(Stream s) {
+  instance().get(s);  // validates the index
+  thread_streams().defaults[Scheduler::slot(s.device)] = s;
+}
 
 Stream new_stream(Device d) {
   if (!is_available(d)) throw std::invalid_argument("new_stream: " + to_string(d) + " is not available");
   return instance().create(d);
 }
+
+ThreadLocalStream new_thread_local_stream(Device d) {
+  if (!is_available(d)) {
+    throw std::invalid_argument("new_thread_local_stream: " + to_string(d) + " is not available");
+  }
+  return ThreadLocalStream{next_thread_local_index.fetch_add(1), d};
+}
+
+Stream to_stream(const ThreadLocalStream& tls) {
+  auto& t = thread_streams();
+  auto it = t.local.find(tls.index);
+  if (it == t.local.end()) it = t.local.emplace(tls.index, t.take(tls.device)).first;
+  return it->second;
+}
+
+void clear_streams() { thread_streams().release(); }
 
 Stream to_stream(StreamOrDevice s) {
   switch (s.kind) {
@@ -247,17 +319,23 @@ std::string to_string(const Stream& s) {
   return "Stream(" + to_string(s.device) + ", " + std::to_string(s.index) + ")";
 }
 
+// Contexts nest on their thread: the outermost one hands the thread back to the process-wide
+// default device when it ends.
+thread_local int context_depth = 0;
+
 StreamContext::StreamContext(StreamOrDevice s)
     : old_device_(default_device()), old_stream_(to_stream(s)) {
   Stream st = old_stream_;
   old_stream_ = default_stream(st.device);  // restored on exit
-  set_default_device(st.device);
   set_default_stream(st);
+  detail::set_thread_default_device(st.device);
+  ++context_depth;
 }
 
 StreamContext::~StreamContext() {
   set_default_stream(old_stream_);
-  set_default_device(old_device_);
+  detail::set_thread_default_device(--context_depth > 0 ? std::optional(old_device_)
+                                                        : std::nullopt);
 }
 
 }  // namespace kiln

@@ -1,5 +1,6 @@
 #include "kiln/transforms.h"
 
+#include <mutex>
 #include <unordered_set>
 
 #include "kiln/backend/gpu.h"
@@ -100,7 +101,15 @@ void run_gpu(array& arr) {
   if (!arr.is_tracer()) arr.detach();
 }
 
-void eval_impl(std::vector<array> outputs, bool async) {
+// Scheduling is one thread at a time: an evaluator marks every node it takes as scheduled
+// before it lets go, so a second evaluator of the same graph (another thread) finds those
+// nodes taken and only waits for them; no node runs twice and no node's inputs are read
+// while a worker detaches them. Waiting happens outside the lock, so evaluations of
+// separate graphs from several threads still run concurrently.
+std::mutex schedule_mutex;
+
+void schedule(const std::vector<array>& outputs) {
+  std::lock_guard<std::mutex> lock(schedule_mutex);
   std::vector<array> tape = build_tape(outputs);
 
   // One event per stream marks the end of this eval's work on it.
@@ -135,7 +144,10 @@ void eval_impl(std::vector<array> outputs, bool async) {
     }
   }
   for (auto& e : stream_end) e.signal();
+}
 
+void eval_impl(std::vector<array> outputs, bool async) {
+  schedule(outputs);
   if (!async) {
     for (auto& o : outputs) o.wait();
   }

@@ -166,6 +166,41 @@ py::object asarray(py::object a, py::object dtype, py::object copy) {
   // Only a kiln array converts without a copy of its own.
   array x = to_array(a, dt);
   return py::cast(py::isinstance<array>(a) ? fresh_copy(x) : x);
+// Python's view of the print settings (MLX's PrintOptions): a value object; only
+// set_printoptions and the printoptions context change what arrays print.
+struct PrintOptions {
+  int precision = -1;
+};
+
+// `with mx.printoptions(precision=3):` sets the options inside the block.
+struct PrintOptionsContext {
+  PrintOptions options, saved;
+};
+
+void init_printoptions(py::module_& m) {
+  py::class_<PrintOptions>(m, "PrintOptions")
+      .def(py::init([](int precision) { return PrintOptions{precision}; }),
+           py::arg("precision") = -1)
+      .def_readwrite("precision", &PrintOptions::precision)
+      .def("__repr__", [](const PrintOptions& p) {
+        return "PrintOptions(precision=" + std::to_string(p.precision) + ")";
+      });
+  m.def("set_printoptions", [](int precision) { set_print_precision(precision); },
+        py::arg("precision") = -1,
+        "Digits after the decimal point when arrays print (-1: six significant digits).");
+  m.def("get_printoptions", [] { return PrintOptions{get_print_precision()}; });
+
+  py::class_<PrintOptionsContext>(m, "_PrintOptionsContext")
+      .def("__enter__", [](PrintOptionsContext& c) -> PrintOptionsContext& {
+        c.saved = PrintOptions{get_print_precision()};
+        set_print_precision(c.options.precision);
+        return c;
+      }, py::return_value_policy::reference)
+      .def("__exit__", [](PrintOptionsContext& c, py::args) {
+        set_print_precision(c.saved.precision);
+      });
+  m.def("printoptions", [](int precision) { return PrintOptionsContext{{precision}, {}}; },
+        py::arg("precision") = -1, "A context manager that sets the print options inside it.");
 }
 
 }  // namespace
@@ -217,6 +252,9 @@ void init_array(py::module_& m) {
       })
       .def("__format__", [](array& a, const std::string& spec) {
         if (a.ndim() == 0) return py::str(to_scalar(a).attr("__format__")(spec));
+        if (!spec.empty()) {
+          throw py::type_error("unsupported format string passed to mx.array.__format__");
+        }
         return py::str(py::cast(a).attr("__repr__")());
       })
       .def("__copy__", [](const array& a) { return a; })
@@ -247,11 +285,5 @@ void init_array(py::module_& m) {
   m.attr("inf") = std::numeric_limits<double>::infinity();
   m.attr("nan") = std::numeric_limits<double>::quiet_NaN();
 
-  m.def("set_printoptions", [](int precision) { set_print_precision(precision); },
-        py::arg("precision") = -1);
-  m.def("get_printoptions", [] {
-    py::dict d;
-    d["precision"] = get_print_precision();
-    return d;
-  });
+  init_printoptions(m);
 }

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "kiln/thread_stream.h"
+
 namespace pybind11::detail {
 
 bool type_caster<kiln::StreamOrDevice>::load(handle src, bool) {
@@ -14,6 +16,10 @@ bool type_caster<kiln::StreamOrDevice>::load(handle src, bool) {
   }
   if (isinstance<kiln::Stream>(src)) {
     value = kiln::StreamOrDevice(src.cast<kiln::Stream>());
+    return true;
+  }
+  if (isinstance<kiln::ThreadLocalStream>(src)) {  // the calling thread's stream
+    value = kiln::StreamOrDevice(kiln::to_stream(src.cast<kiln::ThreadLocalStream>()));
     return true;
   }
   if (isinstance<kiln::Device>(src)) {
@@ -79,14 +85,12 @@ namespace kiln::python {
 
 namespace {
 
-bool is_numpy_scalar(py::handle obj) {
-  // Cached without a function-local static: its initialisation guard would be held while
-  // importing NumPy releases the GIL, and a second thread holding the GIL would wait on it
-  // forever. Two threads may both import; one reference leaks, harmlessly.
-  static PyObject* generic = nullptr;
-  if (!generic) generic = py::object(py::module_::import("numpy").attr("generic")).release().ptr();
-  return py::isinstance(obj, generic);
-}
+// NumPy's scalar base class, looked up when the module loads (init_convert). Not a
+// function-local static: importing NumPy releases the GIL, and a second thread could then
+// take the GIL and wait on the static's guard for good.
+py::handle numpy_generic;
+
+bool is_numpy_scalar(py::handle obj) { return py::isinstance(obj, numpy_generic); }
 
 // Python's recursion limit bounds the nesting of sequences and of __mlx_array__ chains: a list
 // that contains itself raises RecursionError instead of overflowing the C stack.
@@ -652,3 +656,12 @@ void set_error_from_exception() noexcept {
 }
 
 }  // namespace kiln::python
+
+// NumPy is imported while the module loads, under the import lock and before any other
+// thread can call in, for the reason given at numpy_generic; pybind11's own table of NumPy
+// functions is a function-local static filled on first use the same way, so it is filled
+// here too.
+void init_convert(py::module_&) {
+  kiln::python::numpy_generic = py::object(py::module_::import("numpy").attr("generic")).release();
+  py::detail::npy_api::get();
+}

@@ -3,6 +3,7 @@
 #include "kiln/allocator.h"
 #include "kiln/backend/cpu/thread_pool.h"
 #include "kiln/backend/gpu.h"
+#include "kiln/thread_stream.h"
 
 using namespace kiln;
 
@@ -11,6 +12,14 @@ namespace {
 Device to_device(py::handle obj) {
   if (py::isinstance<Device>(obj)) return py::cast<Device>(obj);
   return Device(py::cast<Device::DeviceType>(obj));
+}
+
+bool is_device(py::handle obj) {
+  return py::isinstance<Device>(obj) || py::isinstance<Device::DeviceType>(obj);
+}
+
+py::ssize_t device_hash(const Device& d) {
+  return py::hash(py::make_tuple(int(d.type), d.index));
 }
 
 // `with mx.stream(s):` — sets the default device and stream inside the block.
@@ -42,19 +51,31 @@ py::dict device_info_dict(const Device& d) {
 }  // namespace
 
 void init_device(py::module_& m) {
-  py::enum_<Device::DeviceType>(m, "DeviceType")
-      .value("cpu", Device::cpu)
-      .value("gpu", Device::gpu)
-      .export_values();
+  // A DeviceType stands for device 0 of its type, in both orders of == and in hashing:
+  // mx.cpu == mx.Device(mx.cpu) == mx.cpu, and both hash alike.
+  py::enum_<Device::DeviceType> type(m, "DeviceType");
+  type.value("cpu", Device::cpu).value("gpu", Device::gpu).export_values();
+  // Set, not def'd: def would chain these after pybind11's own enum comparisons, which
+  // answer first (False for any other type).
+  type.attr("__eq__") = py::cpp_function(
+      [](Device::DeviceType a, py::object b) { return is_device(b) && Device(a) == to_device(b); },
+      py::name("__eq__"), py::is_method(type));
+  type.attr("__ne__") = py::cpp_function(
+      [](Device::DeviceType a, py::object b) { return !(is_device(b) && Device(a) == to_device(b)); },
+      py::name("__ne__"), py::is_method(type));
+  type.attr("__hash__") = py::cpp_function(
+      [](Device::DeviceType a) { return device_hash(a); }, py::name("__hash__"),
+      py::is_method(type));
 
   py::class_<Device>(m, "Device")
       .def(py::init<Device::DeviceType, int>(), py::arg("type"), py::arg("index") = 0)
       .def_readonly("type", &Device::type)
       .def("__repr__", [](const Device& d) { return to_string(d); })
-      .def("__eq__", [](const Device& a, py::object b) {
-        if (py::isinstance<Device::DeviceType>(b)) return a.type == py::cast<Device::DeviceType>(b);
-        return py::isinstance<Device>(b) && a == py::cast<Device>(b);
-      });
+      .def("__eq__", [](const Device& a, py::object b) { return is_device(b) && a == to_device(b); })
+      .def("__ne__", [](const Device& a, py::object b) {
+        return !(is_device(b) && a == to_device(b));
+      })
+      .def("__hash__", &device_hash);
   py::implicitly_convertible<Device::DeviceType, Device>();
 
   py::class_<Stream>(m, "Stream")
@@ -62,7 +83,19 @@ void init_device(py::module_& m) {
       .def("__repr__", [](const Stream& s) { return to_string(s); })
       .def("__eq__", [](const Stream& a, py::object b) {
         return py::isinstance<Stream>(b) && a == py::cast<Stream>(b);
-      });
+      })
+      .def("__hash__", [](const Stream& s) { return py::hash(py::int_(s.index)); });
+
+  py::class_<ThreadLocalStream>(m, "ThreadLocalStream",
+                                "A stream handle that is a different stream on each thread.")
+      .def_readonly("device", &ThreadLocalStream::device)
+      .def("__repr__", [](const ThreadLocalStream& s) {
+        return "ThreadLocalStream(" + to_string(s.device) + ", " + std::to_string(s.index) + ")";
+      })
+      .def("__eq__", [](const ThreadLocalStream& a, py::object b) {
+        return py::isinstance<ThreadLocalStream>(b) && a == py::cast<ThreadLocalStream>(b);
+      })
+      .def("__hash__", [](const ThreadLocalStream& s) { return py::hash(py::int_(s.index)); });
 
   m.def("default_device", &default_device);
   m.def("set_default_device", [](py::object d) { set_default_device(to_device(d)); },
@@ -77,10 +110,19 @@ void init_device(py::module_& m) {
   m.def("default_stream", [](py::object d) { return default_stream(to_device(d)); },
         py::arg("device"));
   m.def("set_default_stream", &set_default_stream, py::arg("stream"));
+  // Kiln streams work from any thread, so new_stream's streams are also "thread unsafe"
+  // ones in MLX's sense (usable anywhere).
   m.def("new_stream", [](py::object d) { return new_stream(to_device(d)); }, py::arg("device"));
-  m.def("synchronize", [](std::optional<Stream> s) {
+  m.def("new_thread_unsafe_stream", [](py::object d) { return new_stream(to_device(d)); },
+        py::arg("device"));
+  m.def("new_thread_local_stream", [](py::object d) {
+    return new_thread_local_stream(to_device(d));
+  }, py::arg("device"), "A stream handle that is a different stream on each thread using it.");
+  m.def("clear_streams", &clear_streams,
+        "Gives up the streams this thread was given; it gets new ones when it next needs them.");
+  m.def("synchronize", [](StreamOrDevice s) {
     py::gil_scoped_release release;
-    s ? synchronize(*s) : synchronize();
+    s.kind == StreamOrDevice::Kind::none ? synchronize() : synchronize(to_stream(s));
   }, py::arg("stream") = py::none());
 
   py::class_<PyStreamContext>(m, "StreamContext")

@@ -3,6 +3,7 @@
 
 namespace py = pybind11;
 
+void init_convert(py::module_&);
 void init_dtype(py::module_&);
 void init_device(py::module_&);
 void init_array(py::module_&);
@@ -25,6 +26,7 @@ PYBIND11_MODULE(core, m) {
   m.doc() = "Kiln arrays: lazy, composable, on CPUs and NVIDIA GPUs (mirrors mlx.core).";
   m.attr("__version__") = "0.1.0";
   py::register_exception<kiln::out_of_memory>(m, "OutOfMemoryError", PyExc_MemoryError);
+  init_convert(m);
   init_dtype(m);
   init_device(m);
   init_array(m);

@@ -37,6 +37,7 @@ def test_deep_graph_does_not_recurse():
 
 def test_error_in_eval_reaches_caller():
     big = mx.zeros((4,))
+    mx.clear_cache()  # a cached block of the right size would be reused under any limit
     limit = mx.set_memory_limit(1 << 10)
     try:
         with pytest.raises(MemoryError):
@@ -84,6 +85,28 @@ def test_cache_limit():
         mx.set_cache_limit(old)
 
 
+def test_reset_peak_memory_sets_zero():
+    x = mx.ones((1 << 20,))
+    mx.eval(x)
+    assert mx.get_peak_memory() >= 4 << 20
+    mx.reset_peak_memory()
+    assert mx.get_peak_memory() == 0  # MLX: the peak restarts from zero, not from active
+    y = mx.ones((1 << 18,))
+    mx.eval(y)
+    assert mx.get_peak_memory() >= 1 << 20
+
+
+def test_memory_knobs_return_the_previous_value():
+    old = mx.set_cache_limit(1 << 20)
+    assert mx.set_cache_limit(old) == 1 << 20
+    old = mx.set_wired_limit(1 << 20)
+    assert old == 0 and mx.set_wired_limit(0) == 1 << 20
+    old = mx.set_memory_limit(1 << 40)
+    assert mx.set_memory_limit(old) == 1 << 40
+    mx.clear_cache()
+    assert mx.get_cache_memory() == 0
+
+
 def test_donation_reuses_memory():
     x = mx.ones((1 << 20,))
     mx.eval(x)
@@ -129,6 +152,23 @@ def test_eval_from_threads():
         t.join()
     assert not errors, errors
     assert sorted(results) == [100 * (k + 50) for k in range(4)]
+
+
+def test_device_and_device_type_compare_both_ways():
+    assert mx.cpu == mx.Device(mx.cpu)
+    assert mx.Device(mx.cpu) == mx.cpu
+    assert not (mx.cpu != mx.Device(mx.cpu)) and not (mx.Device(mx.cpu) != mx.cpu)
+    assert mx.cpu == mx.cpu and mx.cpu != mx.gpu
+    assert mx.gpu != mx.Device(mx.cpu) and mx.Device(mx.cpu) != mx.gpu
+    # A DeviceType stands for device 0 of its type.
+    assert mx.Device(mx.gpu, 1) != mx.gpu and mx.gpu != mx.Device(mx.gpu, 1)
+    assert mx.cpu != "cpu" and mx.Device(mx.cpu) != 0 and mx.cpu is not None
+    assert hash(mx.cpu) == hash(mx.Device(mx.cpu))
+    assert {mx.cpu: 1}[mx.Device(mx.cpu)] == 1
+    assert mx.cpu in {mx.Device(mx.cpu)}
+    assert mx.default_device() == mx.Device(mx.default_device().type)
+    s = mx.default_stream(mx.cpu)
+    assert s == mx.default_stream(mx.Device(mx.cpu)) and hash(s) == hash(mx.default_stream(mx.cpu))
 
 
 def test_device_api():
