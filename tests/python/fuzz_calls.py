@@ -39,6 +39,7 @@ PRELUDE = ("import kiln.core as mx, numpy as np, functools, operator, pickle, co
 WORKER_MEMORY = int(os.environ.get("KILN_FUZZ_WORKER_MEMORY", 4 << 30))  # RLIMIT_AS, bytes
 CALL_TIMEOUT = float(os.environ.get("KILN_FUZZ_CALL_TIMEOUT", 60))  # silence means a hang
 SLOW_CALL = 10.0  # seconds; a call slower than this is reported (not failed)
+THREADS = 4  # threads running one batch at once, in the session's threaded batches
 
 
 # ---------------------------------------------------------------------------------------
@@ -140,6 +141,8 @@ def _run_one(src, base_ns, mx, np):
 
 def worker_main(fd):
     import faulthandler
+    import gc
+    import threading
 
     _limit_worker()
     faulthandler.enable()  # a crash prints the Python stack to stderr: where it died
@@ -156,32 +159,48 @@ def worker_main(fd):
                                else None),
     }
     _restore_globals(mx, defaults)
-    out.write("READY\n")
-    for line in sys.stdin:
-        batch = json.loads(line)
-        counts = collections.Counter()
-        for i, src in enumerate(batch):
-            out.write(f"S {i}\n")
+    lock = threading.Lock()
+
+    def send(msg):
+        with lock:
+            out.write(msg + "\n")
+
+    def run_calls(batch, indices, counts):
+        for i in indices:
+            src = batch[i]
+            send(f"S {i}")
             t0 = time.monotonic()
             outcome, detail = _run_one(src, base_ns, mx, np)
             took = time.monotonic() - t0
-            if outcome == "raise":
-                counts[detail.split(":", 1)[0]] += 1
-            else:
-                counts[outcome] += 1
+            with lock:
+                counts[detail.split(":", 1)[0] if outcome == "raise" else outcome] += 1
             if outcome not in ("ok", "raise"):
-                out.write("F " + json.dumps([i, outcome, detail]) + "\n")
+                send("F " + json.dumps([i, outcome, detail]))
             if took > SLOW_CALL:
-                out.write("F " + json.dumps([i, "slow", f"{took:.1f} s"]) + "\n")
+                send("F " + json.dumps([i, "slow", f"{took:.1f} s"]))
             if outcome == "raise" and "Unable to cast" in detail:
-                out.write("F " + json.dumps([i, "unable_to_cast", detail]) + "\n")
-            if "set_" in src or "compile" in src or "stream" in src:
+                send("F " + json.dumps([i, "unable_to_cast", detail]))
+            if threading.current_thread() is threading.main_thread() and (
+                    "set_" in src or "compile" in src or "stream" in src):
                 _restore_globals(mx, defaults)
             if i % 64 == 63:
-                import gc
-
                 gc.collect()  # destructors of cyclic garbage run here, inside the batch
-        out.write("B " + json.dumps(counts) + "\n")
+
+    send("READY")
+    for line in sys.stdin:
+        threads, batch = json.loads(line)
+        counts = collections.Counter()
+        if threads:  # the batch split over threads that run at the same time
+            ts = [threading.Thread(target=run_calls, args=(batch, range(k, len(batch), threads),
+                                                           counts)) for k in range(threads)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            _restore_globals(mx, defaults)
+        else:
+            run_calls(batch, range(len(batch)), counts)
+        send("B " + json.dumps(counts))
 
 
 # ---------------------------------------------------------------------------------------
@@ -242,11 +261,12 @@ class Worker:
         self.stderr.seek(max(0, size - n))
         return self.stderr.read().decode(errors="replace")
 
-    def run(self, batch):
+    def run(self, batch, threads=0):
+        """Runs the calls in order, or split over `threads` threads running at once."""
         self.stderr.seek(0)
         self.stderr.truncate()
         try:
-            self.proc.stdin.write((json.dumps(batch) + "\n").encode())
+            self.proc.stdin.write((json.dumps([threads, batch]) + "\n").encode())
             self.proc.stdin.flush()
         except BrokenPipeError:
             pass
@@ -363,7 +383,16 @@ def _hint(src):
     return None
 
 
-def reproducer(srcs):
+def reproducer(srcs, threads=0):
+    if threads:
+        return "python -c " + json.dumps(
+            f"{PRELUDE}\ncalls = {srcs!r}\n"
+            "def work(k):\n"
+            f"    for src in calls[k::{threads}]:\n"
+            "        try: exec(src, dict(globals()))\n"
+            "        except Exception: pass\n"
+            f"ts = [threading.Thread(target=work, args=(k,)) for k in range({threads})]\n"
+            "[t.start() for t in ts]; [t.join() for t in ts]")
     body = "; ".join(srcs) if all("\n" not in s for s in srcs) else "\n".join(srcs)
     return f"python -c {json.dumps(PRELUDE + '; ' + body)}"
 
@@ -371,8 +400,9 @@ def reproducer(srcs):
 class Session:
     """Runs batches until the budget is spent; collects distinct failures."""
 
-    def __init__(self, seconds=None, calls=None, batch_size=50):
+    def __init__(self, seconds=None, calls=None, batch_size=50, threads_every=10):
         self.seconds, self.max_calls, self.batch_size = seconds, calls, batch_size
+        self.threads_every = threads_every  # every n-th batch runs split over THREADS threads
         self.start = time.monotonic()
         self.calls = 0
         self.worker = None
@@ -380,7 +410,10 @@ class Session:
         self.notes = {}        # key -> dict (slow calls, "Unable to cast" errors)
         self.counts = collections.Counter()
         self.crashed_hints = set()
+        self.crashed_targets = set()
         self.skipped = 0
+        self.batches = 0
+        self.threaded_calls = 0
 
     def done(self):
         if self.max_calls is not None:
@@ -392,25 +425,45 @@ class Session:
 
     def run_batch(self, calls):
         """calls: [(target, src)]. Calls carrying a hostile value that already crashed the
-        worker are skipped (and counted): each crash costs a fresh worker."""
-        kept = [c for c in calls if _hint(c[1]) not in self.crashed_hints]
+        worker, and calls of an entry point that crashed it 3 times, are skipped (and
+        counted): each crash costs a fresh worker."""
+        kept = [c for c in calls
+                if _hint(c[1]) not in self.crashed_hints and c[0] not in self.crashed_targets]
         self.skipped += len(calls) - len(kept)
+        self.batches += 1
+        threaded = self.threads_every and self.batches % self.threads_every == 0
         if kept:
-            self._run(kept)
+            self._run(kept, THREADS if threaded else 0)
 
-    def _run(self, calls):
+    def _run(self, calls, threads=0):
         srcs = [src for _, src in calls]
         if self.worker is None:
             self.worker = Worker()
-        res = self.worker.run(srcs)
+        res = self.worker.run(srcs, threads)
         for i, kind, detail in res.findings:
             self._record(calls[i][0], kind, detail, [srcs[i]])
         if res.status == "done":
             self.calls += len(calls)
+            self.threaded_calls += len(calls) if threads else 0
             self.counts.update(res.counts)
             return
         self.worker.close()
         self.worker = None
+        if threads:
+            # Which call crashed is unknown when several ran at once: run them in order.
+            if run_fresh(srcs).status != "done":
+                return self._run(calls)
+            self.calls += len(calls)
+            key = ("threads", res.status, _symptom(res.stderr))
+            if key in self.failures:
+                self.failures[key]["count"] += 1
+            else:
+                self.failures[key] = {
+                    "target": f"{threads} threads running {len(srcs)} calls at once",
+                    "kind": res.status, "signal": _signal_name(res.returncode),
+                    "symptom": _symptom(res.stderr), "calls": srcs, "threads": threads,
+                    "reproducible": None, "stderr": res.stderr[-2500:], "count": 1}
+            return
         i = res.last if res.last is not None else 0
         self.calls += i + 1
         target, hint = calls[i][0], _hint(srcs[i])
@@ -420,6 +473,8 @@ class Session:
         if key in self.failures:
             self.failures[key]["count"] += 1
             self.failures[key]["targets"].add(target)
+            if self.failures[key]["count"] >= 3:
+                self.crashed_targets.add(target)
         else:
             seq, confirmed = shrink(srcs, i, res.status)
             first = confirmed or res
@@ -450,18 +505,20 @@ class Session:
             self.worker = None
 
     def report(self, include_notes=True):
-        lines = [f"{self.calls} calls in {self.elapsed():.0f} s; outcomes: "
+        lines = [f"{self.calls} calls ({self.threaded_calls} of them in threads) in "
+                 f"{self.elapsed():.0f} s; outcomes: "
                  + ", ".join(f"{k} {v}" for k, v in self.counts.most_common(12))]
         if self.skipped:
             lines.append(f"{self.skipped} calls skipped: they carried a value that had "
-                         "already crashed the worker (listed below)")
+                         "already crashed the worker, or called an entry point that crashed "
+                         "it 3 times (listed below)")
         for f in self.failures.values():
             where = ", ".join(sorted(f.get("targets", [f["target"]])))
             where += f" ({f['cause']})" if f.get("cause") else ""
             lines.append(f"\nFAIL {f['kind']} in {where} (x{f['count']})"
                          + (f": {f.get('signal', '')} {f.get('symptom', '')}"
                             if "signal" in f else f": {f['detail']}"))
-            lines.append("  reproducer: " + reproducer(f["calls"]))
+            lines.append("  reproducer: " + reproducer(f["calls"], f.get("threads", 0)))
             if f.get("reproducible") is False:
                 lines.append("  (did not recur in a fresh process; the batch above is the"
                              " context)")
@@ -695,7 +752,19 @@ CONVERSIONS = ["int({})", "float({})", "complex({})", "bool({})", "len({})", "li
                "repr(mx.array.__new__(mx.array))", "mx.array.__new__(mx.array) + {}",
                "mx.array.__new__(mx.array).shape", "mx.eval(mx.array.__new__(mx.array))",
                "mx.array.__new__(mx.array).item()", "pickle.dumps(mx.array.__new__(mx.array))",
-               "mx.array.__new__(mx.array).__init__({})"]
+               "mx.array.__new__(mx.array).__init__({})",
+               # DLPack and torch, both directions (torch is imported on first use).
+               "__import__('torch').from_dlpack({})",
+               "mx.from_dlpack(__import__('torch').arange(6).reshape(2, 3).flip(1))",
+               "mx.array(__import__('torch').ones(3, dtype=__import__('torch').bfloat16))",
+               "mx.from_dlpack(__import__('torch').ones((2, 3)).T)",
+               "mx.from_dlpack(__import__('torch').zeros(0, 3))",
+               "mx.from_dlpack(__import__('torch').ones(3, dtype=__import__('torch').complex128))",
+               "mx.array(__import__('torch').ones(3, dtype=torch_dtype))".replace(
+                   "torch_dtype", "__import__('torch').float64"),
+               "mx.from_dlpack(np.arange(6.0).reshape(2, 3)[:, ::-1])",
+               "mx.from_dlpack(np.ones((2, 3), dtype=np.float16)[::2])",
+               "mx.from_dlpack(np.zeros((0, 3)))"]
 
 
 def targets(mx):
@@ -1070,7 +1139,9 @@ def pickle_round_trips():
     for dt in DTYPES:
         for b in bases:
             a = b.astype(getattr(mx, dt))
-            views = [a, a.T, a[::2], a[..., ::-1], mx.broadcast_to(a, (2,) + a.shape)]
+            views = [a, mx.broadcast_to(a, (2,) + a.shape)]
+            if a.ndim:
+                views += [a.T, a[::2], a[..., ::-1]]
             for v in views:
                 for proto in range(pickle.HIGHEST_PROTOCOL + 1):
                     back = pickle.loads(pickle.dumps(v, protocol=proto))
@@ -1105,11 +1176,11 @@ def main():
         if "backtrace" in f:
             print(f"\n== backtrace of {f['target']}\n{f['backtrace']}")
     if args.json:
-        with open(args.json, "w") as fh:
-            for f in session.failures.values():
+        for f in session.failures.values():
             f["targets"] = sorted(f.get("targets", []))
-        json.dump({"calls": session.calls, "seconds": session.elapsed(),
-                       "counts": session.counts,
+        with open(args.json, "w") as fh:
+            json.dump({"calls": session.calls, "seconds": session.elapsed(),
+                       "skipped": session.skipped, "counts": session.counts,
                        "failures": list(session.failures.values()),
                        "notes": list(session.notes.values())}, fh, indent=1)
 
