@@ -27,6 +27,7 @@ import math
 import os
 import re
 import select
+import shlex
 import shutil
 import subprocess
 import sys
@@ -174,6 +175,10 @@ def worker_main(fd):
             send(f"S {i}")
             t0 = time.monotonic()
             outcome, detail = _run_one(src, base_ns, mx, np)
+            if i == len(batch) - 1:
+                # Destructors of cyclic garbage run too: as part of the batch's last call,
+                # so that a batch cut short to its failing call runs them at the same place.
+                gc.collect()
             took = time.monotonic() - t0
             with lock:
                 counts[detail.split(":", 1)[0] if outcome == "raise" else outcome] += 1
@@ -186,9 +191,6 @@ def worker_main(fd):
             if threading.current_thread() is threading.main_thread() and (
                     "set_" in src or "compile" in src or "stream" in src):
                 _restore_globals(mx, defaults)
-            if i % 64 == 63:
-                gc.collect()  # destructors of cyclic garbage run here, inside the batch
-
     send("READY")
     for line in sys.stdin:
         threads, batch = json.loads(line)
@@ -390,17 +392,20 @@ def _hint(src):
 
 
 def reproducer(srcs, threads=0):
-    if threads:
-        return "python -c " + json.dumps(
-            f"{PRELUDE}\ncalls = {srcs!r}\n"
-            "def work(k):\n"
-            f"    for src in calls[k::{threads}]:\n"
-            "        try: exec(src, dict(globals()))\n"
-            "        except Exception: pass\n"
-            f"ts = [threading.Thread(target=work, args=(k,)) for k in range({threads})]\n"
-            "[t.start() for t in ts]; [t.join() for t in ts]")
-    body = "; ".join(srcs) if all("\n" not in s for s in srcs) else "\n".join(srcs)
-    return f"python -c {json.dumps(PRELUDE + '; ' + body)}"
+    """A shell line that reruns the calls as the worker ran them: in order (or split over
+    threads), each one's exception ignored, gc at the end."""
+    if len(srcs) == 1 and not threads:
+        code = f"{PRELUDE}\n{srcs[0]}\ngc.collect()"
+    else:
+        code = (f"{PRELUDE}\ncalls = {srcs!r}\n"
+                "def work(k):\n"
+                f"    for src in calls[k::{max(threads, 1)}]:\n"
+                "        try: exec(src, dict(globals()))\n"
+                "        except Exception: pass\n")
+        code += (f"ts = [threading.Thread(target=work, args=(k,)) for k in range({threads})]\n"
+                 "[t.start() for t in ts]; [t.join() for t in ts]\n" if threads
+                 else "work(0)\n") + "gc.collect()"
+    return "python -c " + shlex.quote(code)
 
 
 class Session:
@@ -420,12 +425,11 @@ class Session:
         self.skipped = 0
         self.batches = 0
         self.threaded_calls = 0
-        self.progress = False  # a line on stderr every 5000 calls
+        self.progress = None  # a JSON file: saved, with a line on stderr, every 5000 calls
 
     def done(self):
-        if self.max_calls is not None:
-            return self.calls >= self.max_calls
-        return time.monotonic() - self.start >= self.seconds
+        return ((self.max_calls is not None and self.calls >= self.max_calls)
+                or (self.seconds is not None and self.elapsed() >= self.seconds))
 
     def elapsed(self):
         return time.monotonic() - self.start
@@ -456,6 +460,7 @@ class Session:
             if self.progress and self.calls // 5000 != (self.calls - len(calls)) // 5000:
                 print(f"{self.calls} calls, {self.elapsed():.0f} s, {len(self.failures)} "
                       "failures", file=sys.stderr, flush=True)
+                self.save(self.progress)
             return
         self.worker.close()
         self.worker = None
@@ -508,6 +513,14 @@ class Session:
         else:
             book[key] = {"target": target, "kind": kind, "detail": detail, "calls": srcs,
                          "count": 1}
+
+    def save(self, path):
+        failures = [dict(f, targets=sorted(f.get("targets", []))) for f in self.failures.values()]
+        with open(path, "w") as fh:
+            json.dump({"calls": self.calls, "threaded_calls": self.threaded_calls,
+                       "seconds": self.elapsed(), "skipped": self.skipped,
+                       "counts": self.counts, "failures": failures,
+                       "notes": list(self.notes.values())}, fh, indent=1)
 
     def close(self):
         if self.worker is not None:
@@ -1173,15 +1186,17 @@ def main():
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--calls", type=int, default=None)
-    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--seconds", type=float, default=None, help="default: 60 without --calls")
     ap.add_argument("--json", help="write the failures and notes here")
     ap.add_argument("--gdb", action="store_true", help="add a gdb backtrace to each crash")
     ap.add_argument("--pickles", action="store_true", help="fuzz unpickling instead")
     args = ap.parse_args()
     import kiln.core as mx
 
+    if args.seconds is None and args.calls is None:
+        args.seconds = 60.0
     session = Session(seconds=args.seconds, calls=args.calls)
-    session.progress = True
+    session.progress = args.json
     try:
         fuzz(session, (pickle_strategy if args.pickles else call_strategy)(mx))
     finally:
@@ -1195,13 +1210,7 @@ def main():
         if "backtrace" in f:
             print(f"\n== backtrace of {f['target']}\n{f['backtrace']}")
     if args.json:
-        for f in session.failures.values():
-            f["targets"] = sorted(f.get("targets", []))
-        with open(args.json, "w") as fh:
-            json.dump({"calls": session.calls, "seconds": session.elapsed(),
-                       "skipped": session.skipped, "counts": session.counts,
-                       "failures": list(session.failures.values()),
-                       "notes": list(session.notes.values())}, fh, indent=1)
+        session.save(args.json)
 
 
 def gdb_backtrace(srcs, frames=25):
