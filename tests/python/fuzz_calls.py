@@ -214,13 +214,14 @@ def worker_main(fd):
 
 class BatchResult:
     def __init__(self, status, last=None, findings=(), counts=None, returncode=None,
-                 stderr=""):
+                 stderr="", started=()):
         self.status = status          # 'done', 'crash' or 'hang'
         self.last = last              # index of the call running when it crashed or hung
         self.findings = list(findings)  # [(index, kind, detail)]
         self.counts = counts or {}
         self.returncode = returncode
         self.stderr = stderr
+        self.started = started        # indices of the calls started, in order
 
 
 def _kiln_root():
@@ -275,19 +276,21 @@ class Worker:
             self.proc.stdin.flush()
         except BrokenPipeError:
             pass
-        last, findings = None, []
+        last, findings, started = None, [], []
         while True:
             line = self._line(CALL_TIMEOUT)
             if line is None:
                 self.kill()
-                return BatchResult("hang", last, findings, stderr=self._stderr_tail())
+                return BatchResult("hang", last, findings, stderr=self._stderr_tail(),
+                                   started=started)
             if line == "":
                 rc = self.proc.wait()
                 return BatchResult("crash", last, findings, returncode=rc,
-                                   stderr=self._stderr_tail())
+                                   stderr=self._stderr_tail(), started=started)
             tag, rest = line[0], line[2:]
             if tag == "S":
                 last = int(rest)
+                started.append(last)
             elif tag == "F":
                 findings.append(tuple(json.loads(rest)))
             elif tag == "B":
@@ -391,21 +394,25 @@ def _hint(src):
     return None
 
 
-def reproducer(srcs, threads=0):
-    """A shell line that reruns the calls as the worker ran them: in order (or split over
-    threads), each one's exception ignored, gc at the end."""
+def reproducer_code(srcs, threads=0, repeat=1):
+    """A script that reruns the calls as the worker ran them: in order (or split over
+    threads, each running its share `repeat` times), each one's exception ignored, gc at
+    the end."""
     if len(srcs) == 1 and not threads:
-        code = f"{PRELUDE}\n{srcs[0]}\ngc.collect()"
-    else:
-        code = (f"{PRELUDE}\ncalls = {srcs!r}\n"
-                "def work(k):\n"
-                f"    for src in calls[k::{max(threads, 1)}]:\n"
-                "        try: exec(src, dict(globals()))\n"
-                "        except Exception: pass\n")
-        code += (f"ts = [threading.Thread(target=work, args=(k,)) for k in range({threads})]\n"
-                 "[t.start() for t in ts]; [t.join() for t in ts]\n" if threads
-                 else "work(0)\n") + "gc.collect()"
-    return "python -c " + shlex.quote(code)
+        return f"{PRELUDE}\n{srcs[0]}\ngc.collect()"
+    code = (f"{PRELUDE}\ncalls = {srcs!r}\n"
+            "def work(k):\n"
+            f"    for src in calls[k::{max(threads, 1)}] * {repeat}:\n"
+            "        try: exec(src, dict(globals()))\n"
+            "        except Exception: pass\n")
+    code += (f"ts = [threading.Thread(target=work, args=(k,)) for k in range({threads})]\n"
+             "[t.start() for t in ts]; [t.join() for t in ts]\n" if threads
+             else "work(0)\n")
+    return code + "gc.collect()"
+
+
+def reproducer(srcs, threads=0, repeat=1):
+    return "python -c " + shlex.quote(reproducer_code(srcs, threads, repeat))
 
 
 class Session:
@@ -472,12 +479,20 @@ class Session:
             key = ("threads", res.status, _symptom(res.stderr))
             if key in self.failures:
                 self.failures[key]["count"] += 1
-            else:
-                self.failures[key] = {
-                    "target": f"{threads} threads running {len(srcs)} calls at once",
-                    "kind": res.status, "signal": _signal_name(res.returncode),
-                    "symptom": _symptom(res.stderr), "calls": srcs, "threads": threads,
-                    "reproducible": None, "stderr": res.stderr[-2500:], "count": 1}
+                return
+            # The calls in flight when it died (thread k runs the calls i with i % threads
+            # == k): rerun together, in a loop, they may crash again.
+            in_flight = {i % threads: i for i in res.started}
+            suspects = [srcs[i] for i in sorted(in_flight.values())]
+            rc, out = run_script(reproducer_code(suspects, len(suspects), repeat=50),
+                                 prelude="", timeout=CALL_TIMEOUT)
+            again = rc is None or rc < 0
+            self.failures[key] = {
+                "target": f"{threads} threads running calls at once",
+                "kind": res.status, "signal": _signal_name(res.returncode),
+                "symptom": _symptom(res.stderr), "threads": len(suspects),
+                "calls": suspects if again else srcs, "repeat": 50 if again else 1,
+                "reproducible": again, "stderr": res.stderr[-2500:], "count": 1}
             return
         i = res.last if res.last is not None else 0
         self.calls += i + 1
@@ -541,7 +556,8 @@ class Session:
             lines.append(f"\nFAIL {f['kind']} in {where} (x{f['count']})"
                          + (f": {f.get('signal', '')} {f.get('symptom', '')}"
                             if "signal" in f else f": {f['detail']}"))
-            lines.append("  reproducer: " + reproducer(f["calls"], f.get("threads", 0)))
+            lines.append("  reproducer: " + reproducer(f["calls"], f.get("threads", 0),
+                                                       f.get("repeat", 1)))
             if f.get("reproducible") is False:
                 lines.append("  (did not recur in a fresh process; the batch above is the"
                              " context)")
@@ -648,10 +664,20 @@ ARRAY_VIEWS = ["{}", "{}", "{}", "{}.T", "{}[::2]", "{}[..., ::-1]", "mx.broadca
 def _param_pool(name, typ):
     """Which argument pool a parameter draws from, by its name and annotated type."""
     n, t = name.lower(), typ.lower()
+    if t == "str" or t.startswith("list[str"):
+        return "str"
+    if "dtype" in t:
+        return "dtype"
+    if "devicetype" in t:
+        return "device"
+    if n in ("primals", "tangents", "cotangents", "arrays", "inputs", "outputs",
+             "dependencies", "output_shapes"):
+        return "arrays"
     if n in ("axis", "axes", "axis1", "axis2", "source", "destination", "start_axis",
              "end_axis", "in_axes", "out_axes"):
         return "axis"
-    if n in ("shape", "reps", "newshape", "pad_width", "sizes", "strides", "batch_shape"):
+    if n in ("shape", "reps", "newshape", "pad_width", "sizes", "strides", "batch_shape",
+             "slice_size", "grid", "threadgroup"):
         return "shape"
     if n == "dtype":
         return "dtype"
@@ -668,7 +694,7 @@ def _param_pool(name, typ):
         return "int"
     if "str" in t or n in ("mode", "subscripts", "indexing", "side", "name"):
         return "str"
-    if t in ("float", "double") or n in ("low", "high", "loc", "scale", "p", "alpha", "beta",
+    if "float" in t or n in ("low", "high", "loc", "scale", "p", "alpha", "beta",
                                          "rtol", "atol", "lower", "upper", "a_min", "a_max"):
         return "float_or_array"
     if t == "bool" or n in ("keepdims", "keepdim", "copy", "inclusive", "reverse",
@@ -844,6 +870,10 @@ def call_strategy(mx):
         "str": st.sampled_from(STRINGS),
         "float_or_array": st.one_of(st.sampled_from(FLOATS + SMALL_INTS), array()),
         "bool": st.sampled_from(["True", "False", "None", "0", "mx.array(True)"]),
+        "arrays": st.one_of(
+            st.lists(array(), max_size=3).map(lambda xs: "[" + ", ".join(xs) + "]"),
+            st.lists(array(), min_size=1, max_size=2).map(lambda xs: "(" + ", ".join(xs) + ",)"),
+            array(), st.sampled_from(["[]", "()", "[[]]", "{'a': mx.zeros(2)}", "None"])),
         "array": st.one_of(array(), array(), st.sampled_from(
             FLOATS + SMALL_INTS + ["[1, 2, 3]", "[[1.0, 2.0], [3.0, 4.0]]", "True",
                                    "np.arange(4.0)"])),
