@@ -5,6 +5,9 @@ axis=(0, 0))`), so a failure IS its reproducer:
 
     python -c "<PRELUDE>; <call>"
 
+(the worker also evaluates what the call returns and converts it to NumPy; `reproducer()`
+writes a script that does the same, in order or in threads).
+
 A worker subprocess (`python fuzz_calls.py worker FD`) runs batches of calls. It reports the
 index of each call on the pipe FD before running it, so when the worker dies by a signal or
 stops answering, the parent knows which call was running; it then reruns that call alone in a
@@ -394,17 +397,36 @@ def _hint(src):
     return None
 
 
+# How a reproducer runs one call as the worker does: the call, then its result evaluated and
+# converted to NumPy (where crashes may happen too); an exception is printed, not raised.
+_RUN = """def run(src):
+    ns = dict(globals())
+    try:
+        try:
+            r = eval(src, ns)
+        except SyntaxError:
+            exec(src, ns)
+            r = ns.get("_r")
+        leaves = [x for x in (r if isinstance(r, (list, tuple)) else [r])
+                  if isinstance(x, mx.array)]
+        mx.eval(leaves)
+        for x in leaves:
+            if x.size <= 4096:
+                np.asarray(x.astype(mx.float32) if x.dtype == mx.bfloat16 else x)
+    except Exception as e:
+        print(type(e).__name__, e)
+"""
+
+
 def reproducer_code(srcs, threads=0, repeat=1):
     """A script that reruns the calls as the worker ran them: in order (or split over
-    threads, each running its share `repeat` times), each one's exception ignored, gc at
-    the end."""
+    threads, each running its share `repeat` times), gc at the end."""
     if len(srcs) == 1 and not threads:
-        return f"{PRELUDE}\n{srcs[0]}\ngc.collect()"
-    code = (f"{PRELUDE}\ncalls = {srcs!r}\n"
+        return f"{PRELUDE}\n{_RUN}run({srcs[0]!r})\ngc.collect()"
+    code = (f"{PRELUDE}\n{_RUN}calls = {srcs!r}\n"
             "def work(k):\n"
             f"    for src in calls[k::{max(threads, 1)}] * {repeat}:\n"
-            "        try: exec(src, dict(globals()))\n"
-            "        except Exception: pass\n")
+            "        run(src)\n")
     code += (f"ts = [threading.Thread(target=work, args=(k,)) for k in range({threads})]\n"
              "[t.start() for t in ts]; [t.join() for t in ts]\n" if threads
              else "work(0)\n")
@@ -413,6 +435,16 @@ def reproducer_code(srcs, threads=0, repeat=1):
 
 def reproducer(srcs, threads=0, repeat=1):
     return "python -c " + shlex.quote(reproducer_code(srcs, threads, repeat))
+
+
+def _describe(srcs, threads=0, repeat=1):
+    """The failing call as a one-liner; a sequence or a threaded run as a script."""
+    if len(srcs) == 1 and not threads:
+        return "  rerun: python -c " + shlex.quote(PRELUDE + "; " + srcs[0])
+    how = f"{threads} threads, each {repeat} times" if threads else "in order"
+    return (f"  calls ({len(srcs)}, {how}):\n"
+            + "\n".join("    " + c[:300] for c in srcs)
+            + "\n  rerun: " + reproducer(srcs, threads, repeat))
 
 
 class Session:
@@ -556,15 +588,14 @@ class Session:
             lines.append(f"\nFAIL {f['kind']} in {where} (x{f['count']})"
                          + (f": {f.get('signal', '')} {f.get('symptom', '')}"
                             if "signal" in f else f": {f['detail']}"))
-            lines.append("  reproducer: " + reproducer(f["calls"], f.get("threads", 0),
-                                                       f.get("repeat", 1)))
+            lines.append(_describe(f["calls"], f.get("threads", 0), f.get("repeat", 1)))
             if f.get("reproducible") is False:
                 lines.append("  (did not recur in a fresh process; the batch above is the"
                              " context)")
         if include_notes:
             for f in self.notes.values():
                 lines.append(f"\nnote {f['kind']} in {f['target']} (x{f['count']}): "
-                             f"{f['detail']}\n  reproducer: {reproducer(f['calls'])}")
+                             f"{f['detail']}\n{_describe(f['calls'])}")
         return "\n".join(lines)
 
 
@@ -656,9 +687,10 @@ def _array_sources():
     return bases
 
 
-ARRAY_VIEWS = ["{}", "{}", "{}", "{}.T", "{}[::2]", "{}[..., ::-1]", "mx.broadcast_to({}, (2,) + {}.shape)",
-               "{}.swapaxes(0, -1)", "{}[1:]", "mx.expand_dims({}, 0)", "{}[None]",
-               "{}.reshape(-1)[::-3]"]
+# Contiguous (weighted x3), transposed, strided, reversed, broadcast and reshaped views.
+ARRAY_VIEWS = ["{}", "{}", "{}", "{}.T", "{}[::2]", "{}[..., ::-1]",
+               "mx.broadcast_to({}, (2,) + {}.shape)", "{}.swapaxes(0, -1)", "{}[1:]",
+               "mx.expand_dims({}, 0)", "{}[None]", "{}.reshape(-1)[::-3]"]
 
 
 def _param_pool(name, typ):

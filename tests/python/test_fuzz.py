@@ -46,9 +46,12 @@ def test_corrupted_pickles_raise():
 
 
 def _script_ok(code, **kw):
+    """Runs a scenario in a fresh process (cwd: this folder); fails naming it if it hangs,
+    crashes or raises."""
     rc, out = fuzz_calls.run_script(code, **kw)
-    assert rc is not None, f"hung (deadlock?): {code}\n{out[-3000:]}"
-    assert rc == 0, f"exit {fuzz_calls._signal_name(rc)}: {code}\n{out[-3000:]}"
+    if rc != 0:
+        how = "hung (deadlock?)" if rc is None else fuzz_calls._signal_name(rc)
+        pytest.fail(f"{how}: {code}\n{out[-3000:]}", pytrace=False)
 
 
 def test_pickle_round_trips_every_dtype_and_layout():
