@@ -554,7 +554,8 @@ class Session:
 
     def _record(self, target, kind, detail, srcs):
         book = self.failures if kind in ("bad_result", "base_exception") else self.notes
-        key = (target, kind, detail.split(":", 1)[0] if kind != "bad_result" else detail[:60])
+        # One line per entry point and kind (bad results differ only in their numbers).
+        key = (target, kind, detail.split(":", 1)[0] if kind != "bad_result" else "")
         if key in book:
             book[key]["count"] += 1
         else:
