@@ -1244,6 +1244,22 @@ def pickle_round_trips():
                 np.testing.assert_array_equal(as_np(back), as_np(v))
 
 
+def pickle_rejects_bad_states():
+    """A pickled state whose bytes do not hold its shape's elements is refused, not read out
+    of bounds (which no crash would show)."""
+    import kiln.core as mx
+
+    for state in [("float32", (10,), b"abc"), ("float32", (2,), b"123456789"),
+                  ("int64", (2**61,), b""), ("float32", (2**62,), b""),
+                  ("float32", (0, 2**62), b"1234"), ("complex64", (1,), b"1234")]:
+        x = mx.array.__new__(mx.array)
+        try:
+            x.__setstate__(state)
+        except (ValueError, TypeError, OverflowError):
+            continue
+        raise AssertionError(f"__setstate__{state!r} was accepted")
+
+
 def main():
     import argparse
 

@@ -19,7 +19,7 @@ import kiln.core as mx
 
 pytest.importorskip("hypothesis")
 
-import fuzz_calls  # noqa: E402 (after the skip: it needs hypothesis)
+import fuzz_calls  # noqa: E402 (after the skip: its strategies need hypothesis)
 
 CALLS = int(os.environ["KILN_FUZZ_CALLS"]) if os.environ.get("KILN_FUZZ_CALLS") else None
 SECONDS = float(os.environ.get("KILN_FUZZ_SECONDS", 35))
@@ -56,6 +56,10 @@ def _script_ok(code, **kw):
 
 def test_pickle_round_trips_every_dtype_and_layout():
     _script_ok("import fuzz_calls; fuzz_calls.pickle_round_trips()")
+
+
+def test_pickle_state_with_wrong_byte_count_is_refused():
+    _script_ok("import fuzz_calls; fuzz_calls.pickle_rejects_bad_states()")
 
 
 def test_threads_evaluate_one_shared_graph():
