@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libopenblas-dev liblapacke-dev
   python3-dev python3-venv python3-numpy python3-pytest python3-torch pybind11-dev
+  python3-hypothesis python3-scipy
   googletest libgtest-dev libbenchmark-dev nlohmann-json3-dev libdlpack-dev
 )
 missing=()
