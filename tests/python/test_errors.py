@@ -1,6 +1,7 @@
 """Exception types that MLX programs (and NumPy habits) rely on: an out-of-range axis raises
 mx.AxisError, which is both a ValueError (what MLX raises) and an IndexError (what NumPy
-raises); a repeated axis is a ValueError."""
+raises); a repeated axis is a ValueError; arguments are checked when an op is built, not when
+it is evaluated."""
 
 import numpy as np
 import pytest
@@ -105,3 +106,32 @@ def test_numpy_agrees_on_the_type():
             f(np, x)
         with pytest.raises(mx.AxisError):
             f(mx, mx.array(x))
+
+
+# ------------------------------------------------------------------ checks at build time
+
+def test_non_empty_take_from_a_zero_size_axis_fails_when_built():
+    e = mx.zeros((0, 3))
+    idx = mx.array([0, 1])
+    for call in (lambda: mx.take(e, idx, axis=0),
+                 lambda: mx.take(e, idx),
+                 lambda: mx.take_along_axis(e, mx.zeros((1, 3), mx.int32), axis=0),
+                 lambda: mx.put_along_axis(e, mx.zeros((1, 3), mx.int32), 1.0, axis=0),
+                 lambda: e[idx],
+                 lambda: e.at[idx].add(1.0)):
+        with pytest.raises(ValueError, match="size 0"):
+            call()  # raised before any evaluation
+    # Empty takes are fine, from empty axes too.
+    assert mx.take(e, mx.array([], mx.int32), axis=0).shape == (0, 3)
+    assert mx.take(e, mx.array([0, 2]), axis=1).shape == (0, 2)
+
+
+def test_index_dtypes_are_checked_when_built():
+    x = mx.zeros((4,))
+    for call in (lambda: mx.take(x, mx.array([0.0])),
+                 lambda: mx.take_along_axis(x, mx.array([0.5]), axis=0),
+                 lambda: mx.put_along_axis(x, mx.array([True]), 1.0, axis=0),
+                 lambda: mx.slice(x, mx.array([0.0]), [0], [1]),
+                 lambda: mx.slice_update(x, mx.ones((1,)), mx.array([1.5]), [0])):
+        with pytest.raises(ValueError, match="integer"):
+            call()
