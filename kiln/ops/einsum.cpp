@@ -9,6 +9,7 @@
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/matmul.h"
+#include "kiln/ops/reduce.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/slicing.h"
 #include "kiln/ops/upcast.h"
@@ -313,9 +314,21 @@ Labels concat(std::initializer_list<Labels> parts) {
   return out;
 }
 
+// BLAS has no integer products: integer (and bool) operands sum their products exactly
+// with elementwise ops instead, in their own dtype (as NumPy's einsum).
+bool uses_blas(const array& x) { return is_inexact(x.dtype()); }
+
 // Sums the rows of a (rows, k) matrix: one matrix-vector product against ones.
 array sum_last(const array& m, StreamOrDevice s) {
+  if (!uses_blas(m)) return astype(sum(m, -1, false, s), m.dtype(), s);
   return matmul(m, ones({m.shape(-1)}, m.dtype(), s), s);
+}
+
+// The batched matrix product of x (..., p, k) and y (..., k, q).
+array batched_product(const array& x, const array& y, StreamOrDevice s) {
+  if (uses_blas(x)) return matmul(x, y, s);
+  array terms = multiply(expand_dims(x, {-1}, s), expand_dims(y, {-3}, s), s);
+  return astype(sum(terms, -2, false, s), x.dtype(), s);  // bool sums stay bool (any)
 }
 
 // Sums `op` over `labels` (all of them in op).
@@ -381,7 +394,7 @@ Operand contract(const Operand& a, const Operand& b, const Labels& keep, StreamO
   }
   x = reshape(x, concat({bx, Shape{p, k}}), s);
   y = reshape(y, concat({by, Shape{k, q}}), s);
-  return {reshape(matmul(x, y, s), out_shape, s), labels};
+  return {reshape(batched_product(x, y, s), out_shape, s), labels};
 }
 
 std::vector<Shape> shapes_of(const std::vector<array>& operands) {
@@ -421,14 +434,6 @@ array einsum(const std::string& subscripts, const std::vector<array>& operands,
     std::vector<Dtype> from;
     for (auto& a : operands) from.push_back(a.dtype());
     check_upcast("einsum", from, d);
-  }
-  bool sums = false;
-  for (auto& in : spec.inputs) {
-    for (int l : in) sums = sums || !contains(spec.output, l);
-  }
-  if (sums && !is_inexact(d)) {
-    fail("einsum", "subscripts ", quoted(subscripts),
-         " sum over a label, which needs floating point operands; got ", dtype_name(d));
   }
   std::vector<Labels> reduced = reduced_labels(spec);
   std::vector<Operand> ops;
