@@ -494,12 +494,21 @@ array mask_set(const array& a, const std::vector<Index>& entries, const array& v
   }
   if (mask.is_available()) {
     int64_t c = count_true(mask);
-    if (c != n) {
+    if (c > n) {
       throw py::value_error("boolean mask assignment: " + std::to_string(n) +
                             " values for " + std::to_string(c) + " selected positions");
     }
   }
-  return masked_scatter(a, m, v);
+  // With the mask's dims first, the selected positions in row-major order take whole rows
+  // of v in order: the first rows when there are more values than positions (as MLX does).
+  std::vector<int> perm;
+  for (int i = 0; i < k; ++i) perm.push_back(p + i);
+  for (int i = 0; i < p; ++i) perm.push_back(i);
+  for (int i = p + k; i < a.ndim(); ++i) perm.push_back(i);
+  std::vector<int> back(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) back[perm[i]] = int(i);
+  array out = masked_scatter(transpose(a, perm), transpose(m, perm), moveaxis(v, p, 0));
+  return transpose(out, back);
 }
 
 // ---------------------------------------------------------------- entry points
