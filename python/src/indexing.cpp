@@ -592,12 +592,12 @@ array at_update(const array& a, py::handle idx, py::handle value, AtOp op) {
 // `a.at[idx]`: the target of a functional update.
 struct ArrayAt {
   array a;
-  py::object indices;
+  std::optional<py::object> indices;  // unset until indexed (None is an index: a new axis)
   array apply(py::handle value, AtOp op) const {
-    if (indices.is_none()) {
+    if (!indices) {
       throw py::value_error("give the indices first: a.at[idx].add(value)");
     }
-    return at_update(a, indices, value, op);
+    return at_update(a, *indices, value, op);
   }
 };
 
@@ -679,7 +679,7 @@ void init_indexing(py::module_& m) {
       .def("__setitem__", [](array& a, py::object idx, py::object value) {
         a.overwrite_descriptor(setitem(a, idx, value));
       })
-      .def_property_readonly("at", [](const array& a) { return ArrayAt{a, py::none()}; },
+      .def_property_readonly("at", [](const array& a) { return ArrayAt{a, std::nullopt}; },
                              "Functional updates with repeated indices combined: "
                              "a.at[idx].add(y).")
       .def("__iter__", [](const array& a) {

@@ -356,8 +356,8 @@ def test_boolean_mask_assignment_under_vmap(rng):
 
 def test_at_with_new_axes(rng):
     ref = rng.standard_normal((3, 4)).astype(np.float32)
-    for idx in [(None, 0), (0, None), (None, slice(1, 3), None, 2), (None, [0, 2]),
-                ([1, 1], None, slice(None))]:
+    for idx in [None, (None,), (None, 0), (0, None), (None, slice(1, 3), None, 2),
+                (None, [0, 2]), ([1, 1], None, slice(None)), (None, Ellipsis, None)]:
         val = rng.standard_normal(ref[idx].shape).astype(np.float32)
         expected = ref.copy()
         np.add.at(expected, idx, val)
