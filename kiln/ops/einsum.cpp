@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "kiln/error.h"
@@ -13,6 +14,7 @@
 #include "kiln/ops/shape.h"
 #include "kiln/ops/slicing.h"
 #include "kiln/ops/upcast.h"
+#include "kiln/ops/utils.h"
 
 namespace kiln {
 
@@ -324,11 +326,25 @@ array sum_last(const array& m, StreamOrDevice s) {
   return matmul(m, ones({m.shape(-1)}, m.dtype(), s), s);
 }
 
-// The batched matrix product of x (..., p, k) and y (..., k, q).
+// The batched matrix product of x (..., p, k) and y (..., k, q). Without BLAS, the products
+// are summed over slices of k small enough that no intermediate exceeds ~2^24 elements.
 array batched_product(const array& x, const array& y, StreamOrDevice s) {
   if (uses_blas(x)) return matmul(x, y, s);
-  array terms = multiply(expand_dims(x, {-1}, s), expand_dims(y, {-3}, s), s);
-  return astype(sum(terms, -2, false, s), x.dtype(), s);  // bool sums stay bool (any)
+  Shape batch = broadcast_shapes(Shape(x.shape().begin(), x.shape().end() - 2),
+                                 Shape(y.shape().begin(), y.shape().end() - 2), "einsum");
+  int64_t k = x.shape(-1), n_out = product(batch) * x.shape(-2) * y.shape(-1);
+  int64_t step = n_out ? std::max<int64_t>(1, (int64_t(1) << 24) / n_out) : std::max<int64_t>(k, 1);
+  std::vector<SliceBound> bx(size_t(x.ndim())), by(size_t(y.ndim()));
+  std::optional<array> total;
+  for (int64_t k0 = 0; k0 < k || !total; k0 += step) {
+    bx.back() = {k0, k0 + step, 1};
+    by[by.size() - 2] = {k0, k0 + step, 1};
+    array terms = multiply(expand_dims(slice(x, bx, s), {-1}, s),
+                           expand_dims(slice(y, by, s), {-3}, s), s);
+    array part = sum(terms, -2, false, s);
+    total = total ? add(*total, part, s) : part;
+  }
+  return astype(*total, x.dtype(), s);  // bool sums stay bool (any)
 }
 
 // Sums `op` over `labels` (all of them in op).

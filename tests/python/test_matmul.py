@@ -414,6 +414,15 @@ def test_einsum_integers_are_exact(rng, dtype, case):
     np.testing.assert_array_equal(np.array(out), expected)
 
 
+def test_einsum_integer_contraction_in_slices(rng):
+    # 400 products for each of 90,000 outputs: summed over slices of the 400.
+    a = rng.integers(-1000, 1000, (300, 400))
+    b = rng.integers(-1000, 1000, (400, 300))
+    out = mx.einsum("ij,jk->ik", mx.array(a), mx.array(b))
+    assert out.dtype == mx.int64
+    np.testing.assert_array_equal(np.array(out), a @ b)
+
+
 def test_einsum_bool():
     a = np.array([[True, False], [True, True]])
     b = np.array([[False, True], [False, False]])
