@@ -235,8 +235,8 @@ array::~array() {
 int64_t array::shape(int dim) const {
   int d = dim < 0 ? dim + ndim() : dim;
   if (d < 0 || d >= ndim()) {
-    throw std::out_of_range("axis " + std::to_string(dim) + " is out of bounds for an array of " +
-                            std::to_string(ndim()) + " dimensions");
+    fail<axis_error>("shape", "axis ", dim, " is out of bounds for an array of ", ndim(),
+                     " dimensions");
   }
   return desc_->shape[d];
 }
@@ -244,8 +244,8 @@ int64_t array::shape(int dim) const {
 int64_t array::strides(int dim) const {
   int d = dim < 0 ? dim + ndim() : dim;
   if (d < 0 || d >= ndim()) {
-    throw std::out_of_range("axis " + std::to_string(dim) + " is out of bounds for an array of " +
-                            std::to_string(ndim()) + " dimensions");
+    fail<axis_error>("strides", "axis ", dim, " is out of bounds for an array of ", ndim(),
+                     " dimensions");
   }
   return desc_->strides[d];
 }

@@ -29,6 +29,14 @@ std::string error_message(std::string_view op, const Parts&... parts) {
   return s;
 }
 
+// An axis outside [-ndim, ndim). It is an out_of_range (NumPy raises IndexError for it); the
+// Python module registers it as AxisError, a subclass of both ValueError (what MLX raises) and
+// IndexError, so code written for either library catches it.
+class axis_error : public std::out_of_range {
+ public:
+  using std::out_of_range::out_of_range;
+};
+
 // Throws E (std::invalid_argument unless named) with error_message(op, parts...).
 template <typename E = std::invalid_argument, typename... Parts>
 [[noreturn]] void fail(std::string_view op, const Parts&... parts) {

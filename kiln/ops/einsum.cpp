@@ -3,15 +3,18 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "kiln/error.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
 #include "kiln/ops/matmul.h"
+#include "kiln/ops/reduce.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/slicing.h"
 #include "kiln/ops/upcast.h"
+#include "kiln/ops/utils.h"
 
 namespace kiln {
 
@@ -313,9 +316,35 @@ Labels concat(std::initializer_list<Labels> parts) {
   return out;
 }
 
+// BLAS has no integer products: integer (and bool) operands sum their products exactly
+// with elementwise ops instead, in their own dtype (as NumPy's einsum).
+bool uses_blas(const array& x) { return is_inexact(x.dtype()); }
+
 // Sums the rows of a (rows, k) matrix: one matrix-vector product against ones.
 array sum_last(const array& m, StreamOrDevice s) {
+  if (!uses_blas(m)) return astype(sum(m, -1, false, s), m.dtype(), s);
   return matmul(m, ones({m.shape(-1)}, m.dtype(), s), s);
+}
+
+// The batched matrix product of x (..., p, k) and y (..., k, q). Without BLAS, the products
+// are summed over slices of k small enough that no intermediate exceeds ~2^24 elements.
+array batched_product(const array& x, const array& y, StreamOrDevice s) {
+  if (uses_blas(x)) return matmul(x, y, s);
+  Shape batch = broadcast_shapes(Shape(x.shape().begin(), x.shape().end() - 2),
+                                 Shape(y.shape().begin(), y.shape().end() - 2), "einsum");
+  int64_t k = x.shape(-1), n_out = product(batch) * x.shape(-2) * y.shape(-1);
+  int64_t step = n_out ? std::max<int64_t>(1, (int64_t(1) << 24) / n_out) : std::max<int64_t>(k, 1);
+  std::vector<SliceBound> bx(size_t(x.ndim())), by(size_t(y.ndim()));
+  std::optional<array> total;
+  for (int64_t k0 = 0; k0 < k || !total; k0 += step) {
+    bx.back() = {k0, k0 + step, 1};
+    by[by.size() - 2] = {k0, k0 + step, 1};
+    array terms = multiply(expand_dims(slice(x, bx, s), {-1}, s),
+                           expand_dims(slice(y, by, s), {-3}, s), s);
+    array part = sum(terms, -2, false, s);
+    total = total ? add(*total, part, s) : part;
+  }
+  return astype(*total, x.dtype(), s);  // bool sums stay bool (any)
 }
 
 // Sums `op` over `labels` (all of them in op).
@@ -381,7 +410,7 @@ Operand contract(const Operand& a, const Operand& b, const Labels& keep, StreamO
   }
   x = reshape(x, concat({bx, Shape{p, k}}), s);
   y = reshape(y, concat({by, Shape{k, q}}), s);
-  return {reshape(matmul(x, y, s), out_shape, s), labels};
+  return {reshape(batched_product(x, y, s), out_shape, s), labels};
 }
 
 std::vector<Shape> shapes_of(const std::vector<array>& operands) {
@@ -421,14 +450,6 @@ array einsum(const std::string& subscripts, const std::vector<array>& operands,
     std::vector<Dtype> from;
     for (auto& a : operands) from.push_back(a.dtype());
     check_upcast("einsum", from, d);
-  }
-  bool sums = false;
-  for (auto& in : spec.inputs) {
-    for (int l : in) sums = sums || !contains(spec.output, l);
-  }
-  if (sums && !is_inexact(d)) {
-    fail("einsum", "subscripts ", quoted(subscripts),
-         " sum over a label, which needs floating point operands; got ", dtype_name(d));
   }
   std::vector<Labels> reduced = reduced_labels(spec);
   std::vector<Operand> ops;

@@ -1,7 +1,7 @@
 // Einstein summation, composed from transposes, reshapes, strided slices (diagonals),
-// elementwise products and matrix products. Summing over a label needs floating point
-// operands (the sums run through BLAS); permutations, diagonals and products without a sum
-// work for every dtype.
+// elementwise products and matrix products (BLAS for floating point; integer and bool
+// operands sum their products exactly with elementwise ops, where MLX rejects the
+// contractions it sends to matmul).
 #pragma once
 
 #include <string>

@@ -52,12 +52,22 @@ int64_t checked_index(int64_t index, int64_t size, int axis, const char* op) {
   return i;
 }
 
+// Every index into an axis of size 0 is out of bounds: a non-empty gather or scatter along
+// one is an error now, at build time, rather than when its indices are read.
+void check_axis_nonempty(const array& a, int axis, int64_t n_indices, const char* op) {
+  if (a.shape()[axis] == 0 && n_indices > 0) {
+    fail(op, n_indices, " indices into axis ", axis, " of size 0 (array of shape ",
+         shape_to_string(a.shape()), "): every index is out of bounds");
+  }
+}
+
 array scatter_impl(const array& a, const std::vector<array>& indices, const array& updates,
                    const std::vector<int>& axes, ScatterReduce reduce, const char* op,
                    StreamOrDevice s) {
   auto ax = checked_axes(axes, a.ndim(), op);
   auto idx = broadcast_indices(indices, ax, op, s);
   Shape shape = idx.empty() ? Shape{} : idx[0].shape();
+  for (int x : ax) check_axis_nonempty(a, x, shape_size(shape), op);
   int ni = int(shape.size());
   if (updates.ndim() != ni + a.ndim()) {
     fail(op, "updates of shape ", shape_to_string(updates.shape()), " for indices of shape ",
@@ -95,6 +105,7 @@ array gather(const array& a, const std::vector<array>& indices, const std::vecto
              const Shape& slice_sizes, StreamOrDevice s) {
   auto ax = checked_axes(axes, a.ndim(), "gather");
   auto idx = broadcast_indices(indices, ax, "gather", s);
+  for (int x : ax) check_axis_nonempty(a, x, idx[0].size(), "gather");
   if (int(slice_sizes.size()) != a.ndim()) {
     fail("gather", "slice_sizes ", shape_to_string(slice_sizes),
          " must have one entry per dimension of an array of shape ", shape_to_string(a.shape()));
@@ -117,6 +128,7 @@ array gather(const array& a, const std::vector<array>& indices, const std::vecto
 array take(const array& a, const array& indices, int axis, StreamOrDevice s) {
   int ax = normalize_axis(axis, a.ndim(), "take");
   check_indices(indices, "take");
+  check_axis_nonempty(a, ax, indices.size(), "take");
   // A take_along_axis with the (flattened) indices broadcast over the other axes: the
   // output comes out row-major in its final order, and rows sharing an index are copies.
   Shape ishape(a.ndim(), 1), oshape = a.shape();
@@ -154,6 +166,7 @@ array take_along_axis(const array& a, const array& indices, int axis, StreamOrDe
   }
   int ax = normalize_axis(axis, a.ndim(), "take_along_axis");
   check_indices(indices, "take_along_axis");
+  check_axis_nonempty(a, ax, indices.size(), "take_along_axis");
   Shape as = a.shape(), is = indices.shape();
   as[ax] = is[ax] = 1;
   Shape shape = broadcast_shapes(as, is, "take_along_axis");
@@ -172,6 +185,7 @@ array put_along_axis(const array& a, const array& indices, const array& values, 
   }
   int ax = normalize_axis(axis, a.ndim(), "put_along_axis");
   check_indices(indices, "put_along_axis");
+  check_axis_nonempty(a, ax, indices.size(), "put_along_axis");
   // Each update's other coordinates are its own, so the indices may only broadcast up to
   // a's shape on the other axes.
   Shape shape = a.shape();

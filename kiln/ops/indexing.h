@@ -56,9 +56,9 @@ array slice_dynamic(const array& a, const array& start_indices, const std::vecto
 array slice_update_dynamic(const array& a, const array& update, const array& start_indices,
                            const std::vector<int>& axes, StreamOrDevice s = {});
 
-// a[mask] = values with NumPy's rule: `mask` (bool, broadcast to a's shape) selects
-// positions in row-major order, and `values` (flattened) must have one element per selected
-// position, checked during evaluation.
+// a[mask] = values: `mask` (bool, broadcast to a's shape) selects positions in row-major
+// order, which take the first elements of `values` (flattened) in order, as MLX does (extra
+// values are ignored; too few is an error, found during evaluation).
 array masked_scatter(const array& a, const array& mask, const array& values,
                      StreamOrDevice s = {});
 

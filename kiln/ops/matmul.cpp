@@ -6,6 +6,7 @@
 #include "kiln/error.h"
 #include "kiln/ops/binary.h"
 #include "kiln/ops/creation.h"
+#include "kiln/ops/reduce.h"
 #include "kiln/ops/shape.h"
 #include "kiln/ops/unary.h"
 #include "kiln/ops/upcast.h"
@@ -186,7 +187,9 @@ array outer(const array& a, const array& b, StreamOrDevice s) {
 }
 
 array vecdot(const array& a, const array& b, int axis, StreamOrDevice s) {
-  Dtype d = product_dtype({a.dtype(), b.dtype()}, "vecdot");
+  // Integer and bool vectors sum exactly in their promoted dtype (no BLAS call needed).
+  Dtype d = promote_types(a.dtype(), b.dtype());
+  if (is_inexact(d)) d = product_dtype({a.dtype(), b.dtype()}, "vecdot");
   Shape shape = broadcast_shapes(a.shape(), b.shape(), "vecdot");
   int nd = int(shape.size());
   int ax = normalize_axis(axis, nd, "vecdot");
@@ -200,6 +203,7 @@ array vecdot(const array& a, const array& b, int axis, StreamOrDevice s) {
   array y = transpose(astype(b, d, s), gather_axes(b.ndim(), {ax_b}, false), s);
   if (is_complex(d)) x = conjugate(x, s);
   shape.erase(shape.begin() + ax);
+  if (!is_inexact(d)) return astype(sum(multiply(x, y, s), -1, false, s), d, s);
   // Few long vectors: one matrix-vector product each. Many short ones: an elementwise
   // product and one matrix-vector product against ones, instead of a BLAS call per vector.
   if (shape_size(shape) <= 16 || k >= 1024) {

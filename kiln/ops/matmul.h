@@ -27,7 +27,8 @@ array tensordot(const array& a, const array& b, const std::vector<int>& axes_a,
 array inner(const array& a, const array& b, StreamOrDevice s = {});
 // Every product a[i] * b[j] of the flattened operands (any dtype).
 array outer(const array& a, const array& b, StreamOrDevice s = {});
-// sum(conj(a) * b) along `axis`; the other axes broadcast.
+// sum(conj(a) * b) along `axis`; the other axes broadcast. Unlike the matrix products it
+// takes integer and bool operands too (summed exactly, in their promoted dtype).
 array vecdot(const array& a, const array& b, int axis = -1, StreamOrDevice s = {});
 // Kronecker product: blocks a[i...] * b (any dtype).
 array kron(const array& a, const array& b, StreamOrDevice s = {});

@@ -108,6 +108,23 @@ array mul_high(const array& b, const array& r, bool small_range, Stream s) {
   return add(add(multiply(bh, rh, s), hi(u), s), hi(v), s);
 }
 
+// N(0, 1) samples in the real type c, by inverting the CDF on an exact grid (never infinite).
+// For complex64 the real and imaginary parts are independent N(0, 1/2), so that E|z|^2 = 1
+// (MLX's convention).
+array standard_normal(const Shape& shape, Dtype c, const array& key, Stream s) {
+  if (is_complex(c)) {
+    Shape parts = shape;
+    parts.push_back(2);
+    array u = signed_odd_grid(parts, float32, key, s);
+    array z = erfinv(u, s);  // sqrt(2) erfinv(u) is N(0, 1); erfinv(u) is N(0, 1/2)
+    array re = astype(take(z, 0, -1, s), complex64, s);
+    array im = astype(take(z, 1, -1, s), complex64, s);
+    return add(re, multiply(im, array(complex64_t(0.0f, 1.0f)), s), s);
+  }
+  array u = signed_odd_grid(shape, c, key, s);
+  return multiply(erfinv(u, s), array(std::numbers::sqrt2, c), s);
+}
+
 // The global key sequence of the C++ API (Python keeps its own, in mx.random.state).
 class KeySequence {
  public:
@@ -194,17 +211,19 @@ array uniform(const Shape& shape, Dtype dtype, const std::optional<array>& key,
 array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc,
              const std::optional<array>& scale, const std::optional<array>& key,
              StreamOrDevice s) {
-  check_float(dtype, "normal");
+  if (!is_inexact(dtype)) {
+    fail("normal", "dtype must be a floating-point or complex type; got ", dtype_name(dtype));
+  }
   shape_size(shape);
   for (auto [param, what] : {std::pair{&loc, "loc"}, std::pair{&scale, "scale"}}) {
     if (*param) {
-      check_real(**param, "normal", what);
+      // A complex distribution may have a complex mean; a scale is always real.
+      if (!(is_complex(dtype) && param == &loc)) check_real(**param, "normal", what);
       check_fits(**param, shape, "normal", what);
     }
   }
-  Dtype c = compute_dtype(dtype);
-  array u = signed_odd_grid(shape, c, resolve_key(key, "normal", s), to_stream(s));
-  array z = multiply(erfinv(u, s), array(std::numbers::sqrt2, c), s);
+  Dtype c = is_complex(dtype) ? complex64 : compute_dtype(dtype);
+  array z = standard_normal(shape, c, resolve_key(key, "normal", s), to_stream(s));
   if (scale) z = multiply(astype(*scale, c, s), z, s);
   if (loc) z = add(astype(*loc, c, s), z, s);
   return astype(z, dtype, s);
@@ -212,8 +231,8 @@ array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc,
 
 array randint(const array& low, const array& high, const Shape& shape, Dtype dtype,
               const std::optional<array>& key, StreamOrDevice s) {
-  if (!is_integral(dtype)) {
-    fail("randint", "dtype must be an integer type; got ", dtype_name(dtype));
+  if (!is_integral(dtype) && dtype != bool_) {
+    fail("randint", "dtype must be an integer type or bool; got ", dtype_name(dtype));
   }
   for (const array* b : {&low, &high}) {
     if (!is_integral(b->dtype()) && b->dtype() != bool_) {

@@ -40,7 +40,9 @@ array uniform(const array& low, const array& high, const Shape& shape, Dtype dty
 array uniform(const Shape& shape, Dtype dtype = float32,
               const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
 
-// loc + scale * N(0, 1) (loc and scale broadcast to `shape`); always finite.
+// loc + scale * N(0, 1) (loc and scale broadcast to `shape`); always finite. For complex64
+// the real and imaginary parts of N(0, 1) are independent N(0, 1/2) (MLX's convention), and
+// loc may be complex.
 array normal(const Shape& shape, Dtype dtype = float32,
              const std::optional<array>& loc = std::nullopt,
              const std::optional<array>& scale = std::nullopt,
@@ -48,7 +50,8 @@ array normal(const Shape& shape, Dtype dtype = float32,
 
 // Integers uniform in [low, high) (integer bounds, broadcast to `shape`; an empty range gives
 // low). Exact for any range: the offset is floor(bits64 * range / 2^64), so no value is more
-// likely than another by more than a factor 1 + range / 2^64.
+// likely than another by more than a factor 1 + range / 2^64. A bool dtype casts the drawn
+// integers (randint(0, 2, dtype=bool) is a fair coin, as NumPy's integers(0, 2, dtype=bool)).
 array randint(const array& low, const array& high, const Shape& shape, Dtype dtype = int32,
               const std::optional<array>& key = std::nullopt, StreamOrDevice s = {});
 

@@ -43,9 +43,6 @@ array cummin(const array& a, std::optional<int> axis, bool reverse, bool inclusi
 
 array logcumsumexp(const array& a, std::optional<int> axis, bool reverse, bool inclusive,
                    StreamOrDevice s) {
-  if (is_complex(a.dtype())) {
-    throw std::invalid_argument("[logcumsumexp] not supported for complex64");
-  }
   array x = astype(a, to_inexact(a.dtype()), s);
   return scan_op(x, axis, reverse, inclusive, Scan::LogAddExp, x.dtype(), "logcumsumexp", s);
 }

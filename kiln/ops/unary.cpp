@@ -140,10 +140,14 @@ array isinf(const array& a, StreamOrDevice s) {
 array isfinite(const array& a, StreamOrDevice s) {
   return unary_op(UnaryOp::IsFinite, a, a.dtype(), "isfinite", s);
 }
+// A complex number is +inf or -inf (as in MLX) only when it equals the real infinity:
+// the imaginary part must be 0.
 array isposinf(const array& a, StreamOrDevice s) {
+  if (is_complex(a.dtype())) return equal(a, array(complex64_t(INFINITY, 0.0f)), s);
   return unary_op(UnaryOp::IsPosInf, a, a.dtype(), "isposinf", s);
 }
 array isneginf(const array& a, StreamOrDevice s) {
+  if (is_complex(a.dtype())) return equal(a, array(complex64_t(-INFINITY, 0.0f)), s);
   return unary_op(UnaryOp::IsNegInf, a, a.dtype(), "isneginf", s);
 }
 array degrees(const array& a, StreamOrDevice s) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "kiln/error.h"
+
 namespace kiln {
 
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
@@ -30,9 +32,7 @@ Shape broadcast_shapes(const std::vector<Shape>& shapes, const char* op) {
 int normalize_axis(int axis, int ndim, const char* op) {
   int a = axis < 0 ? axis + ndim : axis;
   if (a < 0 || a >= ndim) {
-    throw std::out_of_range(std::string("[") + op + "] axis " + std::to_string(axis) +
-                            " is out of bounds for an array of " + std::to_string(ndim) +
-                            " dimensions");
+    fail<axis_error>(op, "axis ", axis, " is out of bounds for an array of ", ndim, " dimensions");
   }
   return a;
 }
@@ -43,8 +43,7 @@ std::vector<int> normalize_axes(const std::vector<int>& axes, int ndim, const ch
   for (int a : axes) out.push_back(normalize_axis(a, ndim, op));
   std::sort(out.begin(), out.end());
   if (std::adjacent_find(out.begin(), out.end()) != out.end()) {
-    throw std::invalid_argument(std::string("[") + op + "] repeated axis in " +
-                                axes_to_string(axes));
+    fail(op, "repeated axis in ", axes_to_string(axes));
   }
   return out;
 }

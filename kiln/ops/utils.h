@@ -13,9 +13,9 @@ namespace kiln {
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op = "broadcast_shapes");
 Shape broadcast_shapes(const std::vector<Shape>& shapes, const char* op = "broadcast_shapes");
 
-// Maps a possibly negative axis into [0, ndim); throws std::out_of_range naming `op`.
+// Maps a possibly negative axis into [0, ndim); throws axis_error naming `op`.
 int normalize_axis(int axis, int ndim, const char* op);
-// Normalizes, sorts and checks a list of axes for duplicates.
+// Normalizes, sorts and checks a list of axes; a repeated axis is std::invalid_argument.
 std::vector<int> normalize_axes(const std::vector<int>& axes, int ndim, const char* op);
 
 std::string axes_to_string(const std::vector<int>& axes);

@@ -467,21 +467,22 @@ std::pair<std::vector<array>, std::vector<int>> MaskedScatter::vmap(
     const std::vector<array>& inputs, const std::vector<int>& axes) {
   Stream s = stream();
   std::vector<array> in = rules::all_batched(inputs, axes, s);
-  const array &a = in[0], &mask = in[1], &values = in[2];
-  int64_t n = a.shape()[0], k = values.shape()[1];
-  // Flattened, the batch elements' selections follow each other, so one masked scatter does
-  // it all when every batch element selects exactly k positions. The gather below is the
-  // identity then, and otherwise reads out of range (an error, like the unbatched op's).
-  std::vector<int> rest;
-  for (int d = 1; d < mask.ndim(); ++d) rest.push_back(d);
-  array count = reshape(sum(mask, rest, false, s), {n, 1}, s);
-  array pos = arange(0, double(k), 1, int32, true, s);
-  array idx = add(pos, multiply(subtract(astype(count, int32, s), array(int32_t(k)), s),
-                                array(int32_t(k + 1)), s), s);
-  array checked = take_along_axis(values, broadcast_to(idx, {n, k}, s), 1, s);
-  array flat(Shape{a.size()}, a.dtype(), std::make_shared<MaskedScatter>(s),
-             {reshape(a, {-1}, s), reshape(mask, {-1}, s), reshape(checked, {-1}, s)});
-  return {{reshape(flat, a.shape(), s)}, {0}};
+  const array &a = in[0], &values = in[2];
+  int64_t n = a.shape()[0];
+  array mask = reshape(broadcast_to(in[1], a.shape(), s), {n, -1}, s);
+  if (values.shape()[1] == 0) {
+    // No values: valid only where nothing is selected, which one flat masked scatter checks.
+    array flat(Shape{a.size()}, a.dtype(), std::make_shared<MaskedScatter>(s),
+               {reshape(a, {-1}, s), reshape(mask, {-1}, s), reshape(values, {-1}, s)});
+    return {{reshape(flat, a.shape(), s)}, {0}};
+  }
+  // In each batch element the k-th selected position (row-major) takes values[k]: a gather
+  // at the running count of selections. Too few values read out of range (an error, as in
+  // the unbatched op); extra values are never read.
+  array k = subtract(cumsum(astype(mask, int32, s), 1, false, true, std::nullopt, s), array(1), s);
+  array picked = take_along_axis(values, where(mask, k, array(0), s), 1, s);
+  array out = where(mask, picked, reshape(a, {n, -1}, s), s);
+  return {{reshape(out, a.shape(), s)}, {0}};
 }
 
 }  // namespace kiln

@@ -131,8 +131,11 @@ array forward_vjp(Scan::Op op, const array& x, const array& out, const array& c,
       return where(owner, subtract(tail, after, s), zero, s);
     }
     case Scan::LogAddExp: {
-      // sum over i >= k of c_i exp(x_k - out_i), with the positive and negative cotangents
-      // summed apart in log space.
+      // sum over i >= k of c_i exp(x_k - out_i), in log space. A complex log carries the
+      // cotangents' signs (phases); real ones sum their positive and negative parts apart.
+      if (is_complex(x.dtype())) {
+        return exp(add(x, ax.log_cumsum_exp(subtract(log(c, s), out, s), true), s), s);
+      }
       array ninf(-INFINITY, x.dtype());
       auto part = [&](const array& v) {
         array lv = where(greater(v, zero, s), subtract(log(v, s), out, s), ninf, s);
@@ -165,6 +168,9 @@ array forward_jvp(Scan::Op op, const array& x, const array& out, const array& t,
       return take_along_axis(t, last, ax.axis, s);
     }
     case Scan::LogAddExp: {
+      if (is_complex(x.dtype())) {
+        return exp(subtract(ax.log_cumsum_exp(add(log(t, s), x, s), false), out, s), s);
+      }
       array ninf(-INFINITY, x.dtype());
       auto part = [&](const array& v) {
         array lv = where(greater(v, zero, s), add(log(v, s), x, s), ninf, s);

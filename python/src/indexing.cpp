@@ -494,12 +494,21 @@ array mask_set(const array& a, const std::vector<Index>& entries, const array& v
   }
   if (mask.is_available()) {
     int64_t c = count_true(mask);
-    if (c != n) {
+    if (c > n) {
       throw py::value_error("boolean mask assignment: " + std::to_string(n) +
                             " values for " + std::to_string(c) + " selected positions");
     }
   }
-  return masked_scatter(a, m, v);
+  // With the mask's dims first, the selected positions in row-major order take whole rows
+  // of v in order: the first rows when there are more values than positions (as MLX does).
+  std::vector<int> perm;
+  for (int i = 0; i < k; ++i) perm.push_back(p + i);
+  for (int i = 0; i < p; ++i) perm.push_back(i);
+  for (int i = p + k; i < a.ndim(); ++i) perm.push_back(i);
+  std::vector<int> back(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) back[perm[i]] = int(i);
+  array out = masked_scatter(transpose(a, perm), transpose(m, perm), moveaxis(v, p, 0));
+  return transpose(out, back);
 }
 
 // ---------------------------------------------------------------- entry points
@@ -583,12 +592,12 @@ array at_update(const array& a, py::handle idx, py::handle value, AtOp op) {
 // `a.at[idx]`: the target of a functional update.
 struct ArrayAt {
   array a;
-  py::object indices;
+  std::optional<py::object> indices;  // unset until indexed (None is an index: a new axis)
   array apply(py::handle value, AtOp op) const {
-    if (indices.is_none()) {
+    if (!indices) {
       throw py::value_error("give the indices first: a.at[idx].add(value)");
     }
-    return at_update(a, indices, value, op);
+    return at_update(a, *indices, value, op);
   }
 };
 
@@ -670,7 +679,7 @@ void init_indexing(py::module_& m) {
       .def("__setitem__", [](array& a, py::object idx, py::object value) {
         a.overwrite_descriptor(setitem(a, idx, value));
       })
-      .def_property_readonly("at", [](const array& a) { return ArrayAt{a, py::none()}; },
+      .def_property_readonly("at", [](const array& a) { return ArrayAt{a, std::nullopt}; },
                              "Functional updates with repeated indices combined: "
                              "a.at[idx].add(y).")
       .def("__iter__", [](const array& a) {

@@ -1,5 +1,6 @@
 // The extension module kiln.core. Each op family registers its own bindings.
 #include "convert.h"
+#include "kiln/error.h"
 
 namespace py = pybind11;
 
@@ -26,6 +27,10 @@ PYBIND11_MODULE(core, m) {
   m.doc() = "Kiln arrays: lazy, composable, on CPUs and NVIDIA GPUs (mirrors mlx.core).";
   m.attr("__version__") = "0.1.0";
   py::register_exception<kiln::out_of_memory>(m, "OutOfMemoryError", PyExc_MemoryError);
+  // Like NumPy's AxisError: a ValueError (as MLX raises) and an IndexError (as NumPy raises).
+  py::register_exception<kiln::axis_error>(m, "AxisError",
+                                           py::make_tuple(py::handle(PyExc_ValueError),
+                                                          py::handle(PyExc_IndexError)));
   init_convert(m);
   init_dtype(m);
   init_device(m);

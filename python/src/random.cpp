@@ -88,11 +88,13 @@ void init_random(py::module_& m) {
   rnd.def("normal", [](py::object shape, py::object dtype, py::object loc, py::object scale,
                        py::object key, StreamOrDevice s) {
     Dtype dt = dtype_or(dtype, float32);
+    Dtype scale_dt = is_complex(dt) ? float32 : dt;  // a scale is real, even for complex
     return random::normal(to_shape(shape), dt, optional_param(loc, dt),
-                          optional_param(scale, dt), key_or_next(key, s), s);
+                          optional_param(scale, scale_dt), key_or_next(key, s), s);
   }, "shape"_a = py::list(), "dtype"_a = float32, "loc"_a = py::none(), "scale"_a = py::none(),
      "key"_a = py::none(), "stream"_a = py::none(),
-     "Normal samples loc + scale * N(0, 1); loc and scale broadcast to shape.");
+     "Normal samples loc + scale * N(0, 1); loc and scale broadcast to shape. For complex\n"
+     "dtypes the real and imaginary parts of N(0, 1) are each N(0, 1/2).");
 
   rnd.def("randint", [](py::object low, py::object high, py::object shape, py::object dtype,
                         py::object key, StreamOrDevice s) {

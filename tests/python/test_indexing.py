@@ -301,12 +301,78 @@ def test_boolean_mask_assignment_large_and_lazy(rng):
         mx.eval(y)
 
 
+@pytest.mark.parametrize("lazy", [False, True])
+def test_boolean_mask_assignment_takes_the_first_values(rng, lazy):
+    # More values than selected positions: the first ones, in order, as MLX (and torch's
+    # masked_scatter) do; NumPy's reference gets exactly as many.
+    ref = rng.standard_normal(SHAPE).astype(np.float32)
+    for mask, shape_of in [(ref > 0.3, lambda c: (c + 7,)),
+                           (rng.random(4) < 0.5, lambda c: (c + 2, 5, 6)),
+                           (rng.random((5, 6)) < 0.5, lambda c: (4, c + 3))]:
+        count = int(mask.sum())
+        vals = rng.standard_normal(shape_of(count)).astype(np.float32)
+        expected = ref.copy()
+        if mask.ndim == 2:  # x[:, mask]: rows of the values' last axis
+            expected[:, mask] = vals[:, :count]
+        else:
+            expected[mask] = vals[:count]
+        x = mx.array(ref)
+        m = mx.array(mask)
+        if lazy:
+            m = mx.logical_not(mx.logical_not(m))  # the count is unknown until evaluated
+        if mask.ndim == 2:
+            x[:, m] = mx.array(vals)
+        else:
+            x[m] = mx.array(vals)
+        assert_close(x, expected)
+
+
+def test_boolean_mask_assignment_under_vmap(rng):
+    # Each batch element selects its own number of positions and takes its first values.
+    ref = rng.standard_normal((3, 4, 5)).astype(np.float32)
+    masks = rng.random((3, 4, 5)) < 0.4
+    masks[1] = False  # one element selects nothing
+    vals = rng.standard_normal((3, 20)).astype(np.float32)
+
+    def assign(x, m, v):
+        y = x * 1
+        y[m] = v
+        return y
+
+    out = mx.vmap(assign)(mx.array(ref), mx.array(masks), mx.array(vals))
+    expected = ref.copy()
+    for b in range(3):
+        expected[b][masks[b]] = vals[b, :masks[b].sum()]
+    assert_close(out, expected)
+    grad = mx.grad(lambda v: mx.sum(mx.vmap(assign)(mx.array(ref), mx.array(masks), v) ** 2))
+    g = np.zeros_like(vals)
+    for b in range(3):
+        c = masks[b].sum()
+        g[b, :c] = 2 * vals[b, :c]
+    assert_close(grad(mx.array(vals)), g, rtol=1e-5, atol=1e-6)
+    with pytest.raises((ValueError, IndexError)):  # too few values in one batch element
+        mx.eval(mx.vmap(assign)(mx.array(ref), mx.array(masks), mx.array(vals[:, :2])))
+
+
+def test_at_with_new_axes(rng):
+    ref = rng.standard_normal((3, 4)).astype(np.float32)
+    for idx in [None, (None,), (None, 0), (0, None), (None, slice(1, 3), None, 2),
+                (None, [0, 2]), ([1, 1], None, slice(None)), (None, Ellipsis, None)]:
+        val = rng.standard_normal(ref[idx].shape).astype(np.float32)
+        expected = ref.copy()
+        np.add.at(expected, idx, val)
+        assert_close(mx.array(ref).at[idx].add(mx.array(val)), expected, rtol=1e-6, atol=1e-6)
+        expected = ref.copy()
+        np.add.at(expected, idx, 1)
+        assert_close(mx.array(ref).at[idx].add(1), expected)
+
+
 def test_boolean_mask_assignment_errors():
     x = mx.zeros((3, 4))
     with pytest.raises(IndexError):
         x[np.array([True, False])] = 1
     with pytest.raises(ValueError):
-        x[np.array([True, False, True])] = mx.zeros((3, 4))  # 3 rows for 2 selected
+        x[np.array([True, True, True])] = mx.zeros((2, 4))  # 2 rows for 3 selected
     with pytest.raises(ValueError):
         x[np.array([True, False, True]), 1] = 1
     x[True] = 5

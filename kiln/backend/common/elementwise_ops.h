@@ -410,6 +410,16 @@ struct LogAddExp {
     return ((hi == lo) & math::isinf(hi)) ? hi : r;
   }
   KILN_HALF2_VIA_FLOAT(LogAddExp)
+  // Complex: shifted by the operand with the larger real part. A real part of -inf adds
+  // nothing (also where both are -inf, when lo - hi is nan); one of +inf dominates.
+  template <typename C, KILN_COMPLEX(C)> KILN_HD complex64_t operator()(C x, C y) const {
+    bool x_hi = x.real >= y.real;
+    C hi = x_hi ? x : y, lo = x_hi ? y : x;
+    if ((math::isinf(lo.real) && lo.real < 0) || (math::isinf(hi.real) && hi.real > 0)) {
+      return hi;
+    }
+    return hi + cmath::log1p(cmath::exp(lo - hi));
+  }
 };
 
 struct ArcTan2 {

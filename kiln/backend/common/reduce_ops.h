@@ -130,7 +130,8 @@ struct Or {
 template <typename A> struct LogAddExp {
   typedef A acc_t;
   static constexpr bool pairwise = false;
-  static KILN_HD A init() { return Limits<A>::lowest(); }
+  // -inf, whose exp is 0 (for complex, -inf + 0j: the imaginary part of a zero is 0)
+  static KILN_HD A init() { return A(Limits<float>::lowest()); }
   KILN_HD A operator()(A a, A b) const { return ew::LogAddExp{}(a, b); }
 };
 

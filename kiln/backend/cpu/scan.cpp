@@ -120,7 +120,7 @@ void Scan::eval_cpu(const std::vector<array>& inputs, array& out) {
       case Max: return scan<red::Max<C>, T, T>(in, out, axis_, d);
       case Min: return scan<red::Min<C>, T, T>(in, out, axis_, d);
       case LogAddExp:
-        if constexpr (std::is_floating_point_v<C>) {
+        if constexpr (std::is_floating_point_v<C> || std::is_same_v<C, complex64_t>) {
           return scan<red::LogAddExp<C>, T, T>(in, out, axis_, d);
         } else {
           throw std::invalid_argument(std::string("[logcumsumexp] not supported for dtype ") +

@@ -55,9 +55,10 @@ int64_t count_on_host(const array& mask) {
 }
 
 void check_count(int64_t selected, int64_t values) {
-  if (selected != values) {
+  if (selected > values) {
     throw std::invalid_argument("[masked_scatter] the mask selects " + std::to_string(selected) +
-                                " positions but " + std::to_string(values) + " values were given");
+                                " positions but only " + std::to_string(values) +
+                                " values were given");
   }
 }
 

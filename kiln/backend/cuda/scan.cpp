@@ -118,7 +118,7 @@ std::vector<KernelSpec> cuda::scan_kernels() {
   std::vector<KernelSpec> v;
   for (Dtype in : all_dtypes) {
     for (Scan::Op op : {Scan::Sum, Scan::Prod, Scan::Max, Scan::Min, Scan::LogAddExp}) {
-      if (op == Scan::LogAddExp && !is_floating_point(in)) continue;
+      if (op == Scan::LogAddExp && !is_inexact(in)) continue;
       for (Dtype out : all_dtypes) {
         if (!converts(op, in, out)) continue;
         v.push_back(scan_rows_spec(op, in, out));
@@ -138,7 +138,7 @@ void Scan::eval_gpu(const std::vector<array>& inputs, array& out) {
     throw std::invalid_argument(std::string("[") + name() + "] cannot scan " + dtype_name(t) +
                                 " into " + dtype_name(out.dtype()));
   }
-  if (op_ == LogAddExp && !is_floating_point(t)) {
+  if (op_ == LogAddExp && !is_inexact(t)) {
     throw std::invalid_argument(std::string("[logcumsumexp] not supported for dtype ") +
                                 dtype_name(t));
   }
