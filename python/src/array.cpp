@@ -166,6 +166,8 @@ py::object asarray(py::object a, py::object dtype, py::object copy) {
   // Only a kiln array converts without a copy of its own.
   array x = to_array(a, dt);
   return py::cast(py::isinstance<array>(a) ? fresh_copy(x) : x);
+}
+
 // Python's view of the print settings (MLX's PrintOptions): a value object; only
 // set_printoptions and the printoptions context change what arrays print.
 struct PrintOptions {
