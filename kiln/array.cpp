@@ -182,12 +182,17 @@ std::vector<array> array::make_arrays(std::vector<Shape> shapes, const std::vect
   std::vector<array> outs;
   outs.reserve(shapes.size());
   for (size_t i = 0; i < shapes.size(); ++i) {
-    outs.emplace_back(std::move(shapes[i]), dtypes[i], primitive, inputs);
+    // Only the first gets the inputs: with several outputs they move to the shared group.
+    outs.emplace_back(std::move(shapes[i]), dtypes[i], primitive,
+                      i == 0 ? inputs : std::vector<array>{});
     outs[i].desc_->position = int(i);
+    outs[i].desc_->is_tracer = outs[0].desc_->is_tracer;
   }
   if (outs.size() > 1) {
     auto group = std::make_shared<SiblingGroup>();
     group->outputs = outs;
+    group->inputs = std::move(outs[0].desc_->inputs);
+    outs[0].desc_->inputs.clear();
     for (auto& o : outs) o.desc_->siblings = group;
   }
   return outs;
@@ -226,6 +231,8 @@ void array::release_unheld_group() {
   }
   // Unlinked before `members` drops them, so that their destructors find no group.
   for (auto& m : members) m.desc_->siblings.reset();
+  // Released by this node's destructor, which walks long chains of inputs iteratively.
+  desc_->inputs = std::move(group->inputs);
 }
 
 int64_t array::shape(int dim) const {

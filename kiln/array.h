@@ -117,13 +117,14 @@ struct ArrayFlags {
 
 enum class Status : uint8_t { unscheduled, scheduled, available };
 
-// The outputs of one application of a multi-output primitive, in order: one list shared by
-// all of them, so that n outputs cost n handles rather than n per output. The list holds its
-// members, a reference cycle that `~array` breaks once nothing outside holds any of them and
-// `detach` breaks after evaluation.
+// The outputs of one application of a multi-output primitive, in order, and its inputs: one
+// list of each shared by all outputs, so that n outputs cost n handles rather than n per
+// output. The list holds its members, a reference cycle that `~array` breaks once nothing
+// outside holds any of them and `detach` breaks after evaluation.
 struct SiblingGroup {
   std::mutex mutex;
   std::vector<array> outputs;
+  std::vector<array> inputs;
   // Members before this index were found held by nothing outside the group when last
   // checked: the destructor's check resumes here, so dropping all n costs O(n), not O(n^2).
   size_t unheld_before = 0;
@@ -135,7 +136,7 @@ struct ArrayDesc {
   int64_t size;
   Dtype dtype;
   std::shared_ptr<Primitive> primitive;
-  std::vector<array> inputs;
+  std::vector<array> inputs;  // empty while `siblings` holds them
   std::shared_ptr<SiblingGroup> siblings;  // set for the outputs of a multi-output primitive
   int position = 0;                        // index among the primitive's outputs
   std::shared_ptr<Data> data;
@@ -221,8 +222,10 @@ class array {
   bool has_primitive() const { return desc_->primitive != nullptr; }
   Primitive& primitive() const { return *desc_->primitive; }
   const std::shared_ptr<Primitive>& primitive_ptr() const { return desc_->primitive; }
-  const std::vector<array>& inputs() const { return desc_->inputs; }
-  std::vector<array>& inputs() { return desc_->inputs; }
+  const std::vector<array>& inputs() const {
+    return desc_->siblings ? desc_->siblings->inputs : desc_->inputs;
+  }
+  std::vector<array>& inputs() { return desc_->siblings ? desc_->siblings->inputs : desc_->inputs; }
   int position() const { return desc_->position; }
   // All outputs of this array's primitive, in order (this array included).
   std::vector<array> outputs() const;

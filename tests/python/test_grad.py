@@ -647,8 +647,9 @@ def _rss_bytes():
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads Linux's /proc")
 def test_many_outputs_cost_linear_memory():
-    """The outputs of one primitive share one list of siblings: 4000 outputs used to keep
-    4000 * 3999 handles (over 500 MB of memory grew); now they cost a few MB."""
+    """The outputs of one primitive share one list of siblings and one of inputs: 4000
+    outputs of a checkpoint (whose inputs include its 4000 inner results) used to keep 3999
+    siblings and 4000 inputs each (over 500 MB); now they cost a few MB."""
     x = mx.array(1.0)
     fn = lambda n: mx.checkpoint(lambda x: [x + i for i in range(n)])
     mx.eval(fn(10)(x))  # warm up (not with n outputs: malloc would keep their memory)
