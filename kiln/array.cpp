@@ -205,31 +205,59 @@ std::vector<array> array::make_arrays(std::vector<Shape> shapes, const std::vect
                                       const std::shared_ptr<Primitive>& primitive,
                                       const std::vector<array>& inputs) {
   std::vector<array> outs;
+  outs.reserve(shapes.size());
   for (size_t i = 0; i < shapes.size(); ++i) {
-    outs.emplace_back(std::move(shapes[i]), dtypes[i], primitive, inputs);
-  }
-  for (size_t i = 0; i < outs.size(); ++i) {
-    auto& sib = outs[i].desc_->siblings;
-    for (size_t j = 0; j < outs.size(); ++j) {
-      if (j != i) sib.push_back(outs[j]);
-    }
+    // Only the first gets the inputs: with several outputs they move to the shared group.
+    outs.emplace_back(std::move(shapes[i]), dtypes[i], primitive,
+                      i == 0 ? inputs : std::vector<array>{});
     outs[i].desc_->position = int(i);
+    outs[i].desc_->is_tracer = outs[0].desc_->is_tracer;
+  }
+  if (outs.size() > 1) {
+    auto group = std::make_shared<SiblingGroup>();
+    group->outputs = outs;
+    group->inputs = std::move(outs[0].desc_->inputs);
+    outs[0].desc_->inputs.clear();
+    for (auto& o : outs) o.desc_->siblings = group;
   }
   return outs;
 }
 
-// Siblings hold each other, which is a reference cycle: when the last handle from outside
-// the group goes away, break it.
 array::~array() {
-  if (!desc_ || desc_->siblings.empty()) return;
-  long group = long(desc_->siblings.size());  // references each member gets from the others
-  if (desc_.use_count() - group != 1) return;
-  for (auto& s : desc_->siblings) {
-    if (s.desc_.use_count() - group != 0) return;
+  // Held by this handle and the group only: perhaps the last member held from outside.
+  if (desc_ && desc_->siblings && desc_.use_count() == 2) release_unheld_group();
+}
+
+void array::release_unheld_group() {
+  std::shared_ptr<SiblingGroup> group = desc_->siblings;
+  std::vector<array> members;
+  {
+    std::lock_guard<std::mutex> lock(group->mutex);
+    auto unheld = [&](size_t i) {
+      return group->outputs[i].desc_.use_count() == (int(i) == desc_->position ? 2 : 1);
+    };
+    size_t n = group->outputs.size();
+    if (n == 0) return;  // detached meanwhile
+    for (size_t i = group->unheld_before; i < n; ++i) {
+      if (!unheld(i)) {
+        group->unheld_before = i;
+        return;
+      }
+    }
+    // outputs() may have handed out new handles to the members checked earlier.
+    for (size_t i = 0; i < group->unheld_before; ++i) {
+      if (!unheld(i)) {
+        group->unheld_before = i;
+        return;
+      }
+    }
+    members = std::move(group->outputs);
+    group->outputs.clear();
   }
-  auto siblings = std::move(desc_->siblings);
-  desc_->siblings.clear();
-  for (auto& s : siblings) s.desc_->siblings.clear();
+  // Unlinked before `members` drops them, so that their destructors find no group.
+  for (auto& m : members) m.desc_->siblings.reset();
+  // Released by this node's destructor, which walks long chains of inputs iteratively.
+  desc_->inputs = std::move(group->inputs);
 }
 
 int64_t array::shape(int dim) const {
@@ -283,26 +311,31 @@ void array::wait() {
 }
 
 std::vector<array> array::outputs() const {
-  std::vector<array> outs;
-  outs.reserve(desc_->siblings.size() + 1);
-  int pos = desc_->position;
-  for (int i = 0, j = 0; i <= int(desc_->siblings.size()); ++i) {
-    outs.push_back(i == pos ? *this : desc_->siblings[j++]);
-  }
-  return outs;
+  if (!desc_->siblings) return {*this};
+  std::lock_guard<std::mutex> lock(desc_->siblings->mutex);
+  return desc_->siblings->outputs;
+}
+
+const std::vector<array>& array::sibling_group() const {
+  static const std::vector<array> single;
+  return desc_->siblings ? desc_->siblings->outputs : single;
 }
 
 void array::detach() {
-  // The siblings' links go too: with three or more outputs, those left would hold each
-  // other in a cycle and leak (the destructor only breaks a complete group). Moved out
-  // first, so that handles dropped here cannot change the list being walked.
-  std::vector<array> siblings = std::move(desc_->siblings);
-  desc_->siblings.clear();
-  for (auto& s : siblings) {
-    s.desc_->primitive = nullptr;
-    s.desc_->inputs.clear();
-    std::vector<array> links = std::move(s.desc_->siblings);
-    s.desc_->siblings.clear();
+  // The whole group goes: every member's primitive is done. Moved out first, so that
+  // handles dropped here cannot change the list being walked.
+  if (std::shared_ptr<SiblingGroup> group = desc_->siblings) {
+    std::vector<array> members;
+    {
+      std::lock_guard<std::mutex> lock(group->mutex);
+      members = std::move(group->outputs);
+      group->outputs.clear();
+    }
+    for (auto& m : members) {
+      m.desc_->primitive = nullptr;
+      m.desc_->inputs.clear();
+      m.desc_->siblings.reset();
+    }
   }
   desc_->primitive = nullptr;
   desc_->inputs.clear();

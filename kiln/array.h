@@ -118,15 +118,28 @@ struct ArrayFlags {
 
 enum class Status : uint8_t { unscheduled, scheduled, available };
 
+// The outputs of one application of a multi-output primitive, in order, and its inputs: one
+// list of each shared by all outputs, so that n outputs cost n handles rather than n per
+// output. The list holds its members, a reference cycle that `~array` breaks once nothing
+// outside holds any of them and `detach` breaks after evaluation.
+struct SiblingGroup {
+  std::mutex mutex;
+  std::vector<array> outputs;
+  std::vector<array> inputs;
+  // Members before this index were found held by nothing outside the group when last
+  // checked: the destructor's check resumes here, so dropping all n costs O(n), not O(n^2).
+  size_t unheld_before = 0;
+};
+
 struct ArrayDesc {
   Shape shape;
   int64_t size;  // before strides: checked_size validates the shape that row_strides walks
   Strides strides;
   Dtype dtype;
   std::shared_ptr<Primitive> primitive;
-  std::vector<array> inputs;
-  std::vector<array> siblings;  // the other outputs of a multi-output primitive
-  int position = 0;             // index among the primitive's outputs
+  std::vector<array> inputs;  // empty while `siblings` holds them
+  std::shared_ptr<SiblingGroup> siblings;  // set for the outputs of a multi-output primitive
+  int position = 0;                        // index among the primitive's outputs
   std::shared_ptr<Data> data;
   int64_t offset = 0;  // bytes from data->host() to element 0
   size_t data_size = 0;  // elements spanned in memory (less than size when broadcast)
@@ -167,8 +180,12 @@ class array {
 
   array(const array&) = default;
   array(array&&) noexcept = default;
-  array& operator=(const array&) = default;
-  array& operator=(array&&) noexcept = default;
+  // By value and swapped: the node let go leaves through ~array, which frees a group of
+  // siblings that this handle was the last to hold.
+  array& operator=(array other) noexcept {
+    desc_.swap(other.desc_);
+    return *this;
+  }
   ~array();
 
   // ---- metadata ----
@@ -206,12 +223,16 @@ class array {
   bool has_primitive() const { return desc_->primitive != nullptr; }
   Primitive& primitive() const { return *desc_->primitive; }
   const std::shared_ptr<Primitive>& primitive_ptr() const { return desc_->primitive; }
-  const std::vector<array>& inputs() const { return desc_->inputs; }
-  std::vector<array>& inputs() { return desc_->inputs; }
-  const std::vector<array>& siblings() const { return desc_->siblings; }
+  const std::vector<array>& inputs() const {
+    return desc_->siblings ? desc_->siblings->inputs : desc_->inputs;
+  }
+  std::vector<array>& inputs() { return desc_->siblings ? desc_->siblings->inputs : desc_->inputs; }
   int position() const { return desc_->position; }
   // All outputs of this array's primitive, in order (this array included).
   std::vector<array> outputs() const;
+  // The outputs of a multi-output primitive, this array among them; empty for a single
+  // output. No copy: walking it once per group keeps graph walks linear in the outputs.
+  const std::vector<array>& sibling_group() const;
   Status status() const { return desc_->status.load(std::memory_order_acquire); }
   void set_status(Status s) { desc_->status.store(s, std::memory_order_release); }
   bool is_available() const { return status() == Status::available; }
@@ -247,13 +268,15 @@ class array {
   bool is_same(const array& o) const { return desc_ == o.desc_; }
   long use_count() const { return desc_.use_count(); }
   // Replaces this handle's node with another (Python's in-place operators, __setitem__).
-  void overwrite_descriptor(const array& other) { desc_ = other.desc_; }
+  void overwrite_descriptor(const array& other) { *this = other; }
 
  private:
   explicit array(std::shared_ptr<ArrayDesc> desc) : desc_(std::move(desc)) {}
   void init_from_bytes(const void* bytes);
   // Strides, offset, and the flags and span they imply, over the memory already set.
   void set_layout(Strides strides, int64_t offset_bytes);
+  // Breaks the sibling group's cycle once no member is held from outside it.
+  void release_unheld_group();
   std::shared_ptr<ArrayDesc> desc_;
 };
 

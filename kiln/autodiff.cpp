@@ -44,7 +44,7 @@ Tape trace_tape(const std::vector<array>& sources, const std::vector<array>& out
   auto push = [&](const array& a) {
     if (!depends.emplace(a.id(), false).second) return;
     if (!a.is_tracer() || !a.has_primitive()) return;
-    for (auto& s : a.siblings()) depends.emplace(s.id(), false);
+    for (auto& s : a.sibling_group()) depends.emplace(s.id(), false);
     stack.emplace_back(a, 0);
   };
   // One output at a time: a node on the stack is an ancestor of the current one, so every

@@ -19,7 +19,7 @@ std::vector<array> build_tape(const std::vector<array>& outputs) {
   std::vector<std::pair<array, size_t>> stack;
   auto visit = [&](const array& a) {
     if (a.status() != Status::unscheduled || !seen.insert(a.id()).second) return false;
-    for (auto& s : a.siblings()) seen.insert(s.id());
+    for (auto& s : a.sibling_group()) seen.insert(s.id());
     return true;
   };
   for (auto& out : outputs) {

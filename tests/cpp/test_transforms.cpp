@@ -159,6 +159,48 @@ TEST(Transforms, StopGradientAndDepends) {
   EXPECT_TRUE(b.is_available());  // the dependency ran first
 }
 
+TEST(Transforms, OutputsOfOnePrimitiveShareOneSiblingList) {
+  // n outputs hold n handles between them, not n - 1 each (quadratic in memory and time).
+  const int n = 50;
+  array x = vec({1.0});
+  std::vector<array> ins;
+  for (int i = 0; i < n; ++i) ins.push_back(add(x, vec({double(i)})));
+  size_t base = get_active_memory();
+  {
+    std::vector<array> d = depends(ins, {x});
+    for (int i = 0; i < n; ++i) {
+      EXPECT_EQ(d[i].use_count(), 2) << i;  // `d` and the shared list
+      EXPECT_EQ(&d[i].sibling_group(), &d[0].sibling_group());
+      EXPECT_EQ(d[i].position(), i);
+    }
+    std::vector<array> all = d[n / 2].outputs();
+    ASSERT_EQ(all.size(), size_t(n));
+    for (int i = 0; i < n; ++i) EXPECT_TRUE(all[i].is_same(d[i])) << i;
+    all.clear();
+    EXPECT_TRUE(x.sibling_group().empty());
+    eval({d[3]});  // evaluation fills every output and unlinks them
+    for (int i = 0; i < n; ++i) {
+      EXPECT_TRUE(d[i].is_available());
+      EXPECT_EQ(d[i].use_count(), 1) << i;
+      EXPECT_TRUE(d[i].sibling_group().empty());
+    }
+    expect_values(d[7], {8.0});
+  }
+  // Unevaluated outputs dropped in any order free their nodes: the list's cycle is broken.
+  std::vector<std::vector<int>> orders = {{0, 1, 2, 3}, {3, 2, 1, 0}, {2, 0, 3, 1}};
+  for (auto& order : orders) {
+    std::vector<array> d = depends({add(x, x), add(x, x), add(x, x), add(x, x)}, {x});
+    std::weak_ptr<Primitive> prim = d[0].primitive_ptr();
+    std::vector<array> again = d[1].outputs();  // handles given out again are counted
+    for (int i : order) d[i] = x;
+    EXPECT_FALSE(prim.expired());
+    again.clear();
+    EXPECT_TRUE(prim.expired());
+  }
+  synchronize();
+  EXPECT_EQ(get_active_memory(), base);
+}
+
 TEST(Transforms, EvalInsideKeepsGraphOnlyWhileTracing) {
   array seen = vec({0.0});
   auto f = [&](const array& a) {
