@@ -1,4 +1,4 @@
-// Bindings of the binary elementwise ops and the array operators. Python scalars are weak:
+// Bindings of the binary elementwise ops and the array operators (@ included). Python scalars are weak:
 // they take the dtype of the array next to them (MLX's rule).
 #include "convert.h"
 #include "kiln/error.h"
@@ -9,31 +9,8 @@ using namespace kiln::python;
 namespace {
 using BinaryFn = array (*)(const array&, const array&, StreamOrDevice);
 
-// A Python int next to an integer array takes the array's dtype (weak typing); one that does
-// not fit raises, as in MLX, instead of wrapping.
-void check_weak_int(py::handle scalar, py::handle other, const char* op) {
-  if (!py::isinstance<py::int_>(scalar) || py::isinstance<py::bool_>(scalar) ||
-      !py::isinstance<array>(other)) {
-    return;
-  }
-  Dtype dt = weak_scalar_dtype('i', py::cast<const array&>(other).dtype());
-  if (!is_integral(dt)) return;
-  iinfo info(dt);
-  if (scalar < py::int_(info.min) || scalar > py::int_(info.max)) {
-    fail(op, "the Python integer ", std::string(py::str(scalar)), " does not fit ",
-         dtype_name(dt), ", the dtype of the array it is combined with");
-  }
-}
-
-// Both operands as arrays, Python scalars weak (see check_weak_int).
-std::pair<array, array> operands(py::handle a, py::handle b, const char* op) {
-  check_weak_int(a, b, op);
-  check_weak_int(b, a, op);
-  return to_arrays(a, b);
-}
-
 array apply(BinaryFn fn, const char* op, py::handle a, py::handle b, StreamOrDevice s = {}) {
-  auto [x, y] = operands(a, b, op);
+  auto [x, y] = to_arrays(a, b, op);
   return fn(x, y, s);
 }
 
@@ -99,26 +76,26 @@ void init_binary(py::module_& m) {
   m.attr("bitwise_left_shift") = m.attr("left_shift");
   m.attr("bitwise_right_shift") = m.attr("right_shift");
   m.def("divmod", [](py::object a, py::object b, StreamOrDevice s) {
-    auto [x, y] = operands(a, b, "divmod");
+    auto [x, y] = to_arrays(a, b, "divmod");
     auto [q, r] = divmod(x, y, s);
     return py::make_tuple(q, r);
   }, py::arg("a"), py::arg("b"), py::arg("stream") = py::none());
   m.def("isclose", [](py::object a, py::object b, double rtol, double atol, bool equal_nan,
                       StreamOrDevice s) {
-    auto [x, y] = operands(a, b, "isclose");
+    auto [x, y] = to_arrays(a, b, "isclose");
     return isclose(x, y, rtol, atol, equal_nan, s);
   }, py::arg("a"), py::arg("b"), py::pos_only(), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8,
      py::kw_only(), py::arg("equal_nan") = false, py::arg("stream") = py::none());
   m.def("where", [](py::object c, py::object x, py::object y, StreamOrDevice s) {
-    auto [a, b] = operands(x, y, "where");
+    auto [a, b] = to_arrays(x, y, "where");
     return where(to_array(c), a, b, s);
   }, py::arg("condition"), py::arg("x"), py::arg("y"), py::pos_only(), py::kw_only(),
      py::arg("stream") = py::none());
   m.def("clip", [](const array& a, py::object lo, py::object hi, StreamOrDevice s) {
     std::optional<array> l, h;
     py::object self = py::cast(a);
-    if (!lo.is_none()) l = operands(self, lo, "clip").second;
-    if (!hi.is_none()) h = operands(self, hi, "clip").second;
+    if (!lo.is_none()) l = to_arrays(self, lo, "clip").second;
+    if (!hi.is_none()) h = to_arrays(self, hi, "clip").second;
     return clip(a, l, h, s);
   }, py::arg("a"), py::pos_only(), py::arg("a_min"), py::arg("a_max"), py::kw_only(),
      py::arg("stream") = py::none());
@@ -152,6 +129,7 @@ void init_binary(py::module_& m) {
       {"__rlshift__", &left_shift, "left_shift", true},
       {"__rshift__", &right_shift, "right_shift", false},
       {"__rrshift__", &right_shift, "right_shift", true},
+      {"__matmul__", &matmul, "matmul", false}, {"__rmatmul__", &matmul, "matmul", true},
   };
   for (auto& op : ops) {
     cls.def(op.name, [op](const array& a, py::object b) -> py::object {
@@ -172,6 +150,7 @@ void init_binary(py::module_& m) {
       {"__ixor__", &bitwise_xor, "bitwise_xor", false},
       {"__ilshift__", &left_shift, "left_shift", false},
       {"__irshift__", &right_shift, "right_shift", false},
+      {"__imatmul__", &matmul, "matmul", false},
   };
   for (auto& op : inplace) {
     cls.def(op.name, [op](array& a, py::object b) -> py::object {

@@ -465,25 +465,41 @@ array fresh_copy(const array& a) {
   return array(c.size() ? c.data<char>() : nullptr, c.shape(), c.dtype());
 }
 
-array to_array_like(py::handle obj, const array& like) {
-  if (py::isinstance<array>(obj)) return py::cast<array>(obj);
-  char kind = scalar_kind(obj);
-  if (kind && !is_numpy_scalar(obj)) {
-    return scalar_to_array(obj, kind, weak_scalar_dtype(kind, like.dtype()));
-  }
-  return to_array(obj);
+bool is_weak_scalar(py::handle obj) {
+  // Python's own numbers (bool is an int; NumPy's float64 and complex128 subclass float and
+  // complex and so count too, as in MLX). Other NumPy scalars carry a dtype of their own.
+  return PyLong_Check(obj.ptr()) || PyFloat_Check(obj.ptr()) || PyComplex_Check(obj.ptr());
 }
 
-std::pair<array, array> to_arrays(py::handle a, py::handle b) {
-  bool a_arr = !scalar_kind(a) || is_numpy_scalar(a);
-  bool b_arr = !scalar_kind(b) || is_numpy_scalar(b);
-  if (a_arr) {
-    array x = to_array(a);
-    return {x, to_array_like(b, x)};
+array to_array_like(py::handle obj, const array& like, std::string_view op) {
+  if (py::isinstance<array>(obj)) return py::cast<array>(obj);
+  if (!is_weak_scalar(obj)) return to_array(obj);
+  char kind = scalar_kind(obj);
+  Dtype dt = weak_scalar_dtype(kind, like.dtype());
+  if (kind == 'i' && is_integral(dt)) {
+    // A weak int takes an integer array's dtype and must fit it (MLX raises rather than
+    // wrapping); next to a bool array it widens as a strong int would.
+    iinfo info(dt);
+    bool fits = !(obj < py::int_(info.min)) && !(obj > py::int_(info.max));
+    if (like.dtype() == bool_ && !fits) {
+      dt = int_dtype({read_int(obj)});
+    } else if (!fits) {
+      fail(op.empty() ? std::string_view("array") : op, "the Python integer ",
+           int_text(obj), " does not fit ", dtype_name(dt),
+           ", the dtype of the array it is combined with");
+    }
   }
-  if (b_arr) {
+  return scalar_to_array(obj, kind, dt);
+}
+
+std::pair<array, array> to_arrays(py::handle a, py::handle b, std::string_view op) {
+  if (!is_weak_scalar(a)) {
+    array x = to_array(a);
+    return {x, to_array_like(b, x, op)};
+  }
+  if (!is_weak_scalar(b)) {
     array y = to_array(b);
-    return {to_array_like(a, y), y};
+    return {to_array_like(a, y, op), y};
   }
   // Two Python scalars: the wider kind wins, both weak.
   array x = to_array(a), y = to_array(b);

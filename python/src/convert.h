@@ -71,9 +71,12 @@ array from_dlpack(py::handle obj, bool copy);
 array fresh_copy(const array& a);
 
 // A scalar next to an array takes the array's kind where it fits (weak typing): int32
-// array + 1 stays int32, float16 array * 2.0 stays float16. Non-scalars convert strongly.
-array to_array_like(py::handle obj, const array& like);
-std::pair<array, array> to_arrays(py::handle a, py::handle b);
+// array + 1 stays int32, float16 array * 2.0 stays float16; a Python int that does not fit
+// an integer array's dtype raises ValueError naming `op`. Only Python's own numbers (and
+// NumPy's float64/complex128, which subclass them) are weak; other values convert strongly.
+bool is_weak_scalar(py::handle obj);
+array to_array_like(py::handle obj, const array& like, std::string_view op = {});
+std::pair<array, array> to_arrays(py::handle a, py::handle b, std::string_view op = {});
 
 // Optional array arguments (None -> nullopt).
 std::optional<array> to_optional_array(py::handle obj);

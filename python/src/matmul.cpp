@@ -1,18 +1,11 @@
 // Bindings of the contractions (matmul, addmm, tensordot, inner, outer, vecdot, kron,
-// einsum) and the @ operators.
+// einsum); the @ operators are with the others in binary.cpp.
 #include "convert.h"
 
 using namespace kiln;
 using namespace kiln::python;
 
 namespace {
-
-// The @ operators return NotImplemented for operands that are not array-like, so Python can
-// try the other operand's reflected method.
-bool array_like(py::handle h) {
-  return py::isinstance<array>(h) || scalar_kind(h) || py::isinstance<py::list>(h) ||
-         py::isinstance<py::tuple>(h) || py::hasattr(h, "__array__");
-}
 
 std::vector<int> int_list(py::handle obj) {
   if (py::isinstance<py::int_>(obj)) return {py::cast<int>(obj)};
@@ -105,20 +98,4 @@ void init_matmul(py::module_& m) {
   }, py::arg("subscripts"),
   "einsum_path(subscripts, *operands): the contraction order einsum uses and a report of\n"
   "its cost.");
-
-  auto cls = py::reinterpret_borrow<py::class_<array>>(m.attr("array"));
-  cls.def("__matmul__", [](const array& a, py::object b) -> py::object {
-    if (!array_like(b)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-    return py::cast(matmul(a, to_array_like(b, a)));
-  });
-  cls.def("__rmatmul__", [](const array& a, py::object b) -> py::object {
-    if (!array_like(b)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-    return py::cast(matmul(to_array_like(b, a), a));
-  });
-  // Rebinds the Python name to the new node (arrays are immutable).
-  cls.def("__imatmul__", [](array& a, py::object b) -> py::object {
-    if (!array_like(b)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-    a.overwrite_descriptor(matmul(a, to_array_like(b, a)));
-    return py::cast(a);
-  });
 }

@@ -164,7 +164,7 @@ void init_shape(py::module_& m) {
   }, py::arg("a"), py::arg("reps"), py::pos_only(), py::kw_only(), py::arg("stream") = py::none());
   m.def("pad", [](const array& a, py::object pad_width, const std::string& mode,
                   py::object constant_values, StreamOrDevice s) {
-    return pad(a, to_pad_width(pad_width, a.ndim()), to_array_like(constant_values, a), mode, s);
+    return pad(a, to_pad_width(pad_width, a.ndim()), to_array_like(constant_values, a, "pad"), mode, s);
   }, py::arg("a"), py::arg("pad_width"), py::arg("mode") = "constant",
      py::arg("constant_values") = 0, py::kw_only(), py::arg("stream") = py::none());
   m.def("flip", [](const array& a, py::object axis, StreamOrDevice s) {

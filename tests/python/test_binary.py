@@ -592,3 +592,37 @@ def test_outputs_past_the_streaming_threshold(rng):
     row = rng.standard_normal((1, 2053)).astype(np.float32)
     np.testing.assert_array_equal(np.array(keep_f64(col) * keep_f64(row)), col * row)
     np.testing.assert_array_equal(np.array(keep_f64(x.astype(np.float64)) - 1.0), x.astype(np.float64) - 1.0)
+
+
+def test_weak_scalars_are_pythons_own_numbers(rng):
+    # A Python float (NumPy's float64 subclasses it) is weak next to an array, as in MLX;
+    # other NumPy scalars carry their own dtype.
+    h = mx.array(random_np(rng, (3,), "float16"))
+    assert (h + np.float64(2)).dtype == mx.float16
+    assert (h * 2.0).dtype == mx.float16
+    assert (h + np.float32(2)).dtype == mx.float32
+    assert (mx.array([1, 2], dtype=mx.int8) + np.int64(1)).dtype == mx.int64
+    # A bool array takes a large weak int as a strong one would, instead of refusing it.
+    b = mx.array([True, False])
+    assert (b + 2**40).dtype == mx.int64 and (b + 2**40).tolist() == [2**40 + 1, 2**40]
+    # The range check covers every weak-scalar argument, not only the operators'.
+    with pytest.raises(ValueError, match="pad"):
+        mx.pad(mx.array([1, 2], dtype=mx.int8), 1, constant_values=1000)
+
+
+def test_matmul_operators_follow_the_operator_rules(rng):
+    x, y = random_np(rng, (3, 4), "float32"), random_np(rng, (4, 2), "float32")
+    a, b = mx.array(x), mx.array(y)
+    assert_close(a @ b, x @ y)
+    assert_close(x @ b, x @ y)  # NumPy's array defers to the reflected operator
+    with pytest.raises(ValueError, match="matmul"):
+        a @ [[1.0], [2.0], [3.0], [4.0]]
+    with pytest.raises(TypeError):
+        a @ "text"
+    h = mx.array(x.astype(np.float16))
+    h @= mx.array(np.eye(4, dtype=np.float32))
+    assert h.dtype == mx.float16
+    i = mx.array(np.eye(2, dtype=np.int32))
+    with pytest.raises(ValueError, match="matmul"):
+        i @= mx.array(np.eye(2, dtype=np.float32))
+    assert i.dtype == mx.int32
