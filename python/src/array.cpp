@@ -263,7 +263,15 @@ void init_array(py::module_& m) {
       .def("__deepcopy__", [](const array& a, py::dict) { return a; }, py::arg("memo"))
       .def("__array_namespace__", [m](const array&, py::object) { return m; },
            py::arg("api_version") = py::none())
-      .def(py::pickle(&array_state, &array_from_state));
+      .def(py::pickle(&array_state, &array_from_state))
+      // Every pickle protocol rebuilds through array.__new__ and __setstate__: protocols 0
+      // and 1 would otherwise go through copyreg, which calls pybind11's base type directly
+      // and aborts the interpreter.
+      .def("__reduce__", [](py::object self) {
+        return py::make_tuple(py::module_::import("copyreg").attr("__newobj__"),
+                              py::make_tuple(py::type::of(self)),
+                              array_state(py::cast<array&>(self)));
+      });
   auto* heap_type = reinterpret_cast<PyHeapTypeObject*>(cls.ptr());
   heap_type->as_buffer.bf_getbuffer = array_getbuffer;
   heap_type->as_buffer.bf_releasebuffer = array_releasebuffer;

@@ -481,8 +481,9 @@ array to_array_like(py::handle obj, const array& like, std::string_view op) {
     // wrapping); next to a bool array it widens as a strong int would.
     iinfo info(dt);
     bool fits = !(obj < py::int_(info.min)) && !(obj > py::int_(info.max));
+    IntValue value = fits ? IntValue{} : read_int(obj);  // OverflowError past 64 bits
     if (like.dtype() == bool_ && !fits) {
-      dt = int_dtype({read_int(obj)});
+      dt = int_dtype({value});
     } else if (!fits) {
       fail(op.empty() ? std::string_view("array") : op, "the Python integer ",
            int_text(obj), " does not fit ", dtype_name(dt),

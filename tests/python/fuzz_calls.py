@@ -1198,22 +1198,6 @@ def threads_separate_graphs(n_threads=4, rounds=20):
     assert not errors, errors
 
 
-# Two threads build graphs before anything imported NumPy (the prelude must not import it).
-THREADS_BEFORE_NUMPY = """
-import sys, threading
-import kiln.core as mx
-def work(i):
-    for k in range(50):
-        a = mx.array([1.0, 2.0, float(k)]) * i
-        mx.eval(a)
-        a.tolist()
-ts = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-for t in ts: t.start()
-for t in ts: t.join()
-print('numpy imported before the threads:', 'numpy' in sys.modules)
-"""
-
-
 def pickle_round_trips():
     """Every dtype, 0-d, empty and non-contiguous arrays survive pickle and deepcopy."""
     import copy

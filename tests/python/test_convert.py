@@ -159,27 +159,6 @@ def test_uninitialized_array_raises_on_every_access():
     """)
 
 
-def test_threads_converting_before_numpy_is_imported():
-    code = """
-        import sys, threading
-        import kiln.core as mx
-        assert "numpy" not in sys.modules
-        def work():
-            for _ in range(50):
-                assert (mx.array([1.5, 2]) + mx.array(3)).tolist() == [4.5, 5.0]
-        threads = [threading.Thread(target=work) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    """
-    r = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                       text=True, timeout=60)
-    assert r.returncode == 0, r.stderr[-3000:]
-
-
-# ---- 2. nested lists ----
-
 def test_self_referential_and_deep_lists_raise():
     run_isolated("""
         l = []
@@ -254,7 +233,7 @@ def test_pickle_round_trip_every_dtype(dtype):
     rng = np.random.default_rng()
     a = random_array(rng, (4, 3), dtype)
     for src in (a, a.T, a[::2], a[0, 0], a[:0]):
-        for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+        for protocol in range(pickle.HIGHEST_PROTOCOL + 1):  # 0 and 1 go through __reduce__
             b = pickle.loads(pickle.dumps(src, protocol=protocol))
             assert b.dtype == src.dtype and b.shape == src.shape
             assert b.tolist() == src.tolist()

@@ -70,5 +70,3 @@ def test_threads_build_separate_graphs():
     _script_ok("import fuzz_calls; fuzz_calls.threads_separate_graphs()")
 
 
-def test_threads_before_numpy_is_imported():
-    _script_ok(fuzz_calls.THREADS_BEFORE_NUMPY, prelude="", timeout=30)

@@ -593,7 +593,7 @@ def test_custom_function_fallbacks_and_vmap():
 def test_multi_output_functions_values_and_gradients(rng):
     """Each output of one primitive application (custom_function, checkpoint, depends)."""
     x_np = rng.standard_normal(5)
-    x = mx.array(x_np)
+    x = mx.array(x_np, dtype=mx.float64)
     mx.eval(x)
 
     @mx.custom_function

@@ -186,7 +186,9 @@ def test_matmul_shape_errors():
 
 def test_matmul_operators(rng):
     a, b, x, y = operands(rng, (3, 4), (4, 2), "float32")
-    assert_product([[float(v) for v in row] for row in a] @ y, a, b, "float32")  # __rmatmul__
+    assert_product(y.__rmatmul__(x), a, b, "float32")
+    with pytest.raises(ValueError, match="matmul"):  # operators refuse lists, as MLX's do
+        [[float(v) for v in row] for row in a] @ y
     z = x
     z @= y  # rebinds the array object to the product, as MLX's in-place operators do
     assert z is x
