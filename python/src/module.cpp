@@ -31,6 +31,16 @@ PYBIND11_MODULE(core, m) {
   py::register_exception<kiln::axis_error>(m, "AxisError",
                                            py::make_tuple(py::handle(PyExc_ValueError),
                                                           py::handle(PyExc_IndexError)));
+  // pybind11 reports an argument of the wrong type, met inside a binding's py::cast, as a
+  // RuntimeError "Unable to cast ..."; Python's convention (and MLX's) is a TypeError.
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const py::cast_error& e) {
+      PyErr_SetString(PyExc_TypeError,
+                      (std::string("an argument has the wrong type: ") + e.what()).c_str());
+    }
+  });
   init_convert(m);
   init_dtype(m);
   init_device(m);

@@ -201,9 +201,14 @@ def worker_main(fd):
         if threads:  # the batch split over threads that run at the same time
             ts = [threading.Thread(target=run_calls, args=(batch, range(k, len(batch), threads),
                                                            counts)) for k in range(threads)]
+            started = []
             for t in ts:
-                t.start()
-            for t in ts:
+                try:
+                    t.start()
+                    started.append(t)
+                except RuntimeError:  # out of threads (each fuzzed new_stream holds one)
+                    t.run()
+            for t in started:
                 t.join()
             _restore_globals(mx, defaults)
         else:

@@ -135,3 +135,10 @@ def test_index_dtypes_are_checked_when_built():
                  lambda: mx.slice_update(x, mx.ones((1,)), mx.array([1.5]), [0])):
         with pytest.raises(ValueError, match="integer"):
             call()
+
+
+def test_wrong_argument_types_raise_type_error():
+    # pybind11's "Unable to cast" (a RuntimeError) reaches Python as a TypeError.
+    for call in (lambda: mx.set_default_device(0), lambda: mx.issubdtype(0.5, mx.array([1, 2]))):
+        with pytest.raises(TypeError, match="wrong type"):
+            call()
